@@ -1,0 +1,66 @@
+"""The main job: validate the geodata, then write the reconciliation report and maps."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .errors import SchemaError
+from .io import load_town
+from .schema import TOWNS
+from .validate import validate_geodata
+
+__all__ = ["BuildResult", "build"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildResult:
+    """What :func:`build` wrote and found."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    outputs: list[Path] = field(default_factory=list)
+    failed_checks: int = 0
+    report_path: Path | None = None
+
+    def summary_lines(self) -> list[str]:
+        """Human-readable lines describing the build."""
+        lines = [
+            f"{town}: " + ", ".join(f"{n} {layer}" for layer, n in layers.items())
+            for town, layers in self.counts.items()
+        ]
+        lines += [f"wrote {p}" for p in self.outputs]
+        return lines
+
+
+def build(config: Config) -> BuildResult:
+    """Validate the geodata and write every output to ``config.output_dir``.
+
+    Parameters
+    ----------
+    config
+        Data locations and output directory.
+
+    Returns
+    -------
+    BuildResult
+        Counts, written files and the number of failed checks.
+
+    Raises
+    ------
+    SchemaError
+        If the geodata does not validate.
+    """
+    problems = validate_geodata(config)
+    if problems:
+        raise SchemaError(f"{config.geodata_dir}: {len(problems)} problem(s)", problems)
+    result = BuildResult()
+    for town in TOWNS:
+        data = load_town(config, town)
+        result.counts[town] = {
+            name: len(getattr(data, name)) for name in ("zones", "parcels", "places", "lines")
+        }
+    return result

@@ -1,0 +1,105 @@
+"""The ``zonemap`` command line: one small command per verb over library functions.
+
+Commands only parse options, call the library and print. Errors are mapped to exit codes
+here and nowhere else: 2 for bad input (any :class:`~zonemap.errors.ZonemapError`), 1 for
+a failed check (:class:`~zonemap.errors.CheckFailed`). ``--debug`` shows tracebacks.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .config import REFERENCE_ENV, Config, default_config
+from .errors import CheckFailed, ZonemapError
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Group(click.Group):
+    """Click group that turns zonemap errors into messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except ZonemapError as exc:
+            if debug:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (OSError, MemoryError) as exc:
+            if debug:
+                raise
+            click.echo(f"Error: {exc} (rerun with --debug for details)", err=True)
+            ctx.exit(2)
+
+
+def config_options(func: F) -> F:
+    """Add ``--geodata`` and ``--reference-dir`` and pass a built ``config``."""
+
+    @click.option("--geodata", "geodata_dir", type=click.Path(path_type=Path), default=None,
+                  help="Geodata directory (default: the bundled geodata/).")
+    @click.option("--reference-dir", type=click.Path(path_type=Path), default=None,
+                  help=f"Reference layers directory (default: ${REFERENCE_ENV}; optional).")
+    @click.option("--about-tol", type=float, default=0.05, show_default=True,
+                  help="Relative tolerance added to figures qualified 约 (about).")
+    @functools.wraps(func)
+    def wrapper(*args: Any, geodata_dir: Path | None, reference_dir: Path | None,
+                about_tol: float, **kwargs: Any) -> Any:
+        config = default_config(geodata_dir, reference_dir, about_rel_tol=about_tol)
+        return func(*args, config=config, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(cls=_Group)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of short messages.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="zonemap")
+def main(debug: bool, verbose: int) -> None:
+    """zonemap: industrial-zone geodata, area reconciliation and maps for Dongguan."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@config_options
+def validate(paths: tuple[Path, ...], config: Config) -> None:
+    """Check geodata against the schema (default: the bundled geodata)."""
+    from .validate import validate_paths
+
+    targets = paths or (config.geodata_dir,)
+    problems = validate_paths(targets)
+    if problems:
+        raise ZonemapError(f"{len(problems)} problem(s) found", problems)
+    click.echo(f"OK: {', '.join(str(t) for t in targets)} valid")
+
+
+@main.command()
+@config_options
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("maps"),
+              show_default=True, help="Output directory for maps and reports.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any figure disagrees.")
+def build(config: Config, out_dir: Path, strict: bool) -> None:
+    """Validate the geodata and write maps and the reconciliation report."""
+    from .build import build as run_build
+
+    result = run_build(config.evolve(output_dir=out_dir))
+    for line in result.summary_lines():
+        click.echo(line)
+    if strict and result.failed_checks:
+        raise CheckFailed(f"{result.failed_checks} check(s) failed (see {result.report_path})")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,329 @@
+"""Reading and writing geodata: RFC 7946 GeoJSON, the town layers, atomic writes.
+
+Nothing here modifies an input file. Every output goes to a temporary file in the
+destination directory and is renamed over the target only once it is complete, so a
+failed or interrupted run leaves the previous output as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .config import Config
+from .errors import DataFileError, MissingFileError, SchemaError
+from .schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, TOWNS
+
+__all__ = [
+    "MAX_JSON_BYTES",
+    "TownData",
+    "atomic_write",
+    "load_layer",
+    "load_reference_towns",
+    "load_town",
+    "read_json",
+    "to_feature_collection",
+    "write_geojson",
+    "write_text",
+]
+
+log = logging.getLogger(__name__)
+
+#: Largest JSON file read (bytes). Larger files are refused with a hint.
+MAX_JSON_BYTES = 512 * 1024 * 1024
+
+#: Decimal places written for lon/lat: 1e-8 degree is about 1 mm.
+COORD_DECIMALS = 8
+
+_PROPERTY_ORDER = (*REQUIRED_PROPERTIES, *OPTIONAL_PROPERTIES)
+
+
+@contextlib.contextmanager
+def atomic_write(path: Path | str, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[Any]:
+    """Open a temporary file next to ``path``; rename it over ``path`` on success.
+
+    Parameters
+    ----------
+    path
+        The final destination.
+    mode
+        ``"w"`` for text, ``"wb"`` for bytes.
+    encoding
+        Text encoding (ignored for bytes).
+
+    Yields
+    ------
+    file object
+        The open temporary file. If the block raises, the temporary file is removed and
+        ``path`` is untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        enc = None if "b" in mode else encoding
+        with os.fdopen(fd, mode, encoding=enc) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: Path | str, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically and return the path."""
+    with atomic_write(path) as fh:
+        fh.write(text)
+    return Path(path)
+
+
+def read_json(path: Path | str, max_bytes: int = MAX_JSON_BYTES) -> Any:
+    """Read a JSON file with clear errors for every way it can be unreadable.
+
+    Parameters
+    ----------
+    path
+        The file.
+    max_bytes
+        Refuse files larger than this.
+
+    Returns
+    -------
+    object
+        The decoded JSON.
+
+    Raises
+    ------
+    MissingFileError
+        The file does not exist.
+    DataFileError
+        Too large, not UTF-8, malformed, or nested too deeply.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise MissingFileError(f"{p}: file not found (fix: check the path)")
+    size = p.stat().st_size
+    if size > max_bytes:
+        raise DataFileError(
+            f"{p}: file is {size / 2**20:.0f} MiB, larger than the {max_bytes / 2**20:.0f} MiB "
+            "limit (fix: split it, or import it with `zonemap import`, which streams)"
+        )
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"{p}: not valid UTF-8 at byte {exc.start} (fix: GeoJSON must be UTF-8; "
+            "re-save it as UTF-8, e.g. `iconv -f GBK -t UTF-8`)"
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataFileError(
+            f"{p}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
+            "(fix: repair the file; a JSON linter shows the spot)"
+        ) from None
+    except RecursionError:
+        raise DataFileError(
+            f"{p}: JSON nested too deeply to be geodata (fix: check the file is GeoJSON)"
+        ) from None
+
+
+def to_feature_collection(gdf: gpd.GeoDataFrame, decimals: int = COORD_DECIMALS) -> str:
+    """Encode a GeoDataFrame as RFC 7946 GeoJSON text.
+
+    Coordinates are WGS84 lon/lat rounded to ``decimals`` places, polygon exteriors
+    counter-clockwise and holes clockwise, with no ``crs`` member.
+
+    Parameters
+    ----------
+    gdf
+        Features; reprojected to EPSG:4326 when in another CRS.
+    decimals
+        Decimal places kept for coordinates.
+
+    Returns
+    -------
+    str
+        The FeatureCollection, one feature per line.
+    """
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        gdf = gdf.to_crs("EPSG:4326")
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    geoms = shapely.transform(geoms, lambda c: np.round(c, decimals))
+    geoms = shapely.orient_polygons(geoms, exterior_cw=False)
+    geo_json = shapely.to_geojson(geoms)
+    props = gdf.drop(columns=gdf.geometry.name)
+    order = [c for c in _PROPERTY_ORDER if c in props.columns]
+    props = props[order + [c for c in props.columns if c not in order]]
+    records = props.astype(object).where(pd.notna(props), None).to_dict("records")
+    lines = [
+        f'{{"type":"Feature","properties":{json.dumps(rec, ensure_ascii=False)},"geometry":{g}}}'
+        for rec, g in zip(records, geo_json, strict=True)
+    ]
+    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, path: Path | str, decimals: int = COORD_DECIMALS) -> Path:
+    """Write features as RFC 7946 GeoJSON, atomically.
+
+    Parameters
+    ----------
+    gdf
+        Features to write.
+    path
+        Destination file.
+    decimals
+        Decimal places kept for coordinates.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    return write_text(path, to_feature_collection(gdf, decimals))
+
+
+def _frame_from_features(features: list[dict[str, Any]], path: Path) -> gpd.GeoDataFrame:
+    columns = list(REQUIRED_PROPERTIES)
+    if not features:
+        return gpd.GeoDataFrame(columns=columns, geometry=[], crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    for col in OPTIONAL_PROPERTIES:
+        if col not in gdf.columns:
+            gdf[col] = None
+    gdf["accuracy_m"] = gdf["accuracy_m"].astype(float)
+    gdf["source_file"] = str(path)
+    return gdf
+
+
+def load_layer(path: Path | str, layer: str, town: str | None = None) -> gpd.GeoDataFrame:
+    """Load one layer file, validated against the schema.
+
+    Parameters
+    ----------
+    path
+        A ``<layer>.geojson`` file.
+    layer
+        Layer name (``zones``, ``parcels``, ``places``, ``lines``).
+    town
+        Expected town id, checked against each feature's ``town``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per feature, EPSG:4326, with every schema property as a column and
+        ``source_file``.
+
+    Raises
+    ------
+    SchemaError
+        Listing every problem found, with feature and fix.
+    """
+    from .validate import validate_layer_data  # validate imports io: avoid a cycle
+
+    p = Path(path)
+    data = read_json(p)
+    problems = validate_layer_data(data, layer, p, town=town)
+    if problems:
+        raise SchemaError(f"{p}: {len(problems)} problem(s) in layer {layer!r}", problems)
+    return _frame_from_features(data.get("features", []), p)
+
+
+@dataclass(frozen=True)
+class TownData:
+    """The layers of one town as GeoDataFrames (EPSG:4326)."""
+
+    town: str
+    zones: gpd.GeoDataFrame
+    parcels: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    lines: gpd.GeoDataFrame
+
+    @property
+    def polygons(self) -> gpd.GeoDataFrame:
+        """Zones and parcels together, with a ``layer`` column."""
+        parts = [df.assign(layer=name) for name, df in (("zones", self.zones), ("parcels", self.parcels))]
+        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+
+    def features(self) -> gpd.GeoDataFrame:
+        """Every feature of every layer, with a ``layer`` column."""
+        parts = [getattr(self, name).assign(layer=name) for name in LAYERS]
+        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+
+
+def load_town(config: Config, town: str) -> TownData:
+    """Load every layer of a town from ``config.geodata_dir / town``.
+
+    Parameters
+    ----------
+    config
+        Where the geodata lives.
+    town
+        Town id, one of :data:`zonemap.schema.TOWNS`.
+
+    Returns
+    -------
+    TownData
+        The town's layers; a layer whose file is absent is empty.
+
+    Raises
+    ------
+    SchemaError
+        For an unknown town or invalid layer content.
+    """
+    if town not in TOWNS:
+        raise SchemaError(f"unknown town {town!r} (fix: use one of {', '.join(TOWNS)})")
+    folder = config.geodata_dir / town
+    frames = {}
+    for name, layer in LAYERS.items():
+        path = folder / layer.filename
+        if path.is_file():
+            frames[name] = load_layer(path, name, town=town)
+        else:
+            log.info("%s: no %s layer", folder, name)
+            frames[name] = _frame_from_features([], path)
+    return TownData(town=town, **frames)
+
+
+def load_reference_towns(config: Config) -> gpd.GeoDataFrame | None:
+    """Load the Dongguan town outlines from the reference directory, if configured.
+
+    Parameters
+    ----------
+    config
+        Holds ``reference_dir``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        Columns ``name`` (e.g. 凤岗镇), ``town`` (zonemap town id or ``None``) and geometry;
+        ``None`` when no reference directory is configured.
+    """
+    path = config.reference_towns
+    if path is None:
+        return None
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise DataFileError(f"{path}: cannot read reference layer: {exc}") from None
+    if "name" not in gdf.columns:
+        raise SchemaError(f"{path}: reference layer has no 'name' property")
+    by_name = {t.name_zh: t.id for t in TOWNS.values()}
+    gdf["town"] = gdf["name"].map(by_name)
+    return gdf.set_crs("EPSG:4326", allow_override=True)

@@ -1,0 +1,195 @@
+"""The one place that names zonemap's layers, feature properties, kinds, units and qualifiers.
+
+Everything else (validation, loading, reconciliation, maps) reads these tables instead of
+repeating literals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from types import MappingProxyType
+
+__all__ = [
+    "AREA_QUANTITIES",
+    "AREA_UNITS_M2",
+    "FIGURE_COLUMNS",
+    "FIGURE_REQUIRED",
+    "LAYERS",
+    "LENGTH_QUANTITIES",
+    "LENGTH_UNITS_M",
+    "MU_M2",
+    "OPTIONAL_PROPERTIES",
+    "QUALIFIERS",
+    "REQUIRED_PROPERTIES",
+    "STATUSES",
+    "TOWNS",
+    "Layer",
+    "Qualifier",
+    "Town",
+]
+
+#: One mu (亩) in square metres, exactly 10000/15 (666.666... m²).
+MU_M2 = Fraction(10000, 15)
+
+#: Area units and their size in square metres (exact fractions, converted to float on use).
+AREA_UNITS_M2 = MappingProxyType(
+    {
+        "m2": Fraction(1),
+        "mu": MU_M2,
+        "ha": Fraction(10_000),
+        "km2": Fraction(1_000_000),
+    }
+)
+
+#: Length units and their size in metres.
+LENGTH_UNITS_M = MappingProxyType({"m": Fraction(1), "km": Fraction(1000)})
+
+#: Quantities measured as an area (compared with polygon areas).
+AREA_QUANTITIES = frozenset({"area", "new_industrial_land", "vacant_land", "land_area"})
+
+#: Quantities measured as a length (ring radii).
+LENGTH_QUANTITIES = frozenset({"ring_inner_radius", "ring_outer_radius"})
+
+
+@dataclass(frozen=True)
+class Qualifier:
+    """How a qualifier word bends the comparison of a stated figure.
+
+    Parameters
+    ----------
+    word
+        The qualifier as written in the source (``约``, ``以上``...; ``""`` for none).
+    bound
+        ``"about"`` (two-sided, widened by the about-tolerance), ``"exact"`` (two-sided,
+        stated precision only), ``"at_least"`` or ``"at_most"`` (one-sided).
+    name_en
+        English gloss, for reports.
+    """
+
+    word: str
+    bound: str
+    name_en: str
+
+
+QUALIFIERS = MappingProxyType(
+    {
+        q.word: q
+        for q in (
+            Qualifier("", "exact", "as stated"),
+            Qualifier("约", "about", "about"),
+            Qualifier("以上", "at_least", "or more"),
+            Qualifier("超", "at_least", "over"),
+            Qualifier("超过", "at_least", "over"),
+            Qualifier("突破", "at_least", "over"),
+            Qualifier("不少于", "at_least", "no less than"),
+            Qualifier("不超过", "at_most", "no more than"),
+            Qualifier("以内", "at_most", "within"),
+        )
+    }
+)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A geodata layer: its file name, allowed geometry types and feature kinds."""
+
+    name: str
+    geometry_types: frozenset[str]
+    kinds: frozenset[str]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.geojson"
+
+
+_POLYGONS = frozenset({"Polygon", "MultiPolygon"})
+
+LAYERS = MappingProxyType(
+    {
+        layer.name: layer
+        for layer in (
+            Layer("zones", _POLYGONS, frozenset({"zone"})),
+            Layer("parcels", _POLYGONS, frozenset({"parcel", "park", "project"})),
+            Layer(
+                "places",
+                frozenset({"Point"}),
+                frozenset(
+                    {
+                        "platform",
+                        "project",
+                        "station",
+                        "ring_centre",
+                        "business_district",
+                        "institution",
+                        "park",
+                        "landmark",
+                    }
+                ),
+            ),
+            Layer(
+                "lines",
+                frozenset({"LineString", "MultiLineString"}),
+                frozenset({"rail", "metro", "road", "expressway", "axis"}),
+            ),
+        )
+    }
+)
+
+
+@dataclass(frozen=True)
+class Town:
+    """A town (镇) or street (街道) zonemap has geodata for."""
+
+    id: str
+    name_zh: str
+    name_en: str
+
+
+TOWNS = MappingProxyType(
+    {
+        t.id: t
+        for t in (
+            Town("fenggang", "凤岗镇", "Fenggang Town"),
+            Town("dongcheng", "东城街道", "Dongcheng Subdistrict"),
+        )
+    }
+)
+
+#: Properties every feature must have, with their Python types.
+REQUIRED_PROPERTIES = MappingProxyType(
+    {
+        "id": str,
+        "name_zh": str,
+        "name_en": str,
+        "kind": str,
+        "town": str,
+        "geometry_source": str,
+        "accuracy_m": float,
+    }
+)
+
+#: Properties a feature may have.
+OPTIONAL_PROPERTIES = MappingProxyType(
+    {"parent": str, "status": str, "notes": str, "source": str, "quote": str}
+)
+
+STATUSES = frozenset({"existing", "planned", "under_construction", "renewal"})
+
+#: Columns of the stated-figure registry (``geodata/figures.csv``), in order.
+FIGURE_COLUMNS = (
+    "figure_id",
+    "town",
+    "subject",
+    "quantity",
+    "value",
+    "unit",
+    "qualifier",
+    "source",
+    "quote",
+    "part_of",
+    "notes",
+)
+
+#: Registry columns that must not be empty.
+FIGURE_REQUIRED = ("figure_id", "town", "subject", "quantity", "value", "unit", "source", "quote")

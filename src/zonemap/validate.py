@@ -1,0 +1,263 @@
+"""Check geodata against the schema and collect every problem with file, feature and fix.
+
+Validation never stops at the first problem: a planner fixing a file wants the whole list.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import shapely
+
+from .config import Config
+from .errors import Problem, ZonemapError
+from .figures import check_figures, read_figures_table
+from .io import read_json
+from .schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES, TOWNS
+
+__all__ = ["FIGURES_FILE", "validate_geodata", "validate_layer_data", "validate_paths"]
+
+FIGURES_FILE = "figures.csv"
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+# Bounding box of China (lon, lat), generous: outside it a coordinate is not lon/lat here.
+_CHINA = (73.0, 3.0, 136.0, 54.0)
+
+
+def _feature_label(index: int, feature: Any) -> str:
+    fid = feature.get("properties", {}).get("id") if isinstance(feature, dict) else None
+    if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
+        fid = None
+    return f"feature #{index}" + (f" (id {fid})" if fid else "")
+
+
+def _property_problems(props: dict[str, Any], layer: str, town: str | None) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for name, typ in REQUIRED_PROPERTIES.items():
+        value = props.get(name)
+        if value is None or value == "":
+            out.append((f"missing property {name!r}", f"add {name!r} to the feature's properties"))
+        elif typ is float:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                out.append((f"{name} must be a number, got {value!r}", f"write {name} as a number of metres"))
+            elif value <= 0:
+                out.append((f"{name} must be positive, got {value!r}", "give an honest estimate in metres"))
+        elif not isinstance(value, typ):
+            out.append((f"{name} must be text, got {type(value).__name__}", f"write {name} as a string"))
+    for name, typ in OPTIONAL_PROPERTIES.items():
+        value = props.get(name)
+        if value is not None and not isinstance(value, typ):
+            out.append((f"{name} must be text, got {type(value).__name__}", f"write {name} as a string or drop it"))
+    fid = props.get("id")
+    if isinstance(fid, str) and fid and not _ID.match(fid):
+        out.append((f"id {fid!r} is not a stable ascii id", "use lower-case ascii, digits, '-', '_', e.g. fg-zone-east"))
+    kind = props.get("kind")
+    if isinstance(kind, str) and kind and kind not in LAYERS[layer].kinds:
+        out.append((f"kind {kind!r} does not belong in layer {layer!r}",
+                    f"use one of {', '.join(sorted(LAYERS[layer].kinds))}, or move the feature"))
+    ftown = props.get("town")
+    if isinstance(ftown, str) and ftown:
+        if ftown not in TOWNS:
+            out.append((f"unknown town {ftown!r}", f"use one of {', '.join(TOWNS)}"))
+        elif town is not None and ftown != town:
+            out.append((f"town {ftown!r} in the folder of {town!r}", "fix the town or move the feature"))
+    status = props.get("status")
+    if isinstance(status, str) and status not in STATUSES:
+        out.append((f"unknown status {status!r}", f"use one of {', '.join(sorted(STATUSES))}"))
+    return out
+
+
+def _coordinate_problems(geom: shapely.Geometry) -> list[tuple[str, str]]:
+    coords = shapely.get_coordinates(geom)
+    if coords.size == 0:
+        return [("geometry is empty", "draw the geometry or drop the feature")]
+    lon, lat = coords[:, 0], coords[:, 1]
+    if (abs(lon) > 180).any() or (abs(lat) > 90).any():
+        return [("coordinates are not longitude/latitude degrees (projected metres?)",
+                 "convert to WGS84, e.g. `zonemap import FILE --crs EPSG:4547`")]
+    x0, y0, x1, y1 = _CHINA
+    inside = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+    if inside.all():
+        return []
+    swapped = (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
+    if swapped.all():
+        return [("coordinates look like (lat, lon): latitude and longitude swapped",
+                 "GeoJSON order is [longitude, latitude]; swap them")]
+    return [(f"{int((~inside).sum())} coordinate(s) lie outside China",
+             "check the coordinate order and CRS of the source")]
+
+
+def _geometry_problems(raw: Any, layer: str) -> list[tuple[str, str]]:
+    if not isinstance(raw, dict):
+        return [("missing geometry", "give the feature a geometry")]
+    gtype = raw.get("type")
+    allowed = LAYERS[layer].geometry_types
+    if gtype not in allowed:
+        return [(f"geometry type {gtype!r} does not belong in layer {layer!r}",
+                 f"use {' or '.join(sorted(allowed))}")]
+    try:
+        geom = shapely.from_geojson(json.dumps(raw))
+    except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
+        return [(f"unreadable geometry: {exc}", "check the coordinate nesting for this geometry type")]
+    out = _coordinate_problems(geom)
+    if out:
+        return out
+    if not shapely.is_valid(geom):
+        out.append((f"invalid geometry: {shapely.is_valid_reason(geom)}",
+                    "repair it, e.g. `zonemap import FILE --fix`"))
+    elif gtype in ("Polygon", "MultiPolygon") and not geom.equals_exact(
+        shapely.orient_polygons(geom, exterior_cw=False), 0
+    ):
+        out.append(("polygon rings are not RFC 7946 oriented (exterior counter-clockwise)",
+                    "reverse the rings, e.g. `zonemap import FILE --fix`"))
+    return out
+
+
+def validate_layer_data(
+    data: Any, layer: str, path: Path | str, town: str | None = None
+) -> list[Problem]:
+    """Check decoded GeoJSON of one layer against the schema.
+
+    Parameters
+    ----------
+    data
+        The decoded JSON.
+    layer
+        Layer name, one of :data:`zonemap.schema.LAYERS`.
+    path
+        The file it came from, for messages.
+    town
+        Expected town id of every feature, or ``None``.
+
+    Returns
+    -------
+    list of Problem
+        Every problem found; empty when the layer is valid.
+    """
+    p = str(path)
+    if layer not in LAYERS:
+        return [Problem(p, "", f"unknown layer {layer!r}", f"name the file one of {', '.join(LAYERS)}.geojson")]
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        return [Problem(p, "", "not a GeoJSON FeatureCollection", 'the top level must be {"type": "FeatureCollection", ...}')]
+    problems: list[Problem] = []
+    if "crs" in data:
+        problems.append(Problem(p, "", "has a 'crs' member (not RFC 7946)",
+                                "remove it; RFC 7946 GeoJSON is always WGS84 lon/lat"))
+    features = data.get("features")
+    if not isinstance(features, list):
+        return [*problems, Problem(p, "", "'features' is not a list", "make 'features' an array of Feature objects")]
+    ids: Counter[str] = Counter()
+    for i, feature in enumerate(features):
+        label = _feature_label(i, feature)
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            problems.append(Problem(p, label, "not a GeoJSON Feature", 'give it "type": "Feature"'))
+            continue
+        props = feature.get("properties")
+        if not isinstance(props, dict):
+            problems.append(Problem(p, label, "no properties object", "add the schema properties"))
+            continue
+        if isinstance(props.get("id"), str):
+            ids[props["id"]] += 1
+        found = _property_problems(props, layer, town) + _geometry_problems(feature.get("geometry"), layer)
+        problems += [Problem(p, label, msg, hint) for msg, hint in found]
+    problems += [Problem(p, f"id {fid}", f"id used by {n} features", "give each feature its own id")
+                 for fid, n in ids.items() if n > 1]
+    return problems
+
+
+def _town_problems(config: Config, town: str) -> tuple[list[Problem], dict[str, dict[str, Any]]]:
+    """Validate every layer file of a town; return problems and the features by id."""
+    problems: list[Problem] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    for name, layer in LAYERS.items():
+        path = config.geodata_dir / town / layer.filename
+        if not path.is_file():
+            continue
+        try:
+            data = read_json(path)
+        except ZonemapError as exc:
+            problems.append(Problem(str(path), "", str(exc)))
+            continue
+        problems += validate_layer_data(data, name, path, town=town)
+        for feat in data.get("features", []) if isinstance(data, dict) else []:
+            props = feat.get("properties") if isinstance(feat, dict) else None
+            if isinstance(props, dict) and isinstance(props.get("id"), str):
+                if props["id"] in by_id:
+                    problems.append(Problem(str(path), f"id {props['id']}", "id also used in another layer",
+                                            "ids must be unique across a town's layers"))
+                by_id[props["id"]] = {**props, "_layer": name, "_file": str(path)}
+    for fid, props in by_id.items():
+        parent = props.get("parent")
+        if parent and (parent not in by_id or by_id[parent]["_layer"] != "zones"):
+            problems.append(Problem(props["_file"], f"id {fid}", f"parent {parent!r} is not a zone of {town}",
+                                    "set parent to the id of a zone in zones.geojson"))
+    return problems, by_id
+
+
+def validate_geodata(config: Config) -> list[Problem]:
+    """Validate every town's layers and the figures registry under ``config.geodata_dir``.
+
+    Parameters
+    ----------
+    config
+        Holds ``geodata_dir``.
+
+    Returns
+    -------
+    list of Problem
+        Every problem found; empty when the geodata is valid.
+    """
+    problems: list[Problem] = []
+    feature_ids: set[str] = set()
+    for town in TOWNS:
+        if (config.geodata_dir / town).is_dir():
+            found, by_id = _town_problems(config, town)
+            problems += found
+            feature_ids |= set(by_id)
+    figures = config.geodata_dir / FIGURES_FILE
+    if figures.is_file():
+        try:
+            problems += check_figures(read_figures_table(figures), figures, feature_ids)
+        except ZonemapError as exc:
+            problems.append(Problem(str(figures), "", str(exc)))
+    return problems
+
+
+def validate_paths(paths: Iterable[Path | str]) -> list[Problem]:
+    """Validate geodata directories, layer files or figure tables.
+
+    Parameters
+    ----------
+    paths
+        Each a geodata directory (validated whole), a ``<layer>.geojson`` file (layer taken
+        from its name) or a registry ``.csv``.
+
+    Returns
+    -------
+    list of Problem
+        Every problem found.
+    """
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            problems += validate_geodata(Config(geodata_dir=path))
+        elif not path.exists():
+            problems.append(Problem(str(path), "", "no such file or directory", "check the path"))
+        elif path.suffix.lower() == ".csv":
+            try:
+                problems += check_figures(read_figures_table(path), path)
+            except ZonemapError as exc:
+                problems.append(Problem(str(path), "", str(exc)))
+        else:
+            layer = path.name.split(".")[0]
+            try:
+                problems += validate_layer_data(read_json(path), layer, path)
+            except ZonemapError as exc:
+                problems.append(Problem(str(path), "", str(exc)))
+    return problems
