@@ -142,8 +142,8 @@ def check_figures(
     p = str(path)
     problems: list[Problem] = []
     ids = df["figure_id"]
-    for i, row in df.iterrows():
-        where = f"row {int(i) + 2} (figure {row['figure_id'] or '?'})"  # +2: header, 1-based
+    for i, (_, row) in enumerate(df.iterrows()):
+        where = f"row {i + 2} (figure {row['figure_id'] or '?'})"  # +2: header, 1-based
         problems += _row_problems(row, where, p)
         if row["part_of"] and row["part_of"] not in set(ids):
             problems.append(

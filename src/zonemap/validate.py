@@ -55,7 +55,8 @@ def _property_problems(props: dict[str, Any], layer: str, town: str | None) -> l
             out.append((f"{name} must be text, got {type(value).__name__}", f"write {name} as a string or drop it"))
     fid = props.get("id")
     if isinstance(fid, str) and fid and not _ID.match(fid):
-        out.append((f"id {fid!r} is not a stable ascii id", "use lower-case ascii, digits, '-', '_', e.g. fg-zone-east"))
+        out.append((f"id {fid!r} is not a stable ascii id",
+                    "use lower-case ascii, digits, '-', '_', e.g. fg-zone-east"))
     kind = props.get("kind")
     if isinstance(kind, str) and kind and kind not in LAYERS[layer].kinds:
         out.append((f"kind {kind!r} does not belong in layer {layer!r}",
@@ -77,9 +78,6 @@ def _coordinate_problems(geom: shapely.Geometry) -> list[tuple[str, str]]:
     if coords.size == 0:
         return [("geometry is empty", "draw the geometry or drop the feature")]
     lon, lat = coords[:, 0], coords[:, 1]
-    if (abs(lon) > 180).any() or (abs(lat) > 90).any():
-        return [("coordinates are not longitude/latitude degrees (projected metres?)",
-                 "convert to WGS84, e.g. `zonemap import FILE --crs EPSG:4547`")]
     x0, y0, x1, y1 = _CHINA
     inside = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
     if inside.all():
@@ -88,6 +86,9 @@ def _coordinate_problems(geom: shapely.Geometry) -> list[tuple[str, str]]:
     if swapped.all():
         return [("coordinates look like (lat, lon): latitude and longitude swapped",
                  "GeoJSON order is [longitude, latitude]; swap them")]
+    if (abs(lon) > 180).any() or (abs(lat) > 90).any():
+        return [("coordinates are not longitude/latitude degrees (projected metres?)",
+                 "convert to WGS84, e.g. `zonemap import FILE --crs EPSG:4547`")]
     return [(f"{int((~inside).sum())} coordinate(s) lie outside China",
              "check the coordinate order and CRS of the source")]
 
@@ -143,7 +144,8 @@ def validate_layer_data(
     if layer not in LAYERS:
         return [Problem(p, "", f"unknown layer {layer!r}", f"name the file one of {', '.join(LAYERS)}.geojson")]
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        return [Problem(p, "", "not a GeoJSON FeatureCollection", 'the top level must be {"type": "FeatureCollection", ...}')]
+        return [Problem(p, "", "not a GeoJSON FeatureCollection",
+                        'the top level must be {"type": "FeatureCollection", ...}')]
     problems: list[Problem] = []
     if "crs" in data:
         problems.append(Problem(p, "", "has a 'crs' member (not RFC 7946)",

@@ -1,0 +1,21 @@
+"""The README's commands are the ones CI runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _fenced_commands(readme: str) -> list[str]:
+    blocks = readme.split("```")
+    return [line.strip() for block in blocks[1::2] for line in block.splitlines()
+            if line.strip() and not line.strip().startswith(("#", "bash", "sh"))]
+
+
+def test_ci_runs_the_readme_test_command(repo_root: Path) -> None:
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    commands = _fenced_commands(readme)
+    test_cmd = next(c for c in commands if c.endswith("pytest"))
+    build_cmd = next(c for c in commands if c.endswith("zonemap build"))
+    assert readme.index(build_cmd) < readme.index(test_cmd) < readme.index("## ")
+    ci = (repo_root / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_cmd in ci.splitlines()
