@@ -92,7 +92,7 @@ def write_text(path: Path | str, text: str) -> Path:
     return Path(path)
 
 
-def read_json(path: Path | str, max_bytes: int = MAX_JSON_BYTES) -> Any:
+def read_json(path: Path | str, max_bytes: int = MAX_JSON_BYTES, encoding: str = "utf-8-sig") -> Any:
     """Read a JSON file with clear errors for every way it can be unreadable.
 
     Parameters
@@ -101,6 +101,8 @@ def read_json(path: Path | str, max_bytes: int = MAX_JSON_BYTES) -> Any:
         The file.
     max_bytes
         Refuse files larger than this.
+    encoding
+        Text encoding; RFC 7946 GeoJSON is UTF-8 (a BOM is accepted).
 
     Returns
     -------
@@ -120,17 +122,20 @@ def read_json(path: Path | str, max_bytes: int = MAX_JSON_BYTES) -> Any:
     size = p.stat().st_size
     if size > max_bytes:
         raise DataFileError(
-            f"{p}: file is {size / 2**20:.0f} MiB, larger than the {max_bytes / 2**20:.0f} MiB "
-            "limit (fix: split it, or import it with `zonemap import`, which streams)"
+            f"{p}: file is {size / 2**20:.3g} MiB, larger than the {max_bytes / 2**20:.3g} MiB "
+            "limit (fix: split it into smaller files)"
         )
     raw = p.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise DataFileError(
-            f"{p}: not valid UTF-8 at byte {exc.start} (fix: GeoJSON must be UTF-8; "
-            "re-save it as UTF-8, e.g. `iconv -f GBK -t UTF-8`)"
+            f"{p}: not valid {encoding.removesuffix('-sig').upper()} at byte {exc.start} (fix: GeoJSON must be "
+            "UTF-8; re-save it as UTF-8, e.g. `iconv -f GBK -t UTF-8`, or import it with "
+            "`zonemap import FILE --encoding GBK`)"
         ) from None
+    except LookupError:
+        raise DataFileError(f"{p}: unknown text encoding {encoding!r} (fix: e.g. UTF-8 or GBK)") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -140,7 +145,8 @@ def read_json(path: Path | str, max_bytes: int = MAX_JSON_BYTES) -> Any:
         ) from None
     except RecursionError:
         raise DataFileError(
-            f"{p}: JSON nested too deeply to be geodata (fix: check the file is GeoJSON)"
+            f"{p}: JSON nested too deeply to be geodata (fix: check the file is GeoJSON; coordinates nest "
+            "at most 4 levels, in a MultiPolygon)"
         ) from None
 
 
