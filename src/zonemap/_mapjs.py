@@ -1,0 +1,180 @@
+"""The JavaScript and CSS the zonemap pages run (private to :mod:`zonemap.maps`).
+
+The script reads the layer data from ``<script type="application/json" id="zonemap-data">``,
+decodes the polyline-encoded coordinates, draws every layer on Leaflet's canvas renderer and
+builds tooltips, popups and the legend with ``document.createElement`` and ``textContent``
+only: text from the data is never parsed as HTML.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CSS", "JS", "READY_JS"]
+
+JS = r"""
+(function () {
+  "use strict";
+  var ZM = window.zonemap = {layers: {}, data: null};
+  function data() {
+    if (!ZM.data) { ZM.data = JSON.parse(document.getElementById("zonemap-data").textContent); }
+    return ZM.data;
+  }
+  function decode(str, scale) {
+    var out = new Float64Array(str.length), n = 0, i = 0, acc = [0, 0], k = 0;
+    while (i < str.length) {
+      var result = 0, shift = 0, b;
+      do { b = str.charCodeAt(i++) - 63; result += (b & 31) * Math.pow(2, shift); shift += 5; } while (b >= 32);
+      var v = (result % 2) ? -(result + 1) / 2 : result / 2;
+      acc[k] += v; out[n++] = acc[k] / scale; k = 1 - k;
+    }
+    return out.subarray(0, n);
+  }
+  function shapes(g) {
+    var xy = decode(g.coords, g.scale), pos = 0, vi = 0, ri = 0, pi = 0, feats = [];
+    function run(nv) {
+      var pts = new Array(nv);
+      for (var j = 0; j < nv; j++) { pts[j] = new L.LatLng(xy[pos], xy[pos + 1]); pos += 2; }
+      return pts;
+    }
+    if (g.type === "point") {
+      for (var p = 0; p < xy.length; p += 2) { feats.push(new L.LatLng(xy[p], xy[p + 1])); }
+      return feats;
+    }
+    var nf = g.parts ? g.parts.length : (g.type === "polygon" ? (g.rings ? g.rings.length : g.nv.length) : g.nv.length);
+    for (var f = 0; f < nf; f++) {
+      var np = g.parts ? g.parts[f] : 1, parts = [];
+      for (var q = 0; q < np; q++, pi++) {
+        if (g.type === "polygon") {
+          var nr = g.rings ? g.rings[pi] : 1, rings = [];
+          for (var r = 0; r < nr; r++) { rings.push(run(g.nv[vi++])); }
+          parts.push(rings);
+        } else { parts.push(run(g.nv[vi++])); }
+      }
+      feats.push(np === 1 ? parts[0] : parts);
+    }
+    return feats;
+  }
+  function prop(layer, col, i) {
+    var c = layer.props[col];
+    if (c === undefined || c === null) { return null; }
+    return Array.isArray(c) ? c[i] : c.v[c.c[i]];
+  }
+  function colour(spec, layer, i) {
+    if (!spec) { return null; }
+    if (spec.col) { return prop(layer, spec.col, i) || spec.default; }
+    var v = prop(layer, spec.by, i);
+    return (spec.map && Object.prototype.hasOwnProperty.call(spec.map, v)) ? spec.map[v] : spec.default;
+  }
+  function styleFor(layer, i) {
+    var s = Object.assign({}, layer.style), fill = colour(layer.fill, layer, i);
+    var stroke = colour(layer.stroke, layer, i);
+    if (fill) { s.fillColor = fill; }
+    if (stroke) { s.color = stroke; }
+    return s;
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+  function fmt(kind, v) {
+    if (v === null || v === undefined || v === "") { return null; }
+    if (kind === "area") {
+      return (v / 1e6).toFixed(3) + " km\u00b2 / " + Math.round(v / (1e4 / 15)).toLocaleString("en") + " \u4ea9 mu";
+    }
+    if (kind === "pm") { return "\u00b1 " + Number(v).toLocaleString("en", {maximumFractionDigits: 1}) + " m"; }
+    if (kind === "m") { return Math.round(v).toLocaleString("en") + " m"; }
+    if (kind === "pct") { return v > 0 ? (100 * v).toFixed(1) + " %" : null; }
+    return String(v);
+  }
+  function figures(box, list) {
+    if (!list || !list.length) { return; }
+    list.forEach(function (fig) {
+      var d = el("div", "zm-fig zm-status-" + String(fig.status || "none").replace(/[^a-z_]/g, ""));
+      d.appendChild(el("span", "zm-badge", fig.status_label || fig.status || ""));
+      d.appendChild(el("span", "zm-stated", fig.stated));
+      if (fig.measured) { d.appendChild(el("div", "zm-measured", fig.measured)); }
+      if (fig.quote) { d.appendChild(el("q", "zm-quote", fig.quote)); }
+      box.appendChild(d);
+    });
+  }
+  function card(key, i, full) {
+    var layer = data().layers[key], box = el("div", "zm-card");
+    box.appendChild(el("div", "zm-title", prop(layer, "name_zh", i)));
+    box.appendChild(el("div", "zm-subtitle", prop(layer, "name_en", i)));
+    var table = el("table", "zm-fields");
+    layer.fields.forEach(function (f) {
+      if (f[3] && !full) { return; }
+      var v = fmt(f[2], prop(layer, f[0], i));
+      if (v === null) { return; }
+      var tr = el("tr"); tr.appendChild(el("th", null, f[1])); tr.appendChild(el("td", null, v)); table.appendChild(tr);
+    });
+    box.appendChild(table);
+    figures(box, prop(layer, "figures", i));
+    return box;
+  }
+  ZM.card = card;
+  ZM.layer = function (map, key) {
+    var layer = data().layers[key], feats = shapes(layer.geom), group = L.featureGroup(), i, shape;
+    for (i = 0; i < feats.length; i++) {
+      var st = styleFor(layer, i);
+      if (layer.geom.type === "polygon") { shape = new L.Polygon(feats[i], st); }
+      else if (layer.geom.type === "line") { shape = new L.Polyline(feats[i], st); }
+      else { shape = new L.CircleMarker(feats[i], st); }
+      shape._zmKey = key; shape._zmIndex = i;
+      group.addLayer(shape);
+    }
+    if (layer.interactive !== false) {
+      group.bindTooltip(function (l) { return card(key, l._zmIndex, false); }, {sticky: true, className: "zm-tooltip"});
+      group.bindPopup(function (l) { return card(key, l._zmIndex, true); }, {maxWidth: 360});
+    }
+    ZM.layers[key] = group;
+    return group;
+  };
+  ZM.legend = function (map) {
+    var ctl = L.control({position: "bottomright"});
+    ctl.onAdd = function () {
+      var div = el("div", "zonemap-legend leaflet-control");
+      data().legend.forEach(function (sec) {
+        div.appendChild(el("div", "zm-legend-title", sec.title));
+        sec.items.forEach(function (it) {
+          var row = el("div", "zm-legend-row"), sw = el("span", "zm-swatch zm-swatch-" + (it.shape || "fill"));
+          sw.style.background = it.shape === "line" ? "transparent" : it.colour;
+          sw.style.borderColor = it.colour;
+          row.appendChild(sw); row.appendChild(el("span", null, it.label)); div.appendChild(row);
+        });
+      });
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    return ctl.addTo(map);
+  };
+})();
+"""
+
+READY_JS = """
+requestAnimationFrame(function () { requestAnimationFrame(function () {
+  window.zonemapRendered = performance.now();
+}); });
+"""
+
+CSS = """
+.zm-card { font: 12px/1.35 system-ui, sans-serif; max-width: 340px; }
+.zm-title { font-weight: 600; font-size: 13px; }
+.zm-subtitle { color: #444; margin-bottom: 4px; }
+.zm-fields th { text-align: left; font-weight: normal; color: #555; padding-right: 8px; vertical-align: top; }
+.zm-fig { border-top: 1px solid #ddd; margin-top: 4px; padding-top: 3px; }
+.zm-badge { display: inline-block; padding: 0 5px; border-radius: 3px; margin-right: 5px; color: #fff;
+  background: #777; }
+.zm-status-agrees .zm-badge { background: #1a9850; }
+.zm-status-consistent .zm-badge { background: #d08c00; }
+.zm-status-disagrees .zm-badge { background: #d73027; }
+.zm-quote { display: block; color: #333; font-style: italic; margin-top: 2px; white-space: normal; }
+.zm-tooltip { white-space: normal; min-width: 200px; }
+.zonemap-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px; font: 12px/1.4 system-ui,
+  sans-serif; max-height: 55vh; overflow-y: auto; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
+.zm-legend-title { font-weight: 600; margin-top: 4px; }
+.zm-swatch { display: inline-block; width: 14px; height: 10px; margin-right: 6px; border: 2px solid;
+  vertical-align: middle; }
+.zm-swatch-line { height: 0; border-width: 2px 0 0 0; }
+"""

@@ -1,0 +1,369 @@
+"""Leaflet (folium) maps of a town: zones, parcels, rings, Shenzhen proximity, figures.
+
+Each page holds its layers as one compact JSON document (polyline-encoded coordinates at
+``10**-decimals`` degrees, column-wise properties) and a small script that draws them on
+Leaflet's canvas renderer. Tooltips, popups and the legend are built with ``textContent``
+only, so no text from the data is ever parsed as HTML; layer names shown by Leaflet's
+layer control are HTML-escaped. ``offline=True`` inlines Leaflet and the plugin assets from
+the installed ``folium-offline`` package, giving one self-contained file (base tiles aside).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ._html import index_page, inline_assets, offline_assets
+from ._mapdata import DEFAULT_DECIMALS, script_json
+from ._maplayers import KIND_COLOURS, STATUS_COLOURS, LayerSpec, legend, payload, polygon_fields
+from .config import Config
+from .io import load_reference_towns, load_town, write_text
+from .schema import TOWNS
+
+if TYPE_CHECKING:
+    import folium
+
+__all__ = ["MapLayers", "collect_layers", "figure_cards", "render_map", "write_index", "write_map"]
+
+log = logging.getLogger(__name__)
+
+_LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+_LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+_POSITRON = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png"
+_ESRI = "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}"
+
+
+@dataclass
+class MapLayers:
+    """Everything drawn on a town map (all EPSG:4326).
+
+    ``zones`` and ``parcels`` may carry the proximity columns (``area_m2``,
+    ``sz_distance_m``, ``share_<band>``...) and ``figures`` (a list of stated-figure cards
+    per feature) and ``figure_status``.
+    """
+
+    town: str
+    zones: gpd.GeoDataFrame
+    parcels: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    lines: gpd.GeoDataFrame
+    rings: gpd.GeoDataFrame | None = None
+    shenzhen: gpd.GeoDataFrame | None = None
+    outline: gpd.GeoDataFrame | None = None
+
+
+def _polygon_style(fill_opacity: float, weight: float) -> dict[str, Any]:
+    return {"weight": weight, "opacity": 0.9, "fillOpacity": fill_opacity, "smoothFactor": 1.0}
+
+
+def _feature_specs(layers: MapLayers) -> list[LayerSpec]:
+    proximity = "sz_distance_m" in layers.zones.columns or "sz_distance_m" in layers.parcels.columns
+    fields = polygon_fields(layers.rings, proximity)
+    kind_fill = {"by": "kind", "map": KIND_COLOURS, "default": "#777777"}
+    status_stroke = {"by": "figure_status", "map": STATUS_COLOURS, "default": STATUS_COLOURS["none"]}
+    point_fields = [("kind", "类型 Kind", "text", False), ("id", "编号 ID", "text", True),
+                    ("accuracy_m", "几何精度 Geometry accuracy", "pm", False),
+                    ("geometry_source", "几何来源 Geometry source", "text", True),
+                    ("notes", "备注 Notes", "text", True)]
+    return [
+        LayerSpec("zones", "产业区 Zones", layers.zones, fields, _polygon_style(0.2, 2.5), kind_fill, status_stroke),
+        LayerSpec("parcels", "地块 Parcels", layers.parcels, fields, _polygon_style(0.45, 1.5), kind_fill,
+                  status_stroke),
+        LayerSpec("lines", "线路 Lines", layers.lines, point_fields, {"weight": 3, "opacity": 0.9},
+                  stroke={"by": "kind", "map": KIND_COLOURS, "default": "#555555"}),
+        LayerSpec("places", "地点 Places", layers.places, point_fields,
+                  {"radius": 6, "weight": 1.5, "color": "#ffffff", "fillOpacity": 0.95}, kind_fill),
+    ]
+
+
+def _ring_specs(layers: MapLayers) -> list[LayerSpec]:
+    rings = layers.rings
+    if rings is None or not len(rings):
+        return []
+    frame = rings.assign(kind="ring band", range=[f"{a:g}–{b:g} km" for a, b in zip(rings["inner_km"],
+                                                                                      rings["outer_km"], strict=True)])
+    fields = [("range", "范围 Range", "text", False), ("ring_set_name_zh", "圈层 Ring set", "text", False),
+              ("ring_set_name_en", "Ring set", "text", True), ("quote", "原文 Source text", "text", True),
+              ("source", "来源 Source", "text", True)]
+    return [
+        LayerSpec(f"ring-{set_id}", f"{group['ring_set_name_zh'].iloc[0]} {group['ring_set_name_en'].iloc[0]}",
+                  group, fields, {"weight": 1, "opacity": 0.8, "fillOpacity": 0.22},
+                  {"col": "colour", "default": "#999999"}, {"col": "colour", "default": "#999999"})
+        for set_id, group in frame.groupby("ring_set", sort=False)
+    ]
+
+
+def _context_specs(layers: MapLayers) -> list[LayerSpec]:
+    specs = []
+    name_fields = [("kind", "类型 Kind", "text", False), ("geometry_source", "几何来源 Geometry source", "text", True),
+                   ("accuracy_m", "几何精度 Geometry accuracy", "pm", True)]
+    sz = layers.shenzhen
+    if sz is not None and len(sz):
+        city, districts = sz[sz["kind"] == "city"], sz[sz["kind"] == "district"]
+        specs.append(LayerSpec("shenzhen", "深圳市界 Shenzhen boundary", city, name_fields,
+                               {"weight": 3, "color": KIND_COLOURS["city"], "fill": False, "dashArray": "8 4"},
+                               interactive=False))
+        specs.append(LayerSpec("districts", "深圳各区 Shenzhen districts", districts, name_fields,
+                               {"weight": 1, "color": KIND_COLOURS["district"], "fillOpacity": 0.04,
+                                "fillColor": KIND_COLOURS["district"]}, show=False))
+    if layers.outline is not None and len(layers.outline):
+        specs.append(LayerSpec("outline", "镇街界 Town outline", layers.outline, [],
+                               {"weight": 2.5, "color": KIND_COLOURS["outline"], "fill": False, "dashArray": "6 3"},
+                               interactive=False))
+    return specs
+
+
+def _layer_class() -> type:
+    from folium.map import Layer
+    from folium.template import Template
+
+    class DataLayer(Layer):  # type: ignore[misc]
+        """A layer drawn by the page script from the embedded JSON."""
+
+        _template = Template(
+            "{% macro script(this, kwargs) %}"
+            "var {{ this.get_name() }} = zonemap.layer({{ this._parent.get_name() }}, {{ this.key|tojson }});"
+            "{% endmacro %}"
+        )
+
+        def __init__(self, key: str, name: str, show: bool) -> None:
+            super().__init__(name=name, overlay=True, control=True, show=show)
+            self._name = "DataLayer"
+            self.key = key
+
+    return DataLayer
+
+
+def _script_class() -> type:
+    from branca.element import MacroElement
+    from folium.template import Template
+
+    class Script(MacroElement):  # type: ignore[misc]
+        """Literal JavaScript placed in the map script where the element is added."""
+
+        _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+        def __init__(self, code: str) -> None:
+            super().__init__()
+            self.code = code
+
+    return Script
+
+
+def _base_map(bounds: Sequence[float]) -> folium.Map:
+    import folium
+    from folium import plugins
+
+    xmin, ymin, xmax, ymax = bounds
+    m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=13, tiles=None,
+                   prefer_canvas=True, control_scale=True)
+    m.default_js = [("leaflet", _LEAFLET_JS)]  # no jQuery/Bootstrap/icon fonts: nothing here uses them
+    m.default_css = [("leaflet_css", _LEAFLET_CSS)]
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
+    folium.TileLayer(_POSITRON, name="浅色 Light (CartoDB Positron)", show=False, subdomains="abcd",
+                     attr="&copy; OpenStreetMap contributors &copy; CARTO").add_to(m)
+    folium.TileLayer(_ESRI, name="卫星 Satellite (Esri World Imagery)", show=False,
+                     attr="Tiles &copy; Esri &mdash; Source: Esri, Maxar, Earthstar Geographics").add_to(m)
+    plugins.Fullscreen(position="topleft").add_to(m)
+    m.fit_bounds([[ymin, xmin], [ymax, xmax]])
+    return m
+
+
+def _bounds(layers: MapLayers) -> list[float]:
+    frames = [f for f in (layers.outline, layers.zones, layers.parcels, layers.places, layers.lines)
+              if f is not None and len(f)]
+    if layers.outline is not None and len(layers.outline):
+        frames = [layers.outline]
+    if not frames:
+        lon, lat = 114.15, 22.75 if layers.town == "fenggang" else 113.78
+        return [lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05]
+    geoms = np.concatenate([np.asarray(f.geometry.values, dtype=object) for f in frames])
+    return [float(v) for v in shapely.total_bounds(geoms)]
+
+
+def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFAULT_DECIMALS) -> str:
+    """Render a town map as one HTML page.
+
+    Parameters
+    ----------
+    layers
+        What to draw.
+    offline
+        Inline Leaflet and plugin assets (from ``folium-offline``) instead of linking CDNs.
+    decimals
+        Decimal places of degrees kept for coordinates (6 is ~0.1 m).
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
+    from branca.element import Element
+    from folium.map import LayerControl
+
+    specs = _ring_specs(layers) + _context_specs(layers) + _feature_specs(layers)
+    specs = [s for s in specs if len(s.frame)]
+    town = TOWNS[layers.town]
+    data = {"town": {"id": town.id, "name_zh": town.name_zh, "name_en": town.name_en},
+            "layers": {s.key: payload(s, decimals) for s in specs}, "legend": legend(specs, layers.rings)}
+    m = _base_map(_bounds(layers))
+    root = m.get_root()
+    from ._mapjs import CSS, JS, READY_JS
+
+    root.header.add_child(Element(f"<style>{CSS}</style>"), name="zonemap_css")
+    root.html.add_child(Element(f'<script type="application/json" id="zonemap-data">{script_json(data)}</script>'
+                                f"<script>{JS}</script>"), name="zonemap_data")
+    layer_cls, script_cls = _layer_class(), _script_class()
+    for s in specs:
+        layer_cls(s.key, html.escape(s.label), s.show).add_to(m)
+    LayerControl(collapsed=False, position="topright").add_to(m)
+    script_cls(f"zonemap.legend({m.get_name()});{READY_JS}").add_to(m)  # after every layer
+    root.title = f"{town.name_zh} {town.name_en} — zonemap"
+    page = root.render()
+    return inline_assets(page, offline_assets()) if offline else page
+
+
+def _status_rank(status: str) -> int:
+    return {"disagrees": 3, "consistent": 2, "agrees": 1}.get(status, 0)
+
+
+def figure_cards(reconciliation: pd.DataFrame | None) -> dict[str, list[dict[str, str]]]:
+    """Stated-figure cards per subject feature id, from a reconciliation table.
+
+    Parameters
+    ----------
+    reconciliation
+        One row per figure with ``subject``, ``value``, ``unit``, ``qualifier``,
+        ``quantity``, ``quote`` and ``status`` (optionally ``measured`` text).
+
+    Returns
+    -------
+    dict
+        Feature id to a list of ``{"stated", "quote", "status", "status_label", "measured"}``
+        (plain text; the page shows it with ``textContent``).
+    """
+    from ._maplayers import STATUS_LABELS
+
+    if reconciliation is None or not len(reconciliation):
+        return {}
+    cards: dict[str, list[dict[str, str]]] = {}
+    for row in reconciliation.fillna("").to_dict("records"):
+        status = str(row.get("status", "")) or "none"
+        stated = f"{row.get('quantity', '')}: {row.get('qualifier', '')}{row.get('value', '')} {row.get('unit', '')}"
+        cards.setdefault(str(row["subject"]), []).append({
+            "stated": stated.strip(), "quote": str(row.get("quote", "")), "status": status,
+            "status_label": STATUS_LABELS.get(status, status), "measured": str(row.get("measured", "")),
+        })
+    return cards
+
+
+def _with_figures(frame: gpd.GeoDataFrame, cards: Mapping[str, list[dict[str, str]]]) -> gpd.GeoDataFrame:
+    out = frame.copy()
+    out["figures"] = [cards.get(i) for i in out["id"]]
+    out["figure_status"] = [max((c["status"] for c in cards.get(i, [])), key=_status_rank, default="none")
+                            for i in out["id"]]
+    return out
+
+
+def _with_proximity(frame: gpd.GeoDataFrame, table: pd.DataFrame, layer: str) -> gpd.GeoDataFrame:
+    rows = table[table["layer"] == layer].drop(columns=["layer", "town", "name_zh", "name_en", "kind"],
+                                              errors="ignore")
+    if "sz_district_zh" in rows.columns:
+        rows = rows.assign(sz_district=rows["sz_district_zh"].fillna("") + " " + rows["sz_district_en"].fillna(""))
+    merged = frame.merge(rows, on="id", how="left")
+    return gpd.GeoDataFrame(merged, geometry=frame.geometry.name, crs=frame.crs)
+
+
+def collect_layers(config: Config, town: str, reconciliation: pd.DataFrame | None = None,
+                   area_m2: Callable[[np.ndarray], np.ndarray] | None = None) -> MapLayers:
+    """Load everything a town map shows: layers, rings, Shenzhen, outline, proximity, figures.
+
+    Parameters
+    ----------
+    config
+        Data locations (the town outline is drawn when reference layers are configured).
+    town
+        Town id.
+    reconciliation
+        The reconciliation table (see :func:`figure_cards`); figures are not shown when ``None``.
+    area_m2
+        Vectorized ellipsoidal area (default :func:`zonemap.areas.geodesic_area_m2`).
+
+    Returns
+    -------
+    MapLayers
+        Ready for :func:`render_map`.
+    """
+    from .rings import _load_shenzhen, build_rings, proximity
+
+    data = load_town(config, town)
+    shenzhen = _load_shenzhen(config)
+    rings = build_rings(config, town, data, shenzhen)
+    table = proximity(data.polygons, rings, shenzhen, area_m2)
+    cards = figure_cards(reconciliation)
+    zones = _with_figures(_with_proximity(data.zones, table, "zones"), cards)
+    parcels = _with_figures(_with_proximity(data.parcels, table, "parcels"), cards)
+    towns = load_reference_towns(config)
+    outline = None
+    if towns is not None:
+        outline = towns[towns["town"] == town].assign(
+            name_zh=TOWNS[town].name_zh, name_en=TOWNS[town].name_en, kind="outline",
+            geometry_source="reference layer (read at run time)")
+    return MapLayers(town, zones, parcels, data.places, data.lines, rings, shenzhen, outline)
+
+
+def write_map(config: Config, town: str, out_dir: Path | str, *, offline: bool = False,
+              reconciliation: pd.DataFrame | None = None) -> Path:
+    """Write ``<out_dir>/<town>.html``, atomically.
+
+    Parameters
+    ----------
+    config
+        Data locations.
+    town
+        Town id.
+    out_dir
+        Output directory.
+    offline
+        Inline Leaflet and plugins (see :func:`render_map`).
+    reconciliation
+        The reconciliation table, for figure cards and outline colours.
+
+    Returns
+    -------
+    Path
+        The written page.
+    """
+    page = render_map(collect_layers(config, town, reconciliation), offline=offline)
+    return write_text(Path(out_dir) / f"{town}.html", page)
+
+
+def write_index(out_dir: Path | str, maps: Sequence[Path], reports: Sequence[Path] = ()) -> Path:
+    """Write ``<out_dir>/index.html`` linking the maps and reconciliation reports.
+
+    Parameters
+    ----------
+    out_dir
+        Output directory.
+    maps, reports
+        Files to link (labelled by town name for maps, by file name for reports).
+
+    Returns
+    -------
+    Path
+        The written index.
+    """
+    base = Path(out_dir)
+    labels = {t.id: f"{t.name_zh} {t.name_en}" for t in TOWNS.values()}
+    map_entries = [(labels.get(Path(p).stem, Path(p).stem), Path(p)) for p in maps]
+    report_entries = [(Path(p).name, Path(p)) for p in reports]
+    return write_text(base / "index.html", index_page("zonemap", map_entries, report_entries, base))
