@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -126,7 +126,7 @@ def _layer_class() -> type:
     from folium.map import Layer
     from folium.template import Template
 
-    class DataLayer(Layer):  # type: ignore[misc]
+    class DataLayer(Layer):
         """A layer drawn by the page script from the embedded JSON."""
 
         _template = Template(
@@ -147,7 +147,7 @@ def _script_class() -> type:
     from branca.element import MacroElement
     from folium.template import Template
 
-    class Script(MacroElement):  # type: ignore[misc]
+    class Script(MacroElement):
         """Literal JavaScript placed in the map script where the element is added."""
 
         _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
@@ -207,8 +207,10 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
     str
         The HTML page.
     """
-    from branca.element import Element
+    from branca.element import Element, Figure
     from folium.map import LayerControl
+
+    from ._mapjs import CSS, JS, READY_JS
 
     specs = _ring_specs(layers) + _context_specs(layers) + _feature_specs(layers)
     specs = [s for s in specs if len(s.frame)]
@@ -216,8 +218,7 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
     data = {"town": {"id": town.id, "name_zh": town.name_zh, "name_en": town.name_en},
             "layers": {s.key: payload(s, decimals) for s in specs}, "legend": legend(specs, layers.rings)}
     m = _base_map(_bounds(layers))
-    root = m.get_root()
-    from ._mapjs import CSS, JS, READY_JS
+    root = cast(Figure, m.get_root())
 
     root.header.add_child(Element(f"<style>{CSS}</style>"), name="zonemap_css")
     root.html.add_child(Element(f'<script type="application/json" id="zonemap-data">{script_json(data)}</script>'
