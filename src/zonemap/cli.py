@@ -18,6 +18,7 @@ import click
 
 from .config import REFERENCE_ENV, Config, default_config
 from .errors import CheckFailed, ZonemapError
+from .schema import TOWNS
 
 __all__ = ["main"]
 
@@ -99,6 +100,39 @@ def build(config: Config, out_dir: Path, strict: bool) -> None:
         click.echo(line)
     if strict and result.failed_checks:
         raise CheckFailed(f"{result.failed_checks} check(s) failed (see {result.report_path})")
+
+
+@main.command()
+@click.argument("town", required=False, type=click.Choice(list(TOWNS)))
+@config_options
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Write the table as CSV.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), default=None, help="Write the table as JSON.")
+def rings(town: str | None, config: Config, csv_path: Path | None, json_path: Path | None) -> None:
+    """Proximity table: Shenzhen boundary distance, nearest district, ring/band shares."""
+    import pandas as pd
+
+    from .rings import proximity_table, write_proximity
+
+    table = pd.concat([proximity_table(config, t) for t in ([town] if town else list(TOWNS))], ignore_index=True)
+    for path in write_proximity(table, csv_path, json_path):
+        click.echo(f"wrote {path}")
+    if csv_path is None and json_path is None:
+        shown = [c for c in table.columns if c in ("town", "id", "sz_distance_m", "sz_district_zh")
+                 or c.startswith("share_")]
+        click.echo(table[shown].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+@main.command("map")
+@click.argument("town", type=click.Choice(list(TOWNS)))
+@config_options
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("maps"), show_default=True,
+              help="Output directory.")
+@click.option("--offline", is_flag=True, help="Inline Leaflet and plugins: one self-contained HTML file.")
+def map_(town: str, config: Config, out_dir: Path, offline: bool) -> None:
+    """Write the Leaflet map of TOWN to OUT/<town>.html."""
+    from .maps import write_map
+
+    click.echo(f"wrote {write_map(config, town, out_dir, offline=offline)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

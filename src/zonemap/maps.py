@@ -297,7 +297,7 @@ def collect_layers(config: Config, town: str, reconciliation: pd.DataFrame | Non
     reconciliation
         The reconciliation table (see :func:`figure_cards`); figures are not shown when ``None``.
     area_m2
-        Vectorized ellipsoidal area (default :func:`zonemap.areas.geodesic_area_m2`).
+        Vectorized ellipsoidal area (default :func:`zonemap.areas.ellipsoidal_area`).
 
     Returns
     -------

@@ -197,9 +197,9 @@ def build_rings(config: Config, town: str, data: TownData | None = None,
 
 
 def _default_area() -> Callable[[np.ndarray], np.ndarray]:
-    from .areas import geodesic_area_m2
+    from .areas import ellipsoidal_area
 
-    return geodesic_area_m2
+    return ellipsoidal_area
 
 
 def proximity(polygons: gpd.GeoDataFrame, rings: gpd.GeoDataFrame, shenzhen: gpd.GeoDataFrame | None,
@@ -216,7 +216,7 @@ def proximity(polygons: gpd.GeoDataFrame, rings: gpd.GeoDataFrame, shenzhen: gpd
     shenzhen
         Shenzhen city outline (kind ``city``) and districts (kind ``district``), or ``None``.
     area_m2
-        Vectorized ellipsoidal area; default :func:`zonemap.areas.geodesic_area_m2`.
+        Vectorized ellipsoidal area; default :func:`zonemap.areas.ellipsoidal_area`.
 
     Returns
     -------
