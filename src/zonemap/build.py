@@ -6,13 +6,15 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from .config import Config
 from .errors import SchemaError
 from .io import load_town
 from .schema import TOWNS
 from .validate import validate_geodata
 
-__all__ = ["BuildResult", "build"]
+__all__ = ["BuildResult", "build", "write_maps"]
 
 log = logging.getLogger(__name__)
 
@@ -63,4 +65,25 @@ def build(config: Config) -> BuildResult:
         result.counts[town] = {
             name: len(getattr(data, name)) for name in ("zones", "parcels", "places", "lines")
         }
+    write_maps(config, result)
     return result
+
+
+def write_maps(config: Config, result: BuildResult, reconciliation: pd.DataFrame | None = None) -> None:
+    """Write ``<town>.html`` for every town and ``index.html`` linking maps and reports.
+
+    Parameters
+    ----------
+    config
+        Data locations and ``output_dir``.
+    result
+        Collects the written paths; files already in ``outputs`` are linked as reports.
+    reconciliation
+        The reconciliation table, shown in the maps' figure cards when given.
+    """
+    from .maps import write_index, write_map
+
+    reports = list(result.outputs)
+    maps = [write_map(config, town, config.output_dir, offline=True, reconciliation=reconciliation)
+            for town in TOWNS]
+    result.outputs += [*maps, write_index(config.output_dir, maps, reports)]

@@ -143,6 +143,22 @@ def _layer_class() -> type:
     return DataLayer
 
 
+def _raw_class() -> type:
+    from branca.element import Element
+    from folium.template import Template
+
+    class Raw(Element):
+        """Literal HTML. (A plain branca Element would treat the text as a Jinja template.)"""
+
+        _template = Template("{{ this.text }}")
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    return Raw
+
+
 def _script_class() -> type:
     from branca.element import MacroElement
     from folium.template import Template
@@ -207,7 +223,7 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
     str
         The HTML page.
     """
-    from branca.element import Element, Figure
+    from branca.element import Figure
     from folium.map import LayerControl
 
     from ._mapjs import CSS, JS, READY_JS
@@ -220,8 +236,9 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
     m = _base_map(_bounds(layers))
     root = cast(Figure, m.get_root())
 
-    root.header.add_child(Element(f"<style>{CSS}</style>"), name="zonemap_css")
-    root.html.add_child(Element(f'<script type="application/json" id="zonemap-data">{script_json(data)}</script>'
+    raw_cls = _raw_class()
+    root.header.add_child(raw_cls(f"<style>{CSS}</style>"), name="zonemap_css")
+    root.html.add_child(raw_cls(f'<script type="application/json" id="zonemap-data">{script_json(data)}</script>'
                                 f"<script>{JS}</script>"), name="zonemap_data")
     layer_cls, script_cls = _layer_class(), _script_class()
     for s in specs:

@@ -1,0 +1,211 @@
+"""Map pages: compact encoding, escaping, offline inlining, and rendering in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from _handmade import PROBE, town_frames, write_geodata
+from click.testing import CliRunner
+
+from zonemap._mapdata import encode_geometries, encode_properties, script_json
+from zonemap.cli import main
+from zonemap.maps import collect_layers, render_map, write_index, write_map
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def polyline_decode(text: str) -> list[int]:
+    """Reference decoder of Google's polyline algorithm (independent of zonemap)."""
+    values, i = [], 0
+    while i < len(text):
+        result, shift = 0, 0
+        while True:
+            b = ord(text[i]) - 63
+            i += 1
+            result |= (b & 0x1F) << shift
+            shift += 5
+            if b < 0x20:
+                break
+        values.append(~(result >> 1) if result & 1 else result >> 1)
+    return values
+
+
+def _page_data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="zonemap-data">(.*?)</script>', page, re.S)
+    assert m, "the page embeds its data"
+    return json.loads(m.group(1))
+
+
+def test_polyline_encoding_round_trips_coordinates():
+    hole = shapely.box(114.0002, 22.6002, 114.0004, 22.6004)
+    geoms = np.array([
+        shapely.box(114.0, 22.6, 114.001, 22.601).difference(hole),
+        shapely.MultiPolygon([shapely.box(113.9, 22.5, 113.91, 22.51), shapely.box(113.95, 22.55, 113.96, 22.56)]),
+    ])
+    enc = encode_geometries(geoms, decimals=6)
+    assert enc["type"] == "polygon" and enc["parts"] == [1, 2] and enc["rings"] == [2, 1, 1]
+    ints = np.cumsum(np.array(polyline_decode(enc["coords"])).reshape(-1, 2), axis=0)
+    rings = [r for g in geoms for p in getattr(g, "geoms", [g]) for r in (p.exterior, *p.interiors)]
+    expected = np.concatenate([np.asarray(r.coords)[:-1, ::-1] for r in rings])  # lat, lon; no closing vertex
+    assert enc["nv"] == [len(r.coords) - 1 for r in rings]
+    assert np.array_equal(ints, np.round(expected * 1e6).astype(np.int64))
+
+
+def test_properties_are_columnar_and_dictionary_encoded():
+    import pandas as pd
+
+    frame = pd.DataFrame({"kind": ["zone"] * 10, "id": [f"z{i}" for i in range(10)], "a": [1.5] * 9 + [np.nan]})
+    props = encode_properties(frame)
+    assert props["kind"] == {"v": ["zone"], "c": [0] * 10}
+    assert props["id"][3] == "z3" and props["a"][9] is None
+
+
+def test_script_json_cannot_close_the_script_element():
+    text = script_json({"name": "</script><script>alert(1)</script>", "amp": "a&b"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text)["name"] == "</script><script>alert(1)</script>"
+
+
+def test_page_never_contains_data_text_as_html(tmp_path):
+    config = write_geodata(tmp_path)
+    page = render_map(collect_layers(config, "fenggang"))
+    assert PROBE not in page and "<img" not in page
+    data = _page_data(page)
+    assert PROBE in data["layers"]["zones"]["props"]["name_zh"]
+    assert len(data["layers"]["zones"]["props"]["id"]) == 2 and len(data["layers"]["parcels"]["props"]["id"]) == 2
+    legend_titles = [s["title"] for s in data["legend"]]
+    assert "测试圈层 Test rings" in legend_titles and "距深圳距离带 Border bands" in legend_titles
+
+
+def test_template_syntax_in_data_stays_literal(tmp_path):
+    name = "{{ 7*7 }} {% if true %}x{% endif %}"
+    page = render_map(collect_layers(write_geodata(tmp_path, probe_name=name), "fenggang"))
+    assert name in _page_data(page)["layers"]["zones"]["props"]["name_zh"]
+
+
+def test_ring_set_names_in_the_layer_control_are_escaped(tmp_path):
+    from _handmade import RINGS
+
+    rings = json.loads(json.dumps(RINGS))
+    rings["ring_sets"][0]["name_en"] = PROBE
+    page = render_map(collect_layers(write_geodata(tmp_path, rings=rings), "fenggang"))
+    assert "<img" not in page
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page  # escaped for Leaflet's innerHTML
+
+
+def test_offline_page_links_nothing_external(tmp_path):
+    config = write_geodata(tmp_path)
+    online = render_map(collect_layers(config, "fenggang"))
+    assert re.search(r'<script src="https://cdn\.jsdelivr\.net/npm/leaflet@', online)
+    path = write_map(config, "fenggang", tmp_path / "out", offline=True)
+    page = path.read_text(encoding="utf-8")
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=\"https?:", page)
+    assert "L.control.fullscreen" in page and "leaflet-control-layers" in page  # Leaflet inlined
+    assert len(page) < len(online) + 400_000
+
+
+def test_write_index_links_maps_and_reports(tmp_path):
+    out = tmp_path / "maps"
+    report = out / "report<x>.html"
+    index = write_index(out, [out / "fenggang.html", out / "dongcheng.html"], [report])
+    text = index.read_text(encoding="utf-8")
+    assert 'href="fenggang.html"' in text and "凤岗镇 Fenggang Town" in text
+    assert "report&lt;x&gt;.html" in text and "<x>" not in text
+
+
+def test_cli_map_writes_the_page(tmp_path):
+    config = write_geodata(tmp_path / "geo")
+    result = CliRunner().invoke(main, ["map", "fenggang", "--geodata", str(config.geodata_dir),
+                                       "--out", str(tmp_path / "out"), "--offline"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "fenggang.html").is_file()
+
+
+def _open(page_path: Path, browser):
+    """Open a page with all network requests aborted; collect errors and dialogs."""
+    page = browser.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.on("console", lambda m: problems.append(f"console: {m.text}")
+            if m.type == "error" and "net::ERR_FAILED" not in m.text else None)
+    page.route(re.compile(r"^https?://"), lambda route: route.abort())  # no internet: tiles aborted
+    page.goto(page_path.as_uri())
+    page.wait_for_function("window.zonemapRendered !== undefined", timeout=30_000)
+    return page, problems
+
+
+def _drawn(page, key: str) -> int:
+    """Shapes of a layer actually on the Leaflet map (counted via the map object)."""
+    return page.evaluate(
+        """key => { const m = Object.values(window).find(v => v instanceof L.Map); let n = 0;
+        m.eachLayer(l => { if (l._zmKey === key && l._map && (l._pxBounds || l._point)) n += 1; }); return n; }""",
+        key,
+    )
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} not found: install the Debian package `chromium` (CI installs it in .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.browser
+def test_browser_renders_probe_as_text(tmp_path, browser):
+    from _handmade import RINGS
+
+    rings = json.loads(json.dumps(RINGS))
+    rings["ring_sets"][0]["name_en"] = PROBE
+    config = write_geodata(tmp_path / "geo", rings=rings)
+    path = write_map(config, "fenggang", tmp_path / "out", offline=True)
+    page, problems = _open(path, browser)
+    frames = town_frames()
+    assert _drawn(page, "zones") == len(frames["zones"])
+    assert _drawn(page, "parcels") == len(frames["parcels"])
+    assert page.locator(".zonemap-legend .zm-legend-row").count() >= 4
+    assert PROBE in page.locator(".leaflet-control-layers-overlays").inner_text()
+    assert PROBE in page.locator(".zonemap-legend").inner_text()
+    text = page.evaluate(
+        """() => { const g = zonemap.layers.zones; const l = g.getLayers()[1];
+        l.fire('mouseover', {latlng: l.getCenter()}, true);
+        return document.querySelector('.leaflet-tooltip').textContent; }"""
+    )
+    assert PROBE in text
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"], .leaflet-tooltip img').length") == 0
+    page.evaluate("() => { const l = zonemap.layers.zones.getLayers()[1]; l.fire('click', "
+                  "{latlng: l.getCenter()}, true); }")
+    assert PROBE in page.locator(".leaflet-popup-content").inner_text()
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    assert not problems, problems
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("town", ["fenggang", "dongcheng"])
+def test_browser_renders_bundled_maps(tmp_path, browser, config, town):
+    from zonemap.io import load_town
+
+    path = write_map(config, town, tmp_path, offline=True)
+    page, problems = _open(path, browser)
+    data = load_town(config, town)
+    assert _drawn(page, "zones") == len(data.zones)
+    assert _drawn(page, "parcels") == len(data.parcels)
+    assert _drawn(page, "places") == len(data.places)
+    assert page.locator(".zonemap-legend").count() == 1
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".leaflet-control-layers-base input").count() == 3
+    assert not problems, problems
+    page.close()
