@@ -1,0 +1,203 @@
+"""Vectorized ellipsoidal areas and perimeters on the CGCS2000 ellipsoid (GRS80 parameters).
+
+Chinese land surveys state areas on the CGCS2000 ellipsoid, so that is what zonemap
+measures. Planar shortcuts are wrong here: at 22.7°N Web Mercator inflates areas by
+``1/cos²φ`` ≈ +18%, UTM zone 49N/50N by up to about +0.13% away from its central
+meridian (scale 0.9996 + distance term), and even the Gauss–Krüger 3° zone at 114°E
+(EPSG:4547, scale 1 on the central meridian) is off by ~1e-5 at the edge of Dongguan and
+is only used as a cross-check. The method (authalic sphere, spherical-excess edge terms,
+long edges split along the ellipsoidal geodesic) is described in ``zonemap._ellipsoid``;
+it agrees with GeographicLib (``pyproj.Geod.geometry_area_perimeter``) to better than
+1e-6 relative on every polygon, holes and either ring orientation included.
+
+Input coordinates are WGS84/CGCS2000 longitude and latitude in degrees (the two frames
+differ by centimetres). Polygons must not contain a pole or cross the ±180° meridian.
+Everything is computed for whole arrays: there is no Python loop over features.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from ._ellipsoid import ring_sums
+from .errors import SchemaError
+from .schema import AREA_UNITS_M2
+
+__all__ = [
+    "AREA_COLUMNS",
+    "add_area_columns",
+    "area_perimeter",
+    "convert_area",
+    "ellipsoidal_area",
+    "ellipsoidal_perimeter",
+    "m2_to_ha",
+    "m2_to_km2",
+    "m2_to_mu",
+]
+
+log = logging.getLogger(__name__)
+
+#: Columns :func:`add_area_columns` adds.
+AREA_COLUMNS = ("area_m2", "area_ha", "area_mu", "area_km2", "perimeter_m")
+
+_POLYGON, _MULTIPOLYGON = 3, 6
+
+
+def _as_array(geoms: Any) -> NDArray[np.object_]:
+    arr = np.asarray(getattr(geoms, "values", geoms), dtype=object)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    types = shapely.get_type_id(arr)
+    bad = np.flatnonzero((types != _POLYGON) & (types != _MULTIPOLYGON) & (types != -1))
+    if bad.size:
+        i = int(bad[0])
+        raise SchemaError(
+            f"geometry #{i} is a {arr[i].geom_type}, not a polygon "
+            f"({bad.size} such) (fix: areas are defined for Polygon/MultiPolygon only)"
+        )
+    return arr
+
+
+def _rings(arr: NDArray[np.object_]) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp],
+                                              NDArray[np.bool_]]:
+    """Flatten to (coords, ring_start, ring_geometry, ring_is_hole).
+
+    Plain polygons without holes take a fast path (their one ring is the exterior);
+    multipolygons and polygons with holes are exploded into parts and rings.
+    """
+    types = shapely.get_type_id(arr)
+    simple = (types == _POLYGON) & (shapely.get_num_interior_rings(arr) == 0)
+    simple_idx = np.flatnonzero(simple)
+    complex_idx = np.flatnonzero(~simple & (types != -1))
+    parts, part_geom = shapely.get_parts(arr[complex_idx], return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    first = np.ones(ring_part.size, dtype=bool)
+    first[1:] = ring_part[1:] != ring_part[:-1]
+    all_rings = np.concatenate([arr[simple_idx], rings])
+    ring_geom = np.concatenate([simple_idx, complex_idx[part_geom[ring_part]]]).astype(np.intp)
+    is_hole = np.concatenate([np.zeros(simple_idx.size, dtype=bool), ~first])
+    counts = shapely.get_num_coordinates(all_rings)
+    keep = counts > 0
+    coords = shapely.get_coordinates(all_rings[keep])
+    starts = (np.cumsum(counts[keep]) - counts[keep]).astype(np.intp)
+    return coords, starts, ring_geom[keep], is_hole[keep]
+
+
+def area_perimeter(geoms: Any, workers: int | None = None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Ellipsoidal area (m²) and perimeter (m) of each polygon.
+
+    Parameters
+    ----------
+    geoms
+        Array-like or GeoSeries of shapely Polygon/MultiPolygon in lon/lat degrees.
+    workers
+        Threads for the vertex kernels (default: up to 4, the cores available).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Area (holes subtracted, whatever the ring orientation) and perimeter (exterior
+        and hole boundaries); 0 for empty geometries, NaN for missing ones.
+
+    Raises
+    ------
+    SchemaError
+        If a geometry is not polygonal.
+    """
+    arr = _as_array(geoms)
+    coords, starts, ring_geom, is_hole = _rings(arr)
+    signed, perim = ring_sums(coords[:, 0], coords[:, 1], starts, workers)
+    ring_area = np.where(is_hole, -np.abs(signed), np.abs(signed))
+    area = np.asarray(np.bincount(ring_geom, weights=ring_area, minlength=arr.size), dtype=np.float64)
+    perimeter = np.asarray(np.bincount(ring_geom, weights=perim, minlength=arr.size), dtype=np.float64)
+    missing = shapely.is_missing(arr)
+    area[missing] = np.nan
+    perimeter[missing] = np.nan
+    return area, perimeter
+
+
+def ellipsoidal_area(geoms: Any) -> NDArray[np.float64]:
+    """Area (m²) of each polygon on the GRS80 ellipsoid; see :func:`area_perimeter`."""
+    return area_perimeter(geoms)[0]
+
+
+def ellipsoidal_perimeter(geoms: Any) -> NDArray[np.float64]:
+    """Geodesic perimeter (m) of each polygon on GRS80; see :func:`area_perimeter`."""
+    return area_perimeter(geoms)[1]
+
+
+def convert_area(value_m2: Any, unit: str) -> Any:
+    """Convert square metres to ``unit`` (``m2``, ``mu``, ``ha``, ``km2``).
+
+    Parameters
+    ----------
+    value_m2
+        Number or array in m².
+    unit
+        Target unit, a key of :data:`zonemap.schema.AREA_UNITS_M2`.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The value in ``unit`` (1 mu = 10000/15 m² exactly).
+    """
+    if unit not in AREA_UNITS_M2:
+        raise SchemaError(f"unknown area unit {unit!r} (fix: use one of {', '.join(AREA_UNITS_M2)})")
+    factor = AREA_UNITS_M2[unit]
+    return np.asarray(value_m2, dtype=float) * factor.denominator / factor.numerator
+
+
+def m2_to_ha(value_m2: Any) -> Any:
+    """Square metres to hectares."""
+    return convert_area(value_m2, "ha")
+
+
+def m2_to_km2(value_m2: Any) -> Any:
+    """Square metres to square kilometres."""
+    return convert_area(value_m2, "km2")
+
+
+def m2_to_mu(value_m2: Any) -> Any:
+    """Square metres to mu (亩): multiplies by 15/10000, exactly the inverse of 10000/15 m²."""
+    return convert_area(value_m2, "mu")
+
+
+def add_area_columns(gdf: gpd.GeoDataFrame, columns: Sequence[str] = AREA_COLUMNS) -> gpd.GeoDataFrame:
+    """Return a copy of ``gdf`` with ellipsoidal area and perimeter columns.
+
+    Parameters
+    ----------
+    gdf
+        Polygon features; reprojected to EPSG:4326 for the computation if in another CRS.
+    columns
+        Which of :data:`AREA_COLUMNS` to add.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The input's columns plus ``area_m2``, ``area_ha``, ``area_mu``, ``area_km2``,
+        ``perimeter_m``; the input is not modified.
+    """
+    geo = gdf.geometry
+    if gdf.crs is not None and not gdf.crs.is_geographic:
+        log.info("reprojecting %s features to EPSG:4326 for ellipsoidal areas", len(gdf))
+        geo = geo.to_crs("EPSG:4326")
+    area, perim = area_perimeter(geo)
+    values = {
+        "area_m2": area,
+        "area_ha": m2_to_ha(area),
+        "area_mu": m2_to_mu(area),
+        "area_km2": m2_to_km2(area),
+        "perimeter_m": perim,
+    }
+    out = gdf.copy()
+    for col in columns:
+        out[col] = values[col]
+    return out
