@@ -1,0 +1,306 @@
+"""Import a planner's own data: any common format and coordinate system -> zonemap GeoJSON.
+
+:func:`import_file` reads GeoJSON, GeoPackage, Shapefile (honouring ``.cpg``, or an
+``encoding`` override such as GBK), KML, DXF (closed polylines become polygons, points and
+block insertions become points) and CSV (lon/lat columns, also 经度/纬度, or a WKT column).
+It then
+
+1. picks the coordinate system: ``crs`` when given (any EPSG code, WKT, ``gcj02``, ``bd09``),
+   else what the file declares (``.prj``, GeoPackage SRS, GeoJSON ``crs`` member), else what
+   the format implies (RFC 7946 GeoJSON and KML are WGS84), else WGS84 when the numbers are
+   plausible degrees;
+2. checks the numbers are plausible for it (swapped axes, metres taken as degrees with the
+   ``--crs`` that fits, points outside China) and, with a reference town outline, whether
+   the data looks traced on AMap (GCJ-02) or Baidu (BD-09);
+3. converts to WGS84 and checks the geometry (repairing it only when ``fix`` is set);
+4. maps attributes to the feature schema (id, name_zh, name_en, kind, town,
+   geometry_source, accuracy_m and optional parent/status/notes), validates the result
+   with :func:`zonemap.validate.validate_layer_data` and, when ``out`` is given, writes
+   RFC 7946 GeoJSON atomically.
+
+The input is only read. Every problem is reported at once, naming the file, the feature
+and a fix.
+
+``accuracy_m`` defaults to :data:`DEFAULT_ACCURACY_M` (10 m): a careful trace on a web map
+or satellite image at street zoom (1 px ~ 1-2 m, edges a few px off, imagery offsets of a
+few metres). Pass ``accuracy_m`` for better data (surveyed CAD: 1 m) or worse (sketches:
+hundreds of metres); a column named ``accuracy_m`` in the file wins per feature.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from ._ingest_attrs import DEFAULT_KINDS, Mapping, check_mojibake, relabel, schema_frame, with_ids
+from ._ingest_checks import (
+    DONGGUAN_CENTRE,
+    CrsChoice,
+    check_geographic,
+    check_landing,
+    choose_crs,
+    convert,
+    datum_finding,
+)
+from ._ingest_fix import check_geometries
+from ._ingest_read import FORMATS, RawData, ReadOptions, read_raw
+from .config import Config
+from .errors import CRSError, DataFileError, MissingFileError, SchemaError
+from .io import MAX_JSON_BYTES, load_reference_towns, to_feature_collection, write_text
+from .schema import LAYERS, TOWNS
+from .validate import validate_layer_data
+
+__all__ = [
+    "DEFAULT_ACCURACY_M",
+    "DEFAULT_KINDS",
+    "IMPORT_LAYERS",
+    "ImportOptions",
+    "ImportResult",
+    "import_file",
+    "resolve_town",
+    "supported_suffixes",
+]
+
+log = logging.getLogger(__name__)
+
+#: accuracy_m given to imported features when neither the file nor the caller says.
+DEFAULT_ACCURACY_M = 10.0
+
+#: Layers data can be imported into.
+IMPORT_LAYERS = tuple(DEFAULT_KINDS)
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to read and map one file (the CLI options of ``zonemap import``).
+
+    Parameters
+    ----------
+    layer
+        Target layer: ``zones``, ``parcels`` or ``places``.
+    town
+        Town id or name (``fenggang``, ``凤岗镇``).
+    crs
+        The data's coordinate system when the file does not say, or says wrongly.
+    id_column, name_column
+        Columns for ``id`` and ``name_zh``; ids are numbered and names detected when omitted.
+    kind
+        Kind for every feature (default from :data:`DEFAULT_KINDS`).
+    encoding
+        Text encoding of attributes (Shapefile without ``.cpg``, GBK CSV or GeoJSON).
+    layer_name
+        Layer inside a GeoPackage/KML, or CAD layer of a DXF.
+    accuracy_m
+        Positional accuracy of the features, metres.
+    fix
+        Repair geometry (logged) instead of refusing it.
+    swap_xy
+        Swap the two coordinates of every point (for lat/lon-ordered sources).
+    max_bytes
+        Refuse larger input files.
+    """
+
+    layer: str
+    town: str
+    crs: str | None = None
+    id_column: str | None = None
+    name_column: str | None = None
+    kind: str | None = None
+    encoding: str | None = None
+    layer_name: str | None = None
+    accuracy_m: float = DEFAULT_ACCURACY_M
+    fix: bool = False
+    swap_xy: bool = False
+    max_bytes: int = MAX_JSON_BYTES
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import produced.
+
+    Parameters
+    ----------
+    features
+        The features in the geodata schema, EPSG:4326, as written.
+    source_format
+        ``GeoJSON``, ``Shapefile``...
+    crs_label
+        The coordinate system the data was read in (``EPSG:4547``, ``gcj02``...).
+    changes
+        What was changed (repairs, normalisations), one line each.
+    warnings
+        Things worth a look that did not stop the import.
+    out
+        The written file, or ``None``.
+    """
+
+    features: gpd.GeoDataFrame
+    source_format: str
+    crs_label: str
+    changes: tuple[str, ...]
+    warnings: tuple[str, ...]
+    out: Path | None = None
+
+
+def supported_suffixes() -> tuple[str, ...]:
+    """File suffixes :func:`import_file` reads."""
+    return tuple(FORMATS)
+
+
+def resolve_town(town: str) -> str:
+    """Return the town id for an id or a Chinese/English name.
+
+    Raises
+    ------
+    SchemaError
+        For a town zonemap does not know.
+    """
+    key = town.strip().lower()
+    for t in TOWNS.values():
+        if key in (t.id, t.name_zh, t.name_en.lower()):
+            return t.id
+    raise SchemaError(f"unknown town {town!r} (fix: --town one of {', '.join(TOWNS)})")
+
+
+def _check_options(opts: ImportOptions, path: Path, out: Path | None) -> None:
+    if opts.layer not in DEFAULT_KINDS:
+        raise SchemaError(f"cannot import into layer {opts.layer!r} (fix: --layer one of {', '.join(IMPORT_LAYERS)})")
+    if opts.kind is not None and opts.kind not in LAYERS[opts.layer].kinds:
+        raise SchemaError(f"kind {opts.kind!r} does not belong in layer {opts.layer!r} "
+                          f"(fix: --kind one of {', '.join(sorted(LAYERS[opts.layer].kinds))})")
+    if not opts.accuracy_m > 0:
+        raise SchemaError(f"accuracy_m must be positive, got {opts.accuracy_m} (fix: give metres, e.g. 10)")
+    if not path.is_file():
+        raise MissingFileError(f"{path}: file not found (fix: check the path)")
+    if out is not None and out.resolve() == path.resolve():
+        raise DataFileError(f"{out}: the output would overwrite the input (fix: choose another --out)")
+
+
+def _anchor(outline: shapely.Geometry | None) -> tuple[float, float]:
+    if outline is None:
+        return DONGGUAN_CENTRE
+    c = outline.representative_point()
+    return (c.x, c.y)
+
+
+def _town_outline(config: Config | None, town: str) -> shapely.Geometry | None:
+    ref = load_reference_towns(config) if config is not None else None
+    if ref is None:
+        return None
+    rows = ref[ref["town"] == town]
+    return shapely.union_all(np.asarray(rows.geometry.array)) if len(rows) else None
+
+
+def _place_crs(raw: RawData, opts: ImportOptions, path: Path, anchor: tuple[float, float]) -> CrsChoice:
+    """Choose the CRS and check the raw numbers against it; raise on implausible data."""
+    choice = choose_crs(opts.crs, raw.crs, raw.crs_source)
+    if choice is None or choice.geographic:
+        problems = check_geographic(raw.geoms, choice, raw.labels, str(path), anchor)
+        if problems:
+            raise CRSError(f"{path}: coordinates do not fit {choice.label if choice else 'any stated CRS'}", problems)
+    if choice is None:
+        log.warning("%s: no coordinate system stated; the numbers are lon/lat degrees, taken as WGS84 "
+                    "(pass --crs to say otherwise)", path)
+        choice = CrsChoice(CRS.from_epsg(4326), "assumed")
+    return choice
+
+
+def _to_wgs84(raw: RawData, choice: CrsChoice, path: Path, anchor: tuple[float, float]) -> np.ndarray:
+    wgs = convert(raw.geoms, choice)
+    if not choice.geographic:
+        problems = check_landing(raw.geoms, wgs, choice, raw.labels, str(path), anchor)
+        if problems:
+            raise CRSError(f"{path}: coordinates do not fit {choice.label}", problems)
+    return wgs
+
+
+def _check_datum(wgs: np.ndarray, choice: CrsChoice, outline: shapely.Geometry | None, path: Path,
+                 town: str) -> list[str]:
+    if outline is None or not choice.geographic or isinstance(choice.spec, str):
+        return []
+    finding = datum_finding(wgs[~shapely.is_missing(wgs)], outline)
+    if finding is None:
+        return []
+    text = f"{path}: {finding.message(TOWNS[town].name_zh)}"
+    if choice.source == "--crs":
+        log.warning("%s (kept, as --crs was given)", text)
+        return [text]
+    raise CRSError(f"{text} (fix: pass --crs {finding.datum} to convert it, or --crs EPSG:4326 to import it as is)")
+
+
+def _read(path: Path, opts: ImportOptions) -> tuple[str, RawData]:
+    read_opts = ReadOptions(encoding=opts.encoding, layer_name=opts.layer_name,
+                            points=opts.layer == "places", max_bytes=opts.max_bytes)
+    fmt, raw = read_raw(path, read_opts)
+    if not raw.labels:
+        raise DataFileError(f"{path}: no features to import (fix: check the file, or --layer-name)")
+    if opts.swap_xy:
+        raw.geoms = shapely.transform(raw.geoms, lambda c: c[:, ::-1])
+    if fmt == "Shapefile" and opts.encoding is None:
+        check_mojibake(raw, path)
+    return fmt, raw
+
+
+def import_file(
+    path: Path | str, opts: ImportOptions, *, config: Config | None = None, out: Path | str | None = None
+) -> ImportResult:
+    """Import a planner's file into a zonemap layer (see the module docstring).
+
+    Parameters
+    ----------
+    path
+        The input file (``.geojson``, ``.json``, ``.gpkg``, ``.shp``, ``.kml``, ``.dxf``, ``.csv``).
+    opts
+        Target layer, town and reading options.
+    config
+        Supplies the reference town outline for the GCJ-02/BD-09 check (optional).
+    out
+        Where to write the GeoJSON (atomically); nothing is written when ``None``.
+
+    Returns
+    -------
+    ImportResult
+        The features, the CRS used, the change log and warnings.
+
+    Raises
+    ------
+    ZonemapError
+        ``DataFileError`` (unreadable), ``CRSError`` (implausible coordinates, with the
+        ``--crs`` that fits), ``SchemaError`` (attributes or geometry), each naming the
+        file, the feature and a fix.
+    """
+    src = Path(path)
+    dest = Path(out) if out is not None else None
+    _check_options(opts, src, dest)
+    town = resolve_town(opts.town)
+    fmt, raw = _read(src, opts)
+    outline = _town_outline(config, town)
+    anchor = _anchor(outline)
+    choice = _place_crs(raw, opts, src, anchor)
+    wgs = _to_wgs84(raw, choice, src, anchor)
+    warnings = _check_datum(wgs, choice, outline, src, town)
+    mapping = Mapping(opts.layer, town, opts.kind, opts.accuracy_m, opts.id_column, opts.name_column)
+    frame, problems = schema_frame(raw, mapping, src, choice.label)
+    checked = check_geometries(wgs, opts.layer, with_ids(raw.labels, frame["id"]), str(src), fix=opts.fix,
+                               closed_rings=raw.closed_rings)
+    problems += checked.problems
+    if problems:
+        raise SchemaError(f"{src}: {len(problems)} problem(s) importing into {opts.layer!r}", problems)
+    frame = frame.set_geometry(list(checked.geoms), crs="EPSG:4326")
+    text = to_feature_collection(frame)
+    found = relabel(validate_layer_data(json.loads(text), opts.layer, src, town=town), raw.labels)
+    if found:
+        raise SchemaError(f"{src}: {len(found)} problem(s) importing into {opts.layer!r}", found)
+    for line in checked.changes:
+        log.info("%s: %s", src, line)
+    if dest is not None:
+        write_text(dest, text)
+        log.info("%s: wrote %d feature(s) to %s", src, len(frame), dest)
+    return ImportResult(frame, fmt, choice.label, tuple(checked.changes), tuple(warnings), dest)
