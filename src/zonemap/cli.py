@@ -152,5 +152,37 @@ def map_(town: str, config: Config, out_dir: Path, offline: bool) -> None:
     click.echo(f"wrote {write_map(config, town, out_dir, offline=offline)}")
 
 
+@main.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--layer", required=True, type=click.Choice(["zones", "parcels", "places"]), help="Target layer.")
+@click.option("--town", required=True, help="Town id or name (fenggang, 凤岗镇, dongcheng, 东城街道).")
+@click.option("--crs", default=None, help="Coordinate system of the data: EPSG code (4547, EPSG:4526...), gcj02, bd09.")
+@click.option("--id-column", default=None, help="Column holding feature ids (default: 'id', else numbered).")
+@click.option("--name-column", default=None, help="Column holding the Chinese name (default: detected).")
+@click.option("--kind", default=None, help="Kind of every feature (default: zone / parcel / landmark).")
+@click.option("--encoding", default=None, help="Attribute text encoding, e.g. GBK (default: .cpg or UTF-8).")
+@click.option("--layer-name", default=None, help="Layer inside a GeoPackage or KML; CAD layer of a DXF.")
+@click.option("--accuracy-m", type=float, default=None, help="Positional accuracy in metres (default: 10).")
+@click.option("--fix", is_flag=True, help="Repair geometry (make_valid, close rings, drop empty parts); logged.")
+@click.option("--swap-xy", is_flag=True, help="Swap the two coordinates (for lat/lon-ordered sources).")
+@click.option("--max-mb", type=float, default=None, help="Refuse input files larger than this (default: 512).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output GeoJSON (default: <input stem>.<layer>.geojson in the current directory).")
+@config_options
+def import_(path: Path, layer: str, town: str, out: Path | None, max_mb: float | None, accuracy_m: float | None,
+            config: Config, **options: Any) -> None:
+    """Import a planner's file (GeoJSON, GeoPackage, Shapefile, KML, DXF, CSV) as an RFC 7946 layer."""
+    from .ingest import DEFAULT_ACCURACY_M, ImportOptions, import_file
+    from .io import MAX_JSON_BYTES
+
+    opts = ImportOptions(layer=layer, town=town, accuracy_m=DEFAULT_ACCURACY_M if accuracy_m is None else accuracy_m,
+                         max_bytes=MAX_JSON_BYTES if max_mb is None else int(max_mb * 2**20), **options)
+    result = import_file(path, opts, config=config, out=out or Path(f"{path.stem}.{layer}.geojson"))
+    for line in (*result.changes, *result.warnings):
+        click.echo(f"  {line}")
+    click.echo(f"wrote {len(result.features)} feature(s) from {result.source_format} ({result.crs_label}) "
+               f"to {result.out}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
