@@ -73,6 +73,7 @@ def atomic_write(path: Path | str, mode: str = "w", encoding: str | None = "utf-
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        os.chmod(tmp, _output_mode(target))
         enc = None if "b" in mode else encoding
         with os.fdopen(fd, mode, encoding=enc) as fh:
             yield fh
@@ -83,6 +84,15 @@ def atomic_write(path: Path | str, mode: str = "w", encoding: str | None = "utf-
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _output_mode(target: Path) -> int:
+    """Permissions for an output: those of the file it replaces, else 0o666 less the umask."""
+    if target.exists():
+        return target.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_text(path: Path | str, text: str) -> Path:
