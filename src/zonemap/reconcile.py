@@ -1,0 +1,327 @@
+"""Reconcile polygons with stated area figures ("图数一致"): statuses, part-whole and topology checks.
+
+Inputs
+------
+A polygon layer (GeoDataFrame in lon/lat) with an id column and, where known, the
+columns ``accuracy_m`` (how far any edge may be off, metres), ``geometry_source``,
+``name_zh``/``name_en``, ``kind`` (``zone`` marks zones) and ``parent`` (the id of the
+zone a parcel belongs to). Any planner's layer with an id column works; missing
+columns are treated as unknown (accuracy 0, source ``"unknown"``).
+
+A figures table in the registry format, as returned by :func:`zonemap.figures.load_figures`
+from a UTF-8 CSV with the columns ``figure_id, town, subject, quantity, value, unit,
+qualifier, source, quote, part_of, notes``: one row per stated number, ``subject`` = the
+id of the feature it describes, ``quantity`` = ``area`` (the feature's own area) or a
+part of it without a polygon of its own (``new_industrial_land``, ``vacant_land``...,
+with ``part_of`` = the figure_id of the whole), ``value`` as written ("6.7"),
+``unit`` in ``m2, mu, ha, km2``, ``qualifier`` one of 约, 以上, 超, 不少于, 不超过, 以内 or
+empty, ``source`` and ``quote`` naming where the number is printed.
+
+Arithmetic (per area figure)
+----------------------------
+Measured area A and perimeter P of the subject on the ellipsoid, stated S (m²),
+d = A − S. Precision band h = half a unit of the last written digit; 约 widens it by
+``config.about_rel_tol × S``. Geometry uncertainty u = P × accuracy_m. Status
+``agrees`` if |d| <= h, ``consistent`` if |d| <= h + u, else ``disagrees``; for
+at-least qualifiers only a shortfall counts (d < −h...), for at-most only an excess.
+The implied mean boundary offset d / P says how far the drawn edge would have to move.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from ._partwhole import PART_EXCEEDS, PART_WITHIN, part_whole_checks
+from ._topology import overlap_pairs, share_outside_pct
+from .areas import area_perimeter
+from .config import Config
+from .errors import SchemaError
+from .figures import load_figures
+from .io import load_reference_towns, load_town
+from .schema import AREA_QUANTITIES, AREA_UNITS_M2
+
+__all__ = [
+    "AGREES",
+    "CHECK_COLUMNS",
+    "CONSISTENT",
+    "CONTAINMENT_TOL_PCT",
+    "DISAGREES",
+    "FAILING_STATUSES",
+    "FIGURE_RESULT_COLUMNS",
+    "NO_GEOMETRY",
+    "PART_EXCEEDS",
+    "PART_WITHIN",
+    "Reconciliation",
+    "classify",
+    "reconcile",
+    "reconcile_towns",
+]
+
+log = logging.getLogger(__name__)
+
+AGREES, CONSISTENT, DISAGREES = "agrees", "consistent", "disagrees"
+NO_GEOMETRY = "no_geometry"
+#: Statuses that count as a failure (``--strict``).
+FAILING_STATUSES = frozenset({DISAGREES, PART_EXCEEDS})
+#: Share of a parcel (percent of its area) allowed outside its zone or town before the check fails.
+CONTAINMENT_TOL_PCT = 0.01
+
+FIGURE_RESULT_COLUMNS = (
+    "town", "figure_id", "subject", "subject_name", "quantity", "qualifier", "bound", "stated_value", "unit",
+    "decimals", "stated_m2", "measured_m2", "measured_in_unit", "diff_in_unit", "diff_m2", "diff_pct",
+    "band_m2", "geometry_uncertainty_m2", "perimeter_m", "implied_offset_m", "status", "part_of",
+    "source", "quote", "notes", "geometry_source", "accuracy_m",
+)
+CHECK_COLUMNS = ("town", "check", "subject", "value", "limit", "unit", "passed", "detail")
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The result: one row per area figure, one row per check."""
+
+    figures: pd.DataFrame
+    checks: pd.DataFrame
+
+    @property
+    def n_disagreeing(self) -> int:
+        """Figures whose status is a failure."""
+        return int(self.figures["status"].isin(FAILING_STATUSES).sum())
+
+    @property
+    def n_failed_checks(self) -> int:
+        """Checks that did not pass."""
+        return int((~self.checks["passed"].astype(bool)).sum())
+
+    @property
+    def n_failed(self) -> int:
+        """Disagreeing figures plus failed checks."""
+        return self.n_disagreeing + self.n_failed_checks
+
+
+def _column(layer: pd.DataFrame, name: str, default: Any) -> pd.Series:
+    if name in layer.columns:
+        return layer[name].where(layer[name].notna(), default)
+    return pd.Series(default, index=layer.index)
+
+
+def _measure(layer: gpd.GeoDataFrame, id_column: str) -> pd.DataFrame:
+    """Per feature: area, perimeter, accuracy, provenance, name, kind, parent, town."""
+    if id_column not in layer.columns:
+        raise SchemaError(f"layer has no {id_column!r} column (fix: name the id column with id_column=...)")
+    ids = layer[id_column].astype(str)
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        raise SchemaError(f"feature id {dup.iloc[0]!r} occurs more than once (fix: give each feature its own id)")
+    area, perim = area_perimeter(layer.geometry)
+    name = _column(layer, "name_zh", "").astype(str)
+    name_en = _column(layer, "name_en", "").astype(str)
+    return pd.DataFrame({
+        "area_m2": area, "perimeter_m": perim,
+        "accuracy_m": _column(layer, "accuracy_m", 0.0).astype(float).to_numpy(),
+        "geometry_source": _column(layer, "geometry_source", "unknown").astype(str).to_numpy(),
+        "subject_name": np.where(name_en != "", name + " / " + name_en, name).astype(str),
+        "kind": _column(layer, "kind", "").astype(str).to_numpy(),
+        "parent": _column(layer, "parent", "").astype(str).to_numpy(),
+        "town": _column(layer, "town", "").astype(str).to_numpy(),
+        "geometry": layer.geometry.to_numpy(),
+    }, index=pd.Index(ids.to_numpy(), name="id"))
+
+
+def classify(d: np.ndarray, band: np.ndarray, unc: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Status of each figure from its difference, band and geometry uncertainty (all m²).
+
+    Parameters
+    ----------
+    d
+        Measured minus stated.
+    band
+        Effective precision band (already widened for 约).
+    unc
+        Geometry uncertainty.
+    bound
+        ``exact``/``about`` (two-sided), ``at_least`` or ``at_most`` (one-sided).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``agrees``, ``consistent`` or ``disagrees`` per figure.
+    """
+    excess = np.where(bound == "at_least", -d, np.where(bound == "at_most", d, np.abs(d)))
+    return np.where(excess <= band, AGREES, np.where(excess <= band + unc, CONSISTENT, DISAGREES))
+
+
+def _figure_rows(figures: pd.DataFrame, feats: pd.DataFrame, config: Config) -> pd.DataFrame:
+    """The per-figure comparison table (before part-whole statuses)."""
+    f = figures[figures["quantity"].isin(AREA_QUANTITIES)].reset_index(drop=True)
+    own = (f["quantity"] == "area").to_numpy()
+    m = feats.reindex(f["subject"])
+    has_geom = m["area_m2"].notna().to_numpy() & own
+    stated = f["stated_m2"].to_numpy(dtype=float)
+    area = np.where(has_geom, m["area_m2"].to_numpy(dtype=float), np.nan)
+    perim = np.where(has_geom, m["perimeter_m"].to_numpy(dtype=float), np.nan)
+    acc = m["accuracy_m"].to_numpy(dtype=float)
+    unit_m2 = f["unit"].map(lambda u: float(AREA_UNITS_M2[u])).to_numpy()
+    bound = f["bound"].to_numpy(dtype=object)
+    band = f["precision_m2"].to_numpy(dtype=float) + np.where(bound == "about", config.about_rel_tol * stated, 0.0)
+    d = area - stated
+    unc = perim * np.nan_to_num(acc)
+    status = np.where(has_geom, classify(d, band, unc, bound), NO_GEOMETRY)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame({
+            "town": f["town"], "figure_id": f["figure_id"], "subject": f["subject"],
+            "subject_name": m["subject_name"].fillna("").to_numpy(), "quantity": f["quantity"],
+            "qualifier": f["qualifier"], "bound": bound, "stated_value": f["value"], "unit": f["unit"],
+            "decimals": f["decimals"], "stated_m2": stated, "measured_m2": area,
+            "measured_in_unit": area / unit_m2, "diff_in_unit": d / unit_m2, "diff_m2": d,
+            "diff_pct": 100.0 * d / stated, "band_m2": band, "geometry_uncertainty_m2": unc,
+            "perimeter_m": perim, "implied_offset_m": d / perim, "status": status,
+            "part_of": f["part_of"], "source": f["source"], "quote": f["quote"], "notes": f["notes"],
+            "geometry_source": m["geometry_source"].fillna("").to_numpy(),
+            "accuracy_m": acc,
+        })
+    return out
+
+
+def _check(town: str, check: str, subject: str, value: float, limit: float, unit: str,
+           passed: bool, detail: str) -> dict[str, Any]:
+    return {"town": town, "check": check, "subject": subject, "value": float(value), "limit": float(limit),
+            "unit": unit, "passed": bool(passed), "detail": detail}
+
+
+def _containment_checks(feats: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each parcel inside its parent zone: share outside, % of the parcel's ellipsoidal area."""
+    parcels = feats[feats["parent"].isin(feats.index) & (feats["parent"] != "")]
+    if parcels.empty:
+        return []
+    wholes = feats.loc[parcels["parent"], "geometry"].to_numpy()
+    share = share_outside_pct(parcels["geometry"].to_numpy(), wholes, parcels["area_m2"].to_numpy())
+    return [
+        _check(t, "parcel_inside_zone", pid, s, CONTAINMENT_TOL_PCT, "%", s <= CONTAINMENT_TOL_PCT,
+               f"{s:.3g}% ({s * a / 100:,.0f} m²) of {pid} lies outside its zone {zid}")
+        for pid, zid, t, s, a in zip(parcels.index, parcels["parent"], parcels["town"], share, parcels["area_m2"],
+                                     strict=True)
+    ]
+
+
+def _zone_mask(feats: pd.DataFrame) -> NDArray[np.bool_]:
+    """Zones: features of kind ``zone``, else (a planner's layer) features named as someone's parent."""
+    is_zone = (feats["kind"] == "zone").to_numpy()
+    return is_zone if is_zone.any() else np.asarray(feats.index.isin(feats["parent"]))
+
+
+def _overlap_checks(feats: pd.DataFrame) -> list[dict[str, Any]]:
+    """Zones do not overlap each other: one row per overlapping pair, or one passing row."""
+    zones = feats[_zone_mask(feats)]
+    if len(zones) < 2:
+        return []
+    i, j, area = overlap_pairs(zones["geometry"].to_numpy())
+    if not i.size:
+        return [_check(str(zones["town"].iloc[0]), "zones_do_not_overlap", ", ".join(zones.index), 0.0, 0.0, "m2",
+                       True, f"no two of {len(zones)} zones overlap")]
+    ids = zones.index.to_numpy()
+    return [
+        _check(str(zones["town"].iloc[a]), "zones_do_not_overlap", f"{ids[a]} / {ids[b]}", ov, 0.0, "m2", False,
+               f"{ids[a]} and {ids[b]} overlap by {ov:,.0f} m²")
+        for a, b, ov in zip(i, j, area, strict=True)
+    ]
+
+
+def _outline_checks(feats: pd.DataFrame, outline: Any) -> list[dict[str, Any]]:
+    """Zones inside their town outline (a GeoDataFrame with ``town``, or one geometry for all)."""
+    zones = feats[_zone_mask(feats)]
+    if outline is None or zones.empty:
+        return []
+    if isinstance(outline, gpd.GeoDataFrame):
+        by_town = outline.dropna(subset=["town"]).drop_duplicates("town").set_index("town").geometry
+        zones = zones[zones["town"].isin(by_town.index)]
+        wholes = by_town.reindex(zones["town"]).to_numpy()
+    else:
+        wholes = np.full(len(zones), outline, dtype=object)
+    if zones.empty:
+        return []
+    share = share_outside_pct(zones["geometry"].to_numpy(), wholes, zones["area_m2"].to_numpy())
+    return [
+        _check(t, "zone_inside_town_outline", zid, s, CONTAINMENT_TOL_PCT, "%", s <= CONTAINMENT_TOL_PCT,
+               f"{s:.3g}% ({s * a / 100:,.0f} m²) of {zid} lies outside the {t or 'given'} outline")
+        for zid, t, s, a in zip(zones.index, zones["town"], share, zones["area_m2"], strict=True)
+    ]
+
+
+def reconcile(layers_gdf: gpd.GeoDataFrame, figures_df: pd.DataFrame, config: Config,
+              outline: Any = None, id_column: str = "id") -> Reconciliation:
+    """Compare a polygon layer with stated area figures and run the part-whole and topology checks.
+
+    Parameters
+    ----------
+    layers_gdf
+        Polygons (zones and parcels together) in lon/lat, with ``id_column``.
+    figures_df
+        Registry from :func:`zonemap.figures.load_figures` (non-area rows are ignored).
+    config
+        Supplies ``about_rel_tol``.
+    outline
+        Town outlines (GeoDataFrame with a ``town`` column) or one polygon; zones are
+        checked to lie inside it. ``None`` skips the check.
+    id_column
+        The layer's id column; figure subjects refer to it.
+
+    Returns
+    -------
+    Reconciliation
+        ``figures`` (columns :data:`FIGURE_RESULT_COLUMNS`) and ``checks``
+        (:data:`CHECK_COLUMNS`). Nothing is rounded.
+
+    Raises
+    ------
+    SchemaError
+        If the figures table is not in the loaded registry format or ids are missing/duplicated.
+    """
+    missing = {"stated_m2", "precision_m2", "bound", "decimals"} - set(figures_df.columns)
+    if missing:
+        raise SchemaError(f"figures table lacks {', '.join(sorted(missing))} "
+                          "(fix: read the registry with zonemap.figures.load_figures)")
+    feats = _measure(layers_gdf, id_column)
+    table = _figure_rows(figures_df, feats, config)
+    table, part_rows = part_whole_checks(table, feats, _check)
+    checks = part_rows + _containment_checks(feats) + _overlap_checks(feats) + _outline_checks(feats, outline)
+    check_df = pd.DataFrame(checks, columns=list(CHECK_COLUMNS))
+    check_df["passed"] = check_df["passed"].astype(bool)
+    return Reconciliation(table[list(FIGURE_RESULT_COLUMNS)], check_df)
+
+
+def reconcile_towns(config: Config, towns: Iterable[str]) -> Reconciliation:
+    """Reconcile the bundled (or configured) geodata of some towns with the registry.
+
+    Parameters
+    ----------
+    config
+        Geodata and reference directories, tolerance.
+    towns
+        Town ids.
+
+    Returns
+    -------
+    Reconciliation
+        All towns' rows together; zones are checked against the reference outlines when
+        ``config.reference_dir`` holds them.
+    """
+    outline = load_reference_towns(config)
+    figures = load_figures(config.geodata_dir / "figures.csv")
+    parts = [
+        reconcile(load_town(config, town).polygons, figures[figures["town"] == town], config, outline=outline)
+        for town in towns
+    ]
+    if not parts:
+        raise SchemaError("no town to reconcile (fix: name one of the towns)")
+    return Reconciliation(
+        pd.concat([p.figures for p in parts], ignore_index=True),
+        pd.concat([p.checks for p in parts], ignore_index=True),
+    )
