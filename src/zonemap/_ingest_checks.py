@@ -158,7 +158,8 @@ def check_geographic(
     minx, miny, maxx, maxy = bounds.T
     inside = ok & (minx > x0) & (maxx < x1) & (miny > y0) & (maxy < y1)
     swapped = ok & ~inside & (miny > x0) & (maxy < x1) & (minx > y0) & (maxx < y1)
-    metres = ok & ((np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1))
+    metres = ok & ~swapped & ((np.abs(bounds[:, [0, 2]]) > 180).any(axis=1)
+                              | (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1))
     said = "has no coordinate system" if choice is None else f"is taken as {choice.label} ({choice.source})"
     problems = []
     if metres.any():

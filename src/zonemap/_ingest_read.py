@@ -93,8 +93,9 @@ def _features_of(data: Any, path: Path) -> list[Any]:
         return [data]
     if (isinstance(kind, str) and "coordinates" in data) or kind == "GeometryCollection":
         return [{"type": "Feature", "properties": {}, "geometry": data}]
+    top = f"an object with type {kind!r}" if isinstance(data, dict) else f"a JSON {type(data).__name__}"
     raise DataFileError(
-        f"{path}: not GeoJSON: the top level is {type(data).__name__} with type {kind!r} "
+        f"{path}: not GeoJSON: the top level is {top} "
         '(fix: give a {"type": "FeatureCollection", "features": [...]} object)'
     )
 
@@ -227,7 +228,7 @@ def _read_table(path: Path, opts: ReadOptions) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
     except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}: not {encoding} text at byte {exc.start} "
+        raise DataFileError(f"{path}: not {encoding.removesuffix('-sig').upper()} text at byte {exc.start} "
                             "(fix: pass the file's encoding, e.g. --encoding GBK)") from None
     except LookupError:
         raise DataFileError(f"{path}: unknown encoding {encoding!r} (fix: e.g. --encoding GBK or UTF-8)") from None

@@ -52,7 +52,8 @@ from ._ingest_checks import (
 from ._ingest_fix import check_geometries
 from ._ingest_read import FORMATS, RawData, ReadOptions, read_raw
 from .config import Config
-from .errors import CRSError, DataFileError, MissingFileError, SchemaError
+from .crs import parse_crs
+from .errors import CRSError, DataFileError, MissingFileError, SchemaError, ZonemapError
 from .io import MAX_JSON_BYTES, load_reference_towns, to_feature_collection, write_text
 from .schema import LAYERS, TOWNS
 from .validate import validate_layer_data
@@ -169,18 +170,33 @@ def resolve_town(town: str) -> str:
     raise SchemaError(f"unknown town {town!r} (fix: --town one of {', '.join(TOWNS)})")
 
 
-def _check_options(opts: ImportOptions, path: Path, out: Path | None) -> None:
+def _option_problem(opts: ImportOptions) -> str | None:
     if opts.layer not in DEFAULT_KINDS:
-        raise SchemaError(f"cannot import into layer {opts.layer!r} (fix: --layer one of {', '.join(IMPORT_LAYERS)})")
+        return f"cannot import into layer {opts.layer!r} (fix: --layer one of {', '.join(IMPORT_LAYERS)})"
     if opts.kind is not None and opts.kind not in LAYERS[opts.layer].kinds:
-        raise SchemaError(f"kind {opts.kind!r} does not belong in layer {opts.layer!r} "
-                          f"(fix: --kind one of {', '.join(sorted(LAYERS[opts.layer].kinds))})")
+        return (f"kind {opts.kind!r} does not belong in layer {opts.layer!r} "
+                f"(fix: --kind one of {', '.join(sorted(LAYERS[opts.layer].kinds))})")
     if not opts.accuracy_m > 0:
-        raise SchemaError(f"accuracy_m must be positive, got {opts.accuracy_m} (fix: give metres, e.g. 10)")
+        return f"accuracy_m must be positive, got {opts.accuracy_m} (fix: give metres, e.g. 10)"
+    return None
+
+
+def _check_options(opts: ImportOptions, path: Path, out: Path | None) -> str:
+    """Check the options before reading anything; return the town id. Messages name the file."""
+    problem = _option_problem(opts)
+    if problem:
+        raise SchemaError(f"{path}: {problem}")
+    try:
+        town = resolve_town(opts.town)
+        if opts.crs is not None:
+            parse_crs(opts.crs)
+    except ZonemapError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
     if not path.is_file():
         raise MissingFileError(f"{path}: file not found (fix: check the path)")
     if out is not None and out.resolve() == path.resolve():
         raise DataFileError(f"{out}: the output would overwrite the input (fix: choose another --out)")
+    return town
 
 
 def _anchor(outline: shapely.Geometry | None) -> tuple[float, float]:
@@ -278,8 +294,7 @@ def import_file(
     """
     src = Path(path)
     dest = Path(out) if out is not None else None
-    _check_options(opts, src, dest)
-    town = resolve_town(opts.town)
+    town = _check_options(opts, src, dest)
     fmt, raw = _read(src, opts)
     outline = _town_outline(config, town)
     anchor = _anchor(outline)
