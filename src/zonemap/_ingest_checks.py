@@ -232,7 +232,10 @@ def choose_crs(user: object, declared: CRS | None, source: str) -> CrsChoice | N
     if user is not None:
         spec = parse_crs(user)
         if declared is not None and source == "declared" and not (isinstance(spec, CRS) and spec.equals(declared)):
-            log.warning("--crs %s overrides the file's own CRS (%s)", user, declared.name)
+            # GCJ-02/BD-09 traces are routinely labelled WGS84: overriding that is the normal case
+            web_trace = isinstance(spec, str) and declared.is_geographic
+            log.log(logging.INFO if web_trace else logging.WARNING, "--crs %s overrides the file's own CRS (%s)",
+                    user, declared.name)
         return CrsChoice(spec, "--crs")
     if declared is None:
         return None
