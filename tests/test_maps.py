@@ -61,10 +61,17 @@ def test_polyline_encoding_round_trips_coordinates():
 def test_properties_are_columnar_and_dictionary_encoded():
     import pandas as pd
 
-    frame = pd.DataFrame({"kind": ["zone"] * 10, "id": [f"z{i}" for i in range(10)], "a": [1.5] * 9 + [np.nan]})
+    kinds = ["zone", "park"] * 5
+    frame = pd.DataFrame({"kind": kinds, "id": [f"z{i}" for i in range(10)], "a": [1.5] * 9 + [np.nan],
+                          "town": "fenggang", "many": [f"v{i % 60}" for i in range(10)]})
     props = encode_properties(frame)
-    assert props["kind"] == {"v": ["zone"], "c": [0] * 10}
+    assert props["kind"]["v"] == ["zone", "park"]
+    assert [props["kind"]["v"][ord(ch) - 35] for ch in props["kind"]["s"]] == kinds
+    assert props["town"] == {"k": "fenggang"}
     assert props["id"][3] == "z3" and props["a"][9] is None
+    big = pd.DataFrame({"many": [f"v{i % 60}" for i in range(200)]})
+    enc = encode_properties(big)["many"]
+    assert [enc["v"][c] for c in enc["c"]] == list(big["many"])  # more than 57 values: integer codes
 
 
 def test_script_json_cannot_close_the_script_element():
@@ -146,7 +153,8 @@ def _drawn(page, key: str) -> int:
     """Shapes of a layer actually on the Leaflet map (counted via the map object)."""
     return page.evaluate(
         """key => { const m = Object.values(window).find(v => v instanceof L.Map); let n = 0;
-        m.eachLayer(l => { if (l._zmKey === key && l._map && (l._pxBounds || l._point)) n += 1; }); return n; }""",
+        m.eachLayer(l => { if (l._zmKey === key && l._map && (l._pxBounds || l._point))
+          n += l._zmBulk ? l._zmBulk.length : 1; }); return n; }""",
         key,
     )
 
@@ -164,13 +172,16 @@ def browser():
 
 
 @pytest.mark.browser
-def test_browser_renders_probe_as_text(tmp_path, browser):
+@pytest.mark.parametrize("bulk_threshold", [5000, 0], ids=["layer-per-feature", "bulk"])
+def test_browser_renders_probe_as_text(tmp_path, browser, bulk_threshold):
     from _handmade import RINGS
 
     rings = json.loads(json.dumps(RINGS))
     rings["ring_sets"][0]["name_en"] = PROBE
     config = write_geodata(tmp_path / "geo", rings=rings)
-    path = write_map(config, "fenggang", tmp_path / "out", offline=True)
+    path = tmp_path / "fenggang.html"
+    path.write_text(render_map(collect_layers(config, "fenggang"), offline=True, bulk_threshold=bulk_threshold),
+                    encoding="utf-8")
     page, problems = _open(path, browser)
     frames = town_frames()
     assert _drawn(page, "zones") == len(frames["zones"])
@@ -178,15 +189,23 @@ def test_browser_renders_probe_as_text(tmp_path, browser):
     assert page.locator(".zonemap-legend .zm-legend-row").count() >= 4
     assert PROBE in page.locator(".leaflet-control-layers-overlays").inner_text()
     assert PROBE in page.locator(".zonemap-legend").inner_text()
+    probe = frames["zones"].set_index("id").geometry["fg-zone-probe"].centroid
+    latlng = {"lat": probe.y, "lng": probe.x}
+    # hover: Leaflet's mouse events carry the layer hit and the position; fire them on the zones layer
     text = page.evaluate(
-        """() => { const g = zonemap.layers.zones; const l = g.getLayers()[1];
-        l.fire('mouseover', {latlng: l.getCenter()}, true);
-        return document.querySelector('.leaflet-tooltip').textContent; }"""
+        """ll => { const g = zonemap.layers.zones; const hit = g.getLayers().find(l => l.getBounds().contains(ll));
+        g.fire('mousemove', {latlng: L.latLng(ll), layer: hit, target: hit}, false);
+        hit.fire('mouseover', {latlng: L.latLng(ll)}, true);
+        return Array.from(document.querySelectorAll('.leaflet-tooltip')).map(t => t.textContent).join(' | '); }""",
+        latlng,
     )
     assert PROBE in text
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"], .leaflet-tooltip img').length") == 0
-    page.evaluate("() => { const l = zonemap.layers.zones.getLayers()[1]; l.fire('click', "
-                  "{latlng: l.getCenter()}, true); }")
+    page.evaluate(
+        """ll => { const g = zonemap.layers.zones; const hit = g.getLayers().find(l => l.getBounds().contains(ll));
+        hit.fire('click', {latlng: L.latLng(ll), originalEvent: new MouseEvent('click')}, true); }""",
+        latlng,
+    )
     assert PROBE in page.locator(".leaflet-popup-content").inner_text()
     assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
     assert not problems, problems

@@ -25,6 +25,10 @@ __all__ = ["DEFAULT_DECIMALS", "encode_geometries", "encode_properties", "polyli
 #: Decimal places of degrees kept (1e-6 degree is ~0.1 m).
 DEFAULT_DECIMALS = 6
 
+# Codes of small dictionaries are written as characters 35..91 ('#'..'['), skipping '"' and '\\'.
+_CODE_BASE = 35
+_MAX_CHAR_CODES = 57
+
 # shapely type ids: 0 Point, 1 LineString, 2 LinearRing, 3 Polygon, 5 MultiLineString, 6 MultiPolygon
 _POINT = {0}
 _POLYGONAL = {3, 6}
@@ -130,9 +134,14 @@ def _column(series: pd.Series) -> Any:
     values = [_clean(v) for v in series.astype(object).where(pd.notna(series), None).tolist()]
     n = len(values)
     uniques = list(dict.fromkeys(values))
+    if n > 1 and len(uniques) == 1:
+        return {"k": uniques[0]}
     if n > 8 and len(uniques) <= n // 2 and all(isinstance(u, str | None) for u in uniques):
         code = {u: i for i, u in enumerate(uniques)}
-        return {"v": uniques, "c": [code[v] for v in values]}
+        codes = [code[v] for v in values]
+        if len(uniques) <= _MAX_CHAR_CODES:  # one character per feature
+            return {"v": uniques, "s": "".join(chr(_CODE_BASE + c) for c in codes)}
+        return {"v": uniques, "c": codes}
     return values
 
 
@@ -147,8 +156,9 @@ def encode_properties(frame: pd.DataFrame) -> dict[str, Any]:
     Returns
     -------
     dict
-        Column name to a list of values, or to ``{"v": uniques, "c": codes}`` for
-        repetitive text columns. Missing values are ``null``.
+        Column name to a list of values; ``{"k": value}`` for a constant column;
+        ``{"v": uniques, "s": codes}`` (one character per feature, code ``ord(ch) - 35``)
+        or ``{"v": uniques, "c": [codes]}`` for repetitive text. Missing values are ``null``.
     """
     return {str(col): _column(frame[col]) for col in frame.columns}
 

@@ -13,9 +13,13 @@ __all__ = ["CSS", "JS", "READY_JS"]
 JS = r"""
 (function () {
   "use strict";
-  var ZM = window.zonemap = {layers: {}, data: null};
+  var ZM = window.zonemap = {layers: {}, data: null, timings: {}};
   function data() {
-    if (!ZM.data) { ZM.data = JSON.parse(document.getElementById("zonemap-data").textContent); }
+    if (!ZM.data) {
+      var t = performance.now();
+      ZM.data = JSON.parse(document.getElementById("zonemap-data").textContent);
+      ZM.timings.parse = performance.now() - t;
+    }
     return ZM.data;
   }
   function decode(str, scale) {
@@ -56,7 +60,9 @@ JS = r"""
   function prop(layer, col, i) {
     var c = layer.props[col];
     if (c === undefined || c === null) { return null; }
-    return Array.isArray(c) ? c[i] : c.v[c.c[i]];
+    if (Array.isArray(c)) { return c[i]; }
+    if ("k" in c) { return c.k; }
+    return c.v[c.s !== undefined ? c.s.charCodeAt(i) - 35 : c.c[i]];
   }
   function colour(spec, layer, i) {
     if (!spec) { return null; }
@@ -114,10 +120,9 @@ JS = r"""
     return box;
   }
   ZM.card = card;
-  ZM.layer = function (map, key) {
-    var layer = data().layers[key], feats = shapes(layer.geom), group = L.featureGroup(), i, shape;
-    for (i = 0; i < feats.length; i++) {
-      var st = styleFor(layer, i);
+  function single(key, layer, feats, group) {
+    for (var i = 0; i < feats.length; i++) {
+      var st = styleFor(layer, i), shape;
       if (layer.geom.type === "polygon") { shape = new L.Polygon(feats[i], st); }
       else if (layer.geom.type === "line") { shape = new L.Polyline(feats[i], st); }
       else { shape = new L.CircleMarker(feats[i], st); }
@@ -128,7 +133,75 @@ JS = r"""
       group.bindTooltip(function (l) { return card(key, l._zmIndex, false); }, {sticky: true, className: "zm-tooltip"});
       group.bindPopup(function (l) { return card(key, l._zmIndex, true); }, {maxWidth: 360});
     }
+  }
+  function ringsOf(f) { return Array.isArray(f[0][0]) ? [].concat.apply([], f) : f; }
+  function inside(rings, lat, lng) {
+    var c = false;
+    rings.forEach(function (r) {
+      for (var a = 0, b = r.length - 1; a < r.length; b = a++) {
+        if ((r[a].lat > lat) !== (r[b].lat > lat) &&
+            lng < (r[b].lng - r[a].lng) * (lat - r[a].lat) / (r[b].lat - r[a].lat) + r[a].lng) { c = !c; }
+      }
+    });
+    return c;
+  }
+  var CHUNK = 256;
+  function bulk(key, layer, feats, group, map) {
+    // Big polygon layers: one canvas path per style instead of one Leaflet layer per feature;
+    // the feature under the pointer is found by bounding box, then point in polygon.
+    var styles = {}, order = [], chunks = [], n = feats.length, box = new Float64Array(4 * n), i, j;
+    for (i = 0; i < n; i++) {
+      var st = styleFor(layer, i), k = st.fillColor + "|" + st.color, f = feats[i], rs = ringsOf(f);
+      // chunks of CHUNK features: one canvas path with very many sub-paths fills slowly
+      if (!styles[k] || styles[k].idx.length >= CHUNK) {
+        if (!styles[k]) { order.push(k); }
+        styles[k] = {style: st, latlngs: [], idx: []}; chunks.push(styles[k]);
+      }
+      (Array.isArray(f[0][0]) ? f : [f]).forEach(function (part) { styles[k].latlngs.push(part); });
+      styles[k].idx.push(i);
+      var s = Infinity, w = Infinity, no = -Infinity, e = -Infinity;
+      rs.forEach(function (r) {
+        for (j = 0; j < r.length; j++) {
+          s = Math.min(s, r[j].lat); no = Math.max(no, r[j].lat); w = Math.min(w, r[j].lng); e = Math.max(e, r[j].lng);
+        }
+      });
+      box[4 * i] = s; box[4 * i + 1] = w; box[4 * i + 2] = no; box[4 * i + 3] = e;
+    }
+    chunks.forEach(function (c) {
+      var poly = new L.Polygon(c.latlngs, c.style);
+      poly._zmKey = key; poly._zmBulk = c.idx; group.addLayer(poly);
+    });
+    group._zmCount = n;
+    function hit(ll) {
+      for (var q = n - 1; q >= 0; q--) {
+        if (ll.lat >= box[4 * q] && ll.lat <= box[4 * q + 2] && ll.lng >= box[4 * q + 1] && ll.lng <= box[4 * q + 3] &&
+            inside(ringsOf(feats[q]), ll.lat, ll.lng)) { return q; }
+      }
+      return -1;
+    }
+    if (layer.interactive === false) { return; }
+    var tip = L.tooltip({sticky: true, className: "zm-tooltip"}), cur = -1;
+    group.on("mousemove mouseover", function (e) {
+      var q = hit(e.latlng);
+      if (q < 0) { map.closeTooltip(tip); cur = -1; return; }
+      if (q !== cur) { cur = q; tip.setContent(card(key, q, false)); }
+      tip.setLatLng(e.latlng);
+      if (!map.hasLayer(tip)) { map.openTooltip(tip); }
+    });
+    group.on("mouseout", function () { map.closeTooltip(tip); cur = -1; });
+    group.on("click", function (e) {
+      var q = hit(e.latlng);
+      if (q >= 0) { L.popup({maxWidth: 360}).setLatLng(e.latlng).setContent(card(key, q, true)).openOn(map); }
+    });
+    ZM.hit[key] = hit;
+  }
+  ZM.hit = {};
+  ZM.layer = function (map, key) {
+    var t1 = performance.now(), layer = data().layers[key], feats = shapes(layer.geom), group = L.featureGroup();
+    var t2 = performance.now();
+    if (layer.bulk) { bulk(key, layer, feats, group, map); } else { single(key, layer, feats, group); }
     ZM.layers[key] = group;
+    ZM.timings[key] = {decode: t2 - t1, build: performance.now() - t2};
     return group;
   };
   ZM.legend = function (map) {

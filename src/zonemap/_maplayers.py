@@ -104,7 +104,7 @@ def polygon_fields(bands: pd.DataFrame | None = None, proximity: bool = False) -
     return fields + _TAIL_FIELDS
 
 
-def payload(spec: LayerSpec, decimals: int) -> dict[str, Any]:
+def payload(spec: LayerSpec, decimals: int, bulk_threshold: int = 5000) -> dict[str, Any]:
     """The JSON-ready payload of a layer.
 
     Parameters
@@ -113,11 +113,14 @@ def payload(spec: LayerSpec, decimals: int) -> dict[str, Any]:
         The layer.
     decimals
         Decimal places of degrees kept.
+    bulk_threshold
+        Polygon layers with more features are drawn as one canvas path per style (the
+        page finds the feature under the pointer itself) instead of a Leaflet layer each.
 
     Returns
     -------
     dict
-        ``geom``, ``props``, ``fields``, ``style``, ``fill``, ``stroke``, ``interactive``.
+        ``geom``, ``props``, ``fields``, ``style``, ``fill``, ``stroke``, ``interactive``, ``bulk``.
     """
     frame = spec.frame
     style_cols = [c.get("col") or c.get("by") for c in (spec.fill, spec.stroke) if c]
@@ -130,8 +133,10 @@ def payload(spec: LayerSpec, decimals: int) -> dict[str, Any]:
         elif col.startswith("share_"):
             props[col] = props[col].astype(float).round(4)
     present = set(cols)
+    geom = encode_geometries(np.asarray(frame.geometry.values, dtype=object), decimals)
     return {
-        "geom": encode_geometries(np.asarray(frame.geometry.values, dtype=object), decimals),
+        "geom": geom,
+        "bulk": geom["type"] == "polygon" and len(frame) > bulk_threshold,
         "props": encode_properties(props),
         "fields": [list(f) for f in spec.fields if f[0] in present],
         "style": dict(spec.style),

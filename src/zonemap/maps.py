@@ -206,7 +206,8 @@ def _bounds(layers: MapLayers) -> list[float]:
     return [float(v) for v in shapely.total_bounds(geoms)]
 
 
-def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFAULT_DECIMALS) -> str:
+def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFAULT_DECIMALS,
+               bulk_threshold: int = 5000) -> str:
     """Render a town map as one HTML page.
 
     Parameters
@@ -217,6 +218,8 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
         Inline Leaflet and plugin assets (from ``folium-offline``) instead of linking CDNs.
     decimals
         Decimal places of degrees kept for coordinates (6 is ~0.1 m).
+    bulk_threshold
+        Polygon layers with more features than this are drawn as one canvas path per style.
 
     Returns
     -------
@@ -232,7 +235,8 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
     specs = [s for s in specs if len(s.frame)]
     town = TOWNS[layers.town]
     data = {"town": {"id": town.id, "name_zh": town.name_zh, "name_en": town.name_en},
-            "layers": {s.key: payload(s, decimals) for s in specs}, "legend": legend(specs, layers.rings)}
+            "layers": {s.key: payload(s, decimals, bulk_threshold) for s in specs},
+            "legend": legend(specs, layers.rings)}
     m = _base_map(_bounds(layers))
     root = cast(Figure, m.get_root())
 
