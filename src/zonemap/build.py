@@ -11,10 +11,12 @@ import pandas as pd
 from .config import Config
 from .errors import SchemaError
 from .io import load_town
+from .reconcile import Reconciliation, reconcile_towns
+from .report import FORMATS, summary, write_reports
 from .schema import TOWNS
 from .validate import validate_geodata
 
-__all__ = ["BuildResult", "build", "write_maps"]
+__all__ = ["BuildResult", "build", "write_maps", "write_reconciliation"]
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,36 @@ def build(config: Config) -> BuildResult:
         result.counts[town] = {
             name: len(getattr(data, name)) for name in ("zones", "parcels", "places", "lines")
         }
+    write_reconciliation(config, result)
+    # zonemap.report.figures_for_maps(recon) gives write_maps the figure cards once the map
+    # encoder accepts their list-valued column.
     write_maps(config, result)
     return result
+
+
+def write_reconciliation(config: Config, result: BuildResult) -> Reconciliation:
+    """Reconcile every town and write the reports (all formats) to ``config.output_dir``.
+
+    Parameters
+    ----------
+    config
+        Data locations and ``output_dir``.
+    result
+        Receives the written paths, ``report_path`` (the HTML report) and the number of
+        disagreeing figures plus failed checks in ``failed_checks``.
+
+    Returns
+    -------
+    Reconciliation
+        The result tables.
+    """
+    recon = reconcile_towns(config, TOWNS)
+    paths = write_reports(recon, config.output_dir, FORMATS)
+    result.outputs += paths
+    result.report_path = next(p for p in paths if p.suffix == ".html")
+    result.failed_checks += recon.n_failed
+    log.info("reconciliation: %s", summary(recon))
+    return recon
 
 
 def write_maps(config: Config, result: BuildResult, reconciliation: pd.DataFrame | None = None) -> None:

@@ -184,5 +184,33 @@ def import_(path: Path, layer: str, town: str, out: Path | None, max_mb: float |
                f"to {result.out}")
 
 
+@main.command()
+@click.argument("towns", nargs=-1)
+@config_options
+@click.option("--format", "formats", default="", metavar="LIST",
+              help="Reports to write, comma-separated: md,html,csv,json,xlsx (default: none, table only).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Directory for the reports (default: maps).")
+@click.option("--strict", is_flag=True, help="Exit 1 when any figure disagrees or a check fails.")
+def reconcile(towns: tuple[str, ...], config: Config, formats: str, out_dir: Path | None, strict: bool) -> None:
+    """Compare measured areas with the stated figures of TOWNS (default: all)."""
+    from rich.console import Console
+
+    from .reconcile import reconcile_towns
+    from .report import parse_formats, summary, terminal_tables, write_reports
+    from .schema import TOWNS
+
+    wanted = parse_formats(formats)
+    result = reconcile_towns(config, towns or tuple(TOWNS))
+    console = Console()
+    for table in terminal_tables(result):
+        console.print(table)
+    for path in write_reports(result, out_dir or config.output_dir, wanted):
+        click.echo(f"wrote {path}")
+    click.echo(summary(result))
+    if strict and result.n_failed:
+        raise CheckFailed(f"{result.n_disagreeing} figure(s) disagree, {result.n_failed_checks} check(s) failed")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

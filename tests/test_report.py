@@ -1,0 +1,185 @@
+"""Reports for people (rounded, escaped) and machines (full precision), and the `reconcile` command."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from pyproj import Geod
+from rich.console import Console
+from shapely.geometry import Polygon
+
+from zonemap.build import build
+from zonemap.cli import main
+from zonemap.config import Config
+from zonemap.errors import ZonemapError
+from zonemap.figures import load_figures
+from zonemap.io import write_geojson
+from zonemap.reconcile import Reconciliation, reconcile
+from zonemap.report import (
+    FORMATS,
+    parse_formats,
+    terminal_tables,
+    to_html,
+    to_markdown,
+    write_reports,
+)
+from zonemap.schema import FIGURE_COLUMNS
+
+GEOD = Geod(ellps="GRS80")
+EVIL = "<img src=x onerror=alert(1)>"
+LON0, LAT0 = 114.15, 22.68
+
+
+def square(lon: float, lat: float, side_m: float) -> Polygon:
+    pts = [(lon, lat)]
+    for az in (90.0, 0.0, 270.0):
+        lon, lat, _ = GEOD.fwd(lon, lat, az, side_m)
+        pts.append((lon, lat))
+    return Polygon(pts)
+
+
+def town_layers() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    common = {"town": "fenggang", "accuracy_m": 2.5}
+    zones = gpd.GeoDataFrame([common | {"id": "fg-zone-t", "name_zh": EVIL, "name_en": "[bold red]zone[/]",
+                                        "kind": "zone", "geometry_source": "drawn <b>by hand</b>",
+                                        "geometry": square(LON0, LAT0, 1500.0)}], crs="EPSG:4326")
+    parcels = gpd.GeoDataFrame([common | {"id": "fg-parcel-t", "name_zh": "地块", "name_en": "parcel",
+                                          "kind": "parcel", "parent": "fg-zone-t", "geometry_source": "survey",
+                                          "geometry": square(LON0 + 0.002, LAT0 + 0.002, 300.0)}], crs="EPSG:4326")
+    return zones, parcels
+
+
+def write_figures(path: Path, zone_value: str = "2.25") -> Path:
+    rows = [
+        {"figure_id": "f-zone", "subject": "fg-zone-t", "value": zone_value, "unit": "km2", "qualifier": "约",
+         "quote": f"面积约{zone_value}平方公里 {EVIL}"},
+        {"figure_id": "f-parcel", "subject": "fg-parcel-t", "value": "135", "unit": "mu", "qualifier": "",
+         "quote": "占地135亩"},
+    ]
+    base = {"town": "fenggang", "quantity": "area", "source": "test.txt", "part_of": "", "notes": "=1+1"}
+    pd.DataFrame([base | r for r in rows], columns=list(FIGURE_COLUMNS)).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def result(tmp_path: Path) -> Reconciliation:
+    zones, parcels = town_layers()
+    figs = load_figures(write_figures(tmp_path / "figures.csv"))
+    layer = gpd.GeoDataFrame(pd.concat([zones, parcels], ignore_index=True), crs="EPSG:4326")
+    return reconcile(layer, figs, Config(geodata_dir=tmp_path))
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.add(tag)
+
+
+def test_html_escapes_every_data_string(result: Reconciliation) -> None:
+    page = to_html(result)
+    parser = Tags()
+    parser.feed(page)
+    assert parser.tags <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "table", "thead",
+                           "tbody", "tr", "th", "td"}
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and EVIL not in page
+    assert "drawn &lt;b&gt;by hand&lt;/b&gt;" in page
+
+
+def test_markdown_escapes_and_names_sources(result: Reconciliation) -> None:
+    md = to_markdown(result)
+    assert EVIL not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert "test.txt" in md and "占地135亩" in md and "survey (±" in md and "drawn &lt;b&gt;by hand" in md
+
+
+def test_terminal_table_does_not_read_markup(result: Reconciliation) -> None:
+    console = Console(record=True, width=250)
+    for table in terminal_tables(result):
+        console.print(table)
+    text = console.export_text()
+    assert "[bold red]zone[/]" in text and EVIL in text  # shown as typed, not styled
+    assert "f-zone" in text and "fg-parcel-t" in text
+
+
+def test_people_see_rounded_numbers_machines_get_full_precision(result: Reconciliation, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    paths = write_reports(result, out, FORMATS)
+    assert {p.name for p in paths} == {"reconciliation.md", "reconciliation.html", "reconciliation.json",
+                                       "reconciliation.xlsx", "reconciliation_figures.csv",
+                                       "reconciliation_checks.csv"}
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+    measured = result.figures["measured_m2"].to_numpy()
+    full = repr(float(measured[0]))
+    assert full not in (out / "reconciliation.md").read_text() and full not in (out / "reconciliation.html").read_text()
+    csv = pd.read_csv(out / "reconciliation_figures.csv")
+    np.testing.assert_array_equal(csv["measured_m2"].to_numpy(), measured)
+    np.testing.assert_array_equal(csv["diff_pct"].to_numpy(), result.figures["diff_pct"].to_numpy())
+    doc = json.loads((out / "reconciliation.json").read_text())
+    assert [f["measured_m2"] for f in doc["figures"]] == list(measured)
+    assert doc["figures"][0]["quote"] == result.figures["quote"].iloc[0]
+    assert doc["summary"]["figures"] == 2
+    wb = load_workbook(out / "reconciliation.xlsx")
+    sheet = wb["figures"]
+    header = [c.value for c in sheet[1]]
+    col = header.index("measured_m2")
+    assert [row[col].value for row in sheet.iter_rows(min_row=2)] == list(measured)
+    assert sheet.cell(row=2, column=header.index("notes") + 1).value == "'=1+1"  # text, never a formula
+    assert len(list(wb["checks"].iter_rows(min_row=2))) == len(result.checks)
+
+
+def test_parse_formats() -> None:
+    assert parse_formats("md, HTML,") == ["md", "html"]
+    assert parse_formats("") == []
+    with pytest.raises(ZonemapError, match="docx"):
+        parse_formats("md,docx")
+
+
+def make_geodata(root: Path, zone_value: str) -> Path:
+    zones, parcels = town_layers()
+    write_geojson(zones, root / "fenggang" / "zones.geojson")
+    write_geojson(parcels, root / "fenggang" / "parcels.geojson")
+    write_figures(root / "figures.csv", zone_value)
+    return root
+
+
+def test_cli_reconcile_writes_reports_and_strict_exit_codes(tmp_path: Path) -> None:
+    area_km2 = abs(GEOD.geometry_area_perimeter(square(LON0, LAT0, 1500.0))[0]) / 1e6
+    geo = make_geodata(tmp_path / "ok", f"{area_km2:.2f}")
+    runner = CliRunner()
+    out = tmp_path / "reports"
+    res = runner.invoke(main, ["reconcile", "fenggang", "--geodata", str(geo), "--format", "md,json",
+                               "--out", str(out), "--strict"])
+    assert res.exit_code == 0, res.output
+    assert (out / "reconciliation.md").is_file() and (out / "reconciliation.json").is_file()
+    assert "2 area figure(s)" in res.output
+    bad = make_geodata(tmp_path / "bad", "9.9")  # 约9.9 km² against ~2.25 km² measured
+    res = runner.invoke(main, ["reconcile", "--geodata", str(bad), "--strict", "fenggang"])
+    assert res.exit_code == 1, res.output
+    assert "1 figure(s) disagree" in res.output
+    res = runner.invoke(main, ["reconcile", "--geodata", str(bad), "fenggang"])
+    assert res.exit_code == 0
+    res = runner.invoke(main, ["reconcile", "--geodata", str(bad), "--format", "pdf"])
+    assert res.exit_code == 2 and "unknown report format" in res.output
+    res = runner.invoke(main, ["reconcile", "--geodata", str(bad), "atlantis"])
+    assert res.exit_code == 2
+
+
+@pytest.mark.slow
+def test_build_writes_the_report_next_to_the_maps(config: Config, tmp_path: Path) -> None:
+    result = build(config.evolve(output_dir=tmp_path / "maps"))
+    assert result.report_path == tmp_path / "maps" / "reconciliation.html"
+    assert result.report_path.is_file()
+    doc = json.loads((tmp_path / "maps" / "reconciliation.json").read_text())
+    failing = sum(f["status"] in ("disagrees", "part_exceeds_whole") for f in doc["figures"])
+    assert result.failed_checks == failing + doc["summary"]["failed_checks"]
+    assert tmp_path / "maps" / "reconciliation.xlsx" in result.outputs
