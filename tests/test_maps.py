@@ -69,6 +69,8 @@ def test_properties_are_columnar_and_dictionary_encoded():
     assert [props["kind"]["v"][ord(ch) - 35] for ch in props["kind"]["s"]] == kinds
     assert props["town"] == {"k": "fenggang"}
     assert props["id"][3] == "z3" and props["a"][9] is None
+    cards = encode_properties(pd.DataFrame({"figures": [[{"stated": "1 km2"}], None, None]}))
+    assert cards["figures"] == [[{"stated": "1 km2"}], None, None]
     big = pd.DataFrame({"many": [f"v{i % 60}" for i in range(200)]})
     enc = encode_properties(big)["many"]
     assert [enc["v"][c] for c in enc["c"]] == list(big["many"])  # more than 57 values: integer codes
@@ -228,3 +230,21 @@ def test_browser_renders_bundled_maps(tmp_path, browser, config, town):
     assert page.locator(".leaflet-control-layers-base input").count() == 3
     assert not problems, problems
     page.close()
+
+
+def test_figure_cards_carry_reconciliation_status_and_quote(tmp_path):
+    from zonemap.reconcile import reconcile_towns
+    from zonemap.report import figures_for_maps
+
+    config = write_geodata(tmp_path)
+    recon = figures_for_maps(reconcile_towns(config, ["fenggang"]))
+    status = recon.set_index("figure_id").loc["fg-fig-a-area", "status"]
+    layers = collect_layers(config, "fenggang", reconciliation=recon)
+    zones = layers.zones.set_index("id")
+    card = zones.loc["fg-zone-a", "figures"][0]
+    assert card["status"] == status and card["quote"] == "甲区面积约1.1平方公里"
+    assert "1.1" in card["stated"] and "km2" in card["stated"]
+    assert zones.loc["fg-zone-a", "figure_status"] == status
+    assert zones.loc["fg-zone-probe", "figure_status"] == "none" and zones.loc["fg-zone-probe", "figures"] is None
+    data = _page_data(render_map(layers))
+    assert data["layers"]["zones"]["props"]["figures"][0][0]["quote"] == "甲区面积约1.1平方公里"

@@ -133,6 +133,8 @@ def _clean(value: Any) -> Any:
 def _column(series: pd.Series) -> Any:
     values = [_clean(v) for v in series.astype(object).where(pd.notna(series), None).tolist()]
     n = len(values)
+    if not all(v is None or isinstance(v, str | int | float) for v in values):
+        return values  # list- or dict-valued (e.g. figure cards): written as is
     uniques = list(dict.fromkeys(values))
     if n > 1 and len(uniques) == 1:
         return {"k": uniques[0]}

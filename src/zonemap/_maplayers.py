@@ -38,7 +38,8 @@ KIND_COLOURS = {
 STATUS_COLOURS = {"agrees": "#1a9850", "consistent": "#d08c00", "disagrees": "#d73027", "none": "#4d4d4d"}
 STATUS_LABELS = {
     "agrees": "相符 agrees", "consistent": "在误差内 consistent", "disagrees": "不符 disagrees",
-    "none": "无数字 no stated figure",
+    "none": "无数字 no stated figure", "part_within_whole": "部分未超整体 part within whole",
+    "part_exceeds_whole": "部分超过整体 part exceeds whole", "no_geometry": "无图形 no geometry",
 }
 
 KIND_LABELS = {

@@ -255,7 +255,8 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
 
 
 def _status_rank(status: str) -> int:
-    return {"disagrees": 3, "consistent": 2, "agrees": 1}.get(status, 0)
+    """Worst first for the outline colour; only statuses comparing a polygon's own area count."""
+    return {"disagrees": 3, "consistent": 2, "agrees": 1}.get(status, -1)
 
 
 def figure_cards(reconciliation: pd.DataFrame | None) -> dict[str, list[dict[str, str]]]:
@@ -291,8 +292,8 @@ def figure_cards(reconciliation: pd.DataFrame | None) -> dict[str, list[dict[str
 def _with_figures(frame: gpd.GeoDataFrame, cards: Mapping[str, list[dict[str, str]]]) -> gpd.GeoDataFrame:
     out = frame.copy()
     out["figures"] = [cards.get(i) for i in out["id"]]
-    out["figure_status"] = [max((c["status"] for c in cards.get(i, [])), key=_status_rank, default="none")
-                            for i in out["id"]]
+    worst = [max((c["status"] for c in cards.get(i, [])), key=_status_rank, default="none") for i in out["id"]]
+    out["figure_status"] = [w if _status_rank(w) > 0 else "none" for w in worst]
     return out
 
 
