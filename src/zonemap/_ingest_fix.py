@@ -134,18 +134,20 @@ class _Checker:
                         f"{shapely.get_num_geometries(repaired)} part(s)")
 
     def empty_parts(self) -> None:
-        multi = np.isin(shapely.get_type_id(self.geoms), (4, 5, 6)) & ~self.broken
-        for i in np.flatnonzero(multi).tolist():
-            parts = shapely.get_parts(self.geoms[i])
-            n_empty = int(shapely.is_empty(parts).sum())
-            if not n_empty:
-                continue
+        idx = np.flatnonzero(np.isin(shapely.get_type_id(self.geoms), (4, 5, 6)) & ~self.broken)
+        if not idx.size:
+            return
+        parts, owner = shapely.get_parts(self.geoms[idx], return_index=True)
+        empty = np.asarray(shapely.is_empty(parts), dtype=bool)
+        counts = np.bincount(owner[empty], minlength=len(idx))
+        for j in np.flatnonzero(counts).tolist():
+            i = int(idx[j])
             if not self.fix:
-                self.problem(i, f"{n_empty} empty part(s) in a {self.geoms[i].geom_type}")
+                self.problem(i, f"{counts[j]} empty part(s) in a {self.geoms[i].geom_type}")
                 continue
-            kept = parts[~shapely.is_empty(parts)]
+            kept = parts[(owner == j) & ~empty]
             self.geoms[i] = kept[0] if len(kept) == 1 else type(self.geoms[i])(list(kept))
-            self.change(i, f"dropped {n_empty} empty part(s)")
+            self.change(i, f"dropped {counts[j]} empty part(s)")
 
     def orient(self) -> None:
         ok = ~self.broken & np.isin(shapely.get_type_id(self.geoms), (3, 6))

@@ -129,23 +129,32 @@ def _close_rings(geom: Any) -> tuple[Any, int]:
     return {**geom, "coordinates": coords}, count
 
 
-def _parse_geojson_geoms(raw: list[Any], labels: list[str], path: Path) -> np.ndarray:
+def _parse_one(raw: Any) -> tuple[shapely.Geometry | None, int, str]:
+    """Parse a geometry that failed in bulk: retry with its rings closed; return (geometry, rings closed, error)."""
+    fixed, n_closed = _close_rings(raw)
+    try:
+        geom = shapely.from_geojson(json.dumps(fixed))
+    except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
+        return None, 0, str(exc)
+    return (geom, n_closed, "") if geom is not None else (None, 0, "not a GeoJSON geometry object")
+
+
+def _parse_geojson_geoms(raw: list[Any], labels: list[str], path: Path) -> tuple[np.ndarray, dict[int, int]]:
     texts = [None if g is None else json.dumps(g) for g in raw]
-    geoms = shapely.from_geojson(np.array(texts, dtype=object), on_invalid="ignore")
-    problems = []
+    geoms = np.asarray(shapely.from_geojson(np.array(texts, dtype=object), on_invalid="ignore"), dtype=object)
+    problems, closed = [], {}
     unread = np.array([t is not None for t in texts], dtype=bool) & shapely.is_missing(geoms)
     for i in np.flatnonzero(unread).tolist():
-        try:
-            shapely.from_geojson(texts[i])
-            reason = "not a GeoJSON geometry object"
-        except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
-            reason = str(exc)
-        problems.append(Problem(str(path), labels[i], f"unreadable geometry: {reason}",
-                                "check the geometry type and the nesting of its coordinates"))
+        geoms[i], n_closed, reason = _parse_one(raw[i])
+        if n_closed:
+            closed[i] = n_closed
+        if reason:
+            problems.append(Problem(str(path), labels[i], f"unreadable geometry: {reason}",
+                                    "check the geometry type and the nesting of its coordinates"))
     if problems:
         raise SchemaError(f"{path}: {len(problems)} unreadable geometr{'y' if len(problems) == 1 else 'ies'}",
                           problems)
-    return np.asarray(geoms, dtype=object)
+    return geoms, closed
 
 
 def _read_geojson(path: Path, opts: ReadOptions) -> RawData:
@@ -157,8 +166,7 @@ def _read_geojson(path: Path, opts: ReadOptions) -> RawData:
     if bad:
         raise SchemaError(f"{path}: {len(bad)} malformed feature(s)", bad)
     props = [f.get("properties") if isinstance(f.get("properties"), dict) else {} for f in features]
-    closed = [_close_rings(f.get("geometry")) for f in features]
-    geoms = _parse_geojson_geoms([g for g, _ in closed], labels, path)
+    geoms, closed = _parse_geojson_geoms([f.get("geometry") for f in features], labels, path)
     crs = _crs_member(data, path)
     return RawData(
         attrs=pd.DataFrame.from_records(props, index=range(len(props))) if props else pd.DataFrame(),
@@ -166,7 +174,7 @@ def _read_geojson(path: Path, opts: ReadOptions) -> RawData:
         labels=labels,
         crs=crs if crs is not None else CRS.from_epsg(4326),
         crs_source=DECLARED if crs is not None else IMPLIED,
-        closed_rings={i: n for i, (_, n) in enumerate(closed) if n},
+        closed_rings=closed,
     )
 
 
