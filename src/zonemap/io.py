@@ -73,9 +73,9 @@ def atomic_write(path: Path | str, mode: str = "w", encoding: str | None = "utf-
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        os.chmod(tmp, _output_mode(target))
         enc = None if "b" in mode else encoding
         with os.fdopen(fd, mode, encoding=enc) as fh:
+            os.fchmod(fh.fileno(), _output_mode(target))
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
