@@ -248,3 +248,17 @@ def test_figure_cards_carry_reconciliation_status_and_quote(tmp_path):
     assert zones.loc["fg-zone-probe", "figure_status"] == "none" and zones.loc["fg-zone-probe", "figures"] is None
     data = _page_data(render_map(layers))
     assert data["layers"]["zones"]["props"]["figures"][0][0]["quote"] == "甲区面积约1.1平方公里"
+
+
+def test_build_writes_both_maps_and_an_index_linking_the_reports(tmp_path, config):
+    from zonemap.build import build
+
+    result = build(config.evolve(output_dir=tmp_path))
+    names = {p.name for p in result.outputs}
+    assert {"fenggang.html", "dongcheng.html", "index.html"} <= names
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    reports = [p.name for p in result.outputs if p.name.startswith("reconciliation")]
+    assert reports and all(f'href="{name}"' in index for name in [*reports, "fenggang.html", "dongcheng.html"])
+    data = _page_data((tmp_path / "fenggang.html").read_text(encoding="utf-8"))
+    cards = [c for c in data["layers"]["zones"]["props"]["figures"] if c]
+    assert any(card["quote"] for cs in cards for card in cs)  # stated figures with their quotes

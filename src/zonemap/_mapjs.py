@@ -93,14 +93,14 @@ JS = r"""
     if (kind === "pct") { return v > 0 ? (100 * v).toFixed(1) + " %" : null; }
     return String(v);
   }
-  function figures(box, list) {
+  function figures(box, list, full) {
     if (!list || !list.length) { return; }
     list.forEach(function (fig) {
       var d = el("div", "zm-fig zm-status-" + String(fig.status || "none").replace(/[^a-z_]/g, ""));
       d.appendChild(el("span", "zm-badge", fig.status_label || fig.status || ""));
-      d.appendChild(el("span", "zm-stated", fig.stated));
-      if (fig.measured) { d.appendChild(el("div", "zm-measured", fig.measured)); }
-      if (fig.quote) { d.appendChild(el("q", "zm-quote", fig.quote)); }
+      d.appendChild(el("span", "zm-stated", "\u6240\u8ff0 stated " + fig.stated));
+      if (fig.measured) { d.appendChild(el("div", "zm-measured", "\u6d4b\u7b97 measured " + fig.measured)); }
+      if (full && fig.quote) { d.appendChild(el("q", "zm-quote", fig.quote)); }
       box.appendChild(d);
     });
   }
@@ -116,7 +116,7 @@ JS = r"""
       var tr = el("tr"); tr.appendChild(el("th", null, f[1])); tr.appendChild(el("td", null, v)); table.appendChild(tr);
     });
     box.appendChild(table);
-    figures(box, prop(layer, "figures", i));
+    figures(box, prop(layer, "figures", i), full);
     return box;
   }
   ZM.card = card;

@@ -12,7 +12,7 @@ from .config import Config
 from .errors import SchemaError
 from .io import load_town
 from .reconcile import Reconciliation, reconcile_towns
-from .report import FORMATS, summary, write_reports
+from .report import FORMATS, figures_for_maps, summary, write_reports
 from .schema import TOWNS
 from .validate import validate_geodata
 
@@ -67,10 +67,8 @@ def build(config: Config) -> BuildResult:
         result.counts[town] = {
             name: len(getattr(data, name)) for name in ("zones", "parcels", "places", "lines")
         }
-    write_reconciliation(config, result)
-    # zonemap.report.figures_for_maps(recon) gives write_maps the figure cards once the map
-    # encoder accepts their list-valued column.
-    write_maps(config, result)
+    recon = write_reconciliation(config, result)
+    write_maps(config, result, figures_for_maps(recon))
     return result
 
 

@@ -279,7 +279,7 @@ def figure_cards(reconciliation: pd.DataFrame | None) -> dict[str, list[dict[str
     if reconciliation is None or not len(reconciliation):
         return {}
     cards: dict[str, list[dict[str, str]]] = {}
-    for row in reconciliation.fillna("").to_dict("records"):
+    for row in reconciliation.astype(object).where(reconciliation.notna(), "").to_dict("records"):
         status = str(row.get("status", "")) or "none"
         stated = f"{row.get('quantity', '')}: {row.get('qualifier', '')}{row.get('value', '')} {row.get('unit', '')}"
         cards.setdefault(str(row["subject"]), []).append({
