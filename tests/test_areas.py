@@ -11,6 +11,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import MultiPolygon, Polygon, box
 
+from zonemap import areas
 from zonemap.areas import (
     AREA_COLUMNS,
     add_area_columns,
@@ -72,6 +73,7 @@ def assert_matches_geographiclib(geoms: list[Polygon | MultiPolygon]) -> None:
     ref = np.array([reference(g) for g in geoms])
     np.testing.assert_allclose(area, ref[:, 0], rtol=REL_TOL, atol=0)
     np.testing.assert_allclose(perim, ref[:, 1], rtol=REL_TOL, atol=0)
+    np.testing.assert_allclose(ellipsoidal_area(geoms), ref[:, 0], rtol=REL_TOL, atol=0)  # the no-perimeter path
 
 
 def test_multipolygon_with_hole() -> None:
@@ -126,6 +128,14 @@ def test_fenggang_outline_from_reference_layer(reference_dir, config) -> None:
 def test_random_polygons_around_dongguan() -> None:
     geoms = random_polygons(300)
     assert_matches_geographiclib(geoms)
+
+
+def test_threaded_scan_of_large_arrays(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(areas, "_THREADED_FROM", 0)  # the path taken from 50,000 geometries on
+    outer = geodesic_square(LON0, LAT0, 2000.0, 4)
+    holed = Polygon(outer.exterior.coords, [geodesic_square(LON0 + 0.005, LAT0 + 0.005, 500.0).exterior.coords])
+    assert_matches_geographiclib(random_polygons(50))
+    assert_matches_geographiclib([*random_polygons(20, seed=2), holed])
 
 
 def test_gauss_krueger_cross_check_and_planar_shortcuts() -> None:

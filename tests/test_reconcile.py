@@ -12,6 +12,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Polygon
 
+from zonemap._topology import fully_inside
 from zonemap.config import Config
 from zonemap.errors import SchemaError
 from zonemap.figures import load_figures
@@ -246,3 +247,21 @@ def test_bundled_zones_checked_against_reference_outline(reference_config: Confi
     outline_rows = res.checks[res.checks["check"] == "zone_inside_town_outline"]
     assert set(outline_rows["town"]) == {"fenggang", "dongcheng"}
     assert outline_rows["value"].between(0, 100).all()
+
+
+def test_grid_containment_matches_shapely_contains() -> None:
+    rng = np.random.default_rng(3)
+    ang = np.sort(rng.uniform(0, 2 * np.pi, 60))
+    rad = rng.uniform(0.02, 0.03, 60)  # a jagged zone ~5 km across
+    zone = Polygon(zip(LON0 + rad * np.cos(ang), LAT0 + rad * np.sin(ang), strict=True))
+    other = square(LON0 + 0.2, LAT0, 3000.0)
+    cx, cy = LON0 + rng.uniform(-0.04, 0.04, 3000), LAT0 + rng.uniform(-0.04, 0.04, 3000)
+    size = rng.uniform(0.0002, 0.003, 3000)
+    parts = np.array([Polygon([(x, y), (x + s, y), (x + s, y + s / 2), (x, y + s)]) for x, y, s in
+                      zip(cx, cy, size, strict=True)], dtype=object)
+    owner = (rng.uniform(0, 1, 3000) < 0.1).astype(np.intp)  # a tenth belong to the far zone
+    wholes = np.array([zone, other], dtype=object)
+    got = fully_inside(parts, wholes, owner)
+    expected = np.array([w.contains(p) for p, w in zip(parts, wholes[owner], strict=True)])
+    np.testing.assert_array_equal(got, expected)
+    assert 0 < got.sum() < got.size - 300  # both outcomes occur

@@ -63,6 +63,9 @@ R_Q = A * math.sqrt(_Q_P / 2)
 _COEF = tuple((1 - E2) * (2 * k + 2) / (2 * k + 1) * E2**k / _Q_P for k in range(_N_TERMS))
 _GEOD = Geod(a=A, f=F)
 _CHUNK = 1 << 16
+# |Δφ| + |Δλ| (radians) below which an edge is surely shorter than LONG_EDGE_M: the largest
+# radius of curvature of the ellipsoid is a / sqrt(1 - e²), at the poles.
+_LONG_BOUND = LONG_EDGE_M * math.sqrt(1 - E2) / A
 
 
 def _sin_and_y(lat_deg: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -113,46 +116,58 @@ def edge_lengths(
     return A / np.sqrt(w) * np.sqrt(mer * mer + par * par)
 
 
-def _chunk(lon: NDArray[np.float64], lat: NDArray[np.float64], s: int, e: int,
-           terms: NDArray[np.float64], lengths: NDArray[np.float64] | None) -> None:
-    """Fill ``terms[s:e]`` (and ``lengths``) for edges from vertex i to i+1, s <= i < e."""
+def _chunk(lon: NDArray[np.float64], lat: NDArray[np.float64], s: int, e: int, terms: NDArray[np.float64],
+           lengths: NDArray[np.float64] | None, junk: NDArray[np.bool_]) -> NDArray[np.intp]:
+    """Fill ``terms[s:e]`` (and ``lengths``) for edges i -> i+1, s <= i < e; return the long ones.
+
+    Without ``lengths`` a cheap bound flags possibly long edges (|Δφ| + |Δλ| beyond
+    ``LONG_EDGE_M`` over the largest radius of curvature); they get the exact treatment.
+    """
     la = lat[s : e + 1]
     x, y = _sin_and_y(la)
     dlon = np.diff(lon[s : e + 1])
     dlon *= _DEG
     terms[s:e] = edge_terms(dlon, y[:-1], y[1:])
+    dlat = np.diff(la)
+    dlat *= _DEG
     if lengths is not None:
-        dlat = np.diff(la)
-        dlat *= _DEG
         xm = x[:-1] + x[1:]
         xm *= 0.5
         lengths[s:e] = edge_lengths(dlat, dlon, xm)
+        long = lengths[s:e] > LONG_EDGE_M
+    else:
+        np.abs(dlat, out=dlat)
+        np.abs(dlon, out=dlon)
+        dlat += dlon
+        long = dlat > _LONG_BOUND
+    long &= ~junk[s:e]
+    return np.flatnonzero(long) + s
 
 
-def _long_edges(lon: NDArray[np.float64], lat: NDArray[np.float64], idx: NDArray[np.intp],
-                terms: NDArray[np.float64], lengths: NDArray[np.float64]) -> None:
-    """Replace the terms and lengths of edges ``idx`` by geodesic-split values."""
+def _long_edges(lon: NDArray[np.float64], lat: NDArray[np.float64],
+                idx: NDArray[np.intp]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Terms and lengths of edges ``idx``, split at points on the ellipsoidal geodesic."""
     lon1, lat1, lon2, lat2 = lon[idx], lat[idx], lon[idx + 1], lat[idx + 1]
     az, _, dist = _GEOD.inv(lon1, lat1, lon2, lat2)
-    n_sub = np.ceil(np.asarray(dist) / LONG_EDGE_M).astype(np.intp)
+    dist = np.asarray(dist, dtype=float)
+    n_sub = np.maximum(np.ceil(dist / LONG_EDGE_M), 1).astype(np.intp)
     edge = np.repeat(np.arange(idx.size), n_sub + 1)
     k = np.arange(edge.size) - np.repeat(np.cumsum(n_sub + 1) - (n_sub + 1), n_sub + 1)
     frac = k / n_sub[edge]
-    plon, plat, _ = _GEOD.fwd(lon1[edge], lat1[edge], np.asarray(az)[edge], np.asarray(dist)[edge] * frac)
+    plon, plat, _ = _GEOD.fwd(lon1[edge], lat1[edge], np.asarray(az)[edge], dist[edge] * frac)
     plon, plat = np.asarray(plon), np.asarray(plat)
-    last = frac == 1.0  # pin end points exactly
-    plon[last], plat[last] = lon2[edge[last]], lat2[edge[last]]
+    ends, starts = frac == 1.0, frac == 0.0  # pin end points exactly
+    plon[ends], plat[ends] = lon2[edge[ends]], lat2[edge[ends]]
+    plon[starts], plat[starts] = lon1[edge[starts]], lat1[edge[starts]]
     plon = lon1[edge] + (plon - lon1[edge] + 180.0) % 360.0 - 180.0  # no wrap across ±180
     y = authalic_y(plat)
     sub = edge_terms(np.diff(plon) * _DEG, y[:-1], y[1:])
     within = edge[1:] == edge[:-1]
-    terms[idx] = np.bincount(edge[1:][within], weights=sub[within], minlength=idx.size)
-    lengths[idx] = dist
+    return np.asarray(np.bincount(edge[1:][within], weights=sub[within], minlength=idx.size), dtype=float), dist
 
 
-def ring_sums(
-    lon: NDArray[np.float64], lat: NDArray[np.float64], ring_start: NDArray[np.intp], workers: int | None = None
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def ring_sums(lon: NDArray[np.float64], lat: NDArray[np.float64], ring_start: NDArray[np.intp],
+              workers: int | None = None, perimeter: bool = True) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Signed area (m²) and perimeter (m) of each closed ring of a flat vertex array.
 
     Parameters
@@ -163,6 +178,8 @@ def ring_sums(
         Index of each ring's first vertex, increasing.
     workers
         Threads; default ``min(4, os.cpu_count())``.
+    perimeter
+        Compute perimeters (otherwise NaN, and faster).
 
     Returns
     -------
@@ -173,19 +190,28 @@ def ring_sums(
     if ring_start.size == 0:
         return np.zeros(0), np.zeros(0)
     terms = np.zeros(n)
-    lengths = np.zeros(n)
+    lengths = np.zeros(n) if perimeter else None
+    junk = np.zeros(n, dtype=bool)
+    junk[ring_start[1:] - 1] = True  # the step from one ring's last vertex to the next ring's first
     bounds = [(s, min(s + _CHUNK, n - 1)) for s in range(0, n - 1, _CHUNK)]
     nthreads = workers or min(4, os.cpu_count() or 1)
+
+    def one(b: tuple[int, int]) -> NDArray[np.intp]:
+        return _chunk(lon, lat, b[0], b[1], terms, lengths, junk)
+
     if nthreads > 1 and len(bounds) > 1:
         with ThreadPoolExecutor(nthreads) as pool:
-            list(pool.map(lambda b: _chunk(lon, lat, b[0], b[1], terms, lengths), bounds))
+            found = list(pool.map(one, bounds))
     else:
-        for s, e in bounds:
-            _chunk(lon, lat, s, e, terms, lengths)
-    junk = ring_start[1:] - 1  # the edge from one ring's last vertex to the next ring's first
+        found = [one(b) for b in bounds]
     terms[junk] = 0.0
-    lengths[junk] = 0.0
-    long_idx = np.flatnonzero(lengths > LONG_EDGE_M)
+    long_idx = np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
     if long_idx.size:
-        _long_edges(lon, lat, long_idx, terms, lengths)
-    return np.add.reduceat(terms, ring_start) * R_Q**2, np.add.reduceat(lengths, ring_start)
+        terms[long_idx], dist = _long_edges(lon, lat, long_idx)
+        if lengths is not None:
+            lengths[long_idx] = dist
+    area = np.add.reduceat(terms, ring_start) * R_Q**2
+    if lengths is None:
+        return area, np.full(ring_start.size, np.nan)
+    lengths[junk] = 0.0
+    return area, np.add.reduceat(lengths, ring_start)

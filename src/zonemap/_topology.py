@@ -8,20 +8,93 @@ from numpy.typing import NDArray
 
 from .areas import ellipsoidal_area
 
-__all__ = ["overlap_pairs", "share_outside_pct"]
+__all__ = ["GRID_CELLS", "fully_inside", "overlap_pairs", "share_outside_pct"]
 
 
-def share_outside_pct(parts: NDArray[np.object_], wholes: NDArray[np.object_],
+#: Cells per side of the boundary grid laid over each whole.
+GRID_CELLS = 256
+
+
+def _boundary_grid(whole: shapely.Geometry) -> tuple[NDArray[np.float64], float, float, NDArray[np.int64]]:
+    """Summed-area table of grid cells touched by the bounding box of any boundary segment."""
+    xmin, ymin, xmax, ymax = shapely.bounds(whole)
+    origin = np.array([xmin, ymin])
+    dx = max(xmax - xmin, 1e-12) / GRID_CELLS * (1 + 1e-9)
+    dy = max(ymax - ymin, 1e-12) / GRID_CELLS * (1 + 1e-9)
+    rings = shapely.get_rings(shapely.get_parts(whole))
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    cx = np.clip(np.floor((np.minimum(a[:, 0], b[:, 0]) - xmin) / dx), 0, GRID_CELLS - 1).astype(np.int64)
+    cy = np.clip(np.floor((np.minimum(a[:, 1], b[:, 1]) - ymin) / dy), 0, GRID_CELLS - 1).astype(np.int64)
+    ex = np.clip(np.floor((np.maximum(a[:, 0], b[:, 0]) - xmin) / dx), 0, GRID_CELLS - 1).astype(np.int64) + 1
+    ey = np.clip(np.floor((np.maximum(a[:, 1], b[:, 1]) - ymin) / dy), 0, GRID_CELLS - 1).astype(np.int64) + 1
+    diff = np.zeros((GRID_CELLS + 1, GRID_CELLS + 1), dtype=np.int64)  # 2-D difference array of the boxes
+    np.add.at(diff, (cy, cx), 1)
+    np.add.at(diff, (cy, ex), -1)
+    np.add.at(diff, (ey, cx), -1)
+    np.add.at(diff, (ey, ex), 1)
+    marked = (diff.cumsum(0).cumsum(1)[:GRID_CELLS, :GRID_CELLS] > 0).astype(np.int64)
+    table = np.zeros((GRID_CELLS + 1, GRID_CELLS + 1), dtype=np.int64)
+    table[1:, 1:] = marked.cumsum(0).cumsum(1)
+    return origin, dx, dy, table
+
+
+def _clear_of_boundary(whole: shapely.Geometry, bounds: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """True where a bounding box lies within the whole's grid and touches no boundary cell.
+
+    Such a box holds no point of the whole's boundary, so it is wholly inside or wholly
+    outside the whole: one point of it decides.
+    """
+    origin, dx, dy, table = _boundary_grid(whole)
+    lo = np.floor((bounds[:, :2] - origin) / (dx, dy))
+    hi = np.floor((bounds[:, 2:] - origin) / (dx, dy))
+    in_grid = (lo.min(axis=1) >= 0) & (hi.max(axis=1) < GRID_CELLS)
+    lo = np.clip(lo, 0, GRID_CELLS - 1).astype(np.int64)
+    hi = np.clip(hi, 0, GRID_CELLS - 1).astype(np.int64) + 1
+    hits = table[hi[:, 1], hi[:, 0]] - table[lo[:, 1], hi[:, 0]] - table[hi[:, 1], lo[:, 0]] + table[lo[:, 1], lo[:, 0]]
+    return in_grid & (hits == 0)
+
+
+def fully_inside(parts: NDArray[np.object_], wholes: NDArray[np.object_],
+                 owner: NDArray[np.intp]) -> NDArray[np.bool_]:
+    """Whether each part lies inside its whole ``wholes[owner[i]]``.
+
+    A grid over each whole marks the cells its boundary may touch; parts whose bounding
+    box avoids them are decided by one point-in-polygon test of a box corner, and only
+    the rest get a prepared ``contains`` test. The loop runs over the wholes (a few
+    zones), never over the parts.
+    """
+    out = np.zeros(parts.size, dtype=bool)
+    bounds = shapely.bounds(parts)
+    for k, whole in enumerate(wholes):
+        sel = np.flatnonzero(owner == k)
+        if not sel.size or whole is None or shapely.is_empty(whole):
+            continue
+        shapely.prepare(whole)
+        clear = _clear_of_boundary(whole, bounds[sel])
+        quick = sel[clear]
+        out[quick] = shapely.contains_xy(whole, bounds[quick, 0], bounds[quick, 1])
+        rest = sel[~clear]
+        out[rest] = shapely.contains(whole, parts[rest])
+    return out
+
+
+def share_outside_pct(parts: NDArray[np.object_], wholes: NDArray[np.object_], owner: NDArray[np.intp],
                       part_area_m2: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
-    """Percentage of each part's area lying outside its whole (element by element).
+    """Percentage of each part's area lying outside its whole.
 
-    Parts fully inside their whole (a prepared ``contains`` test) cost no overlay; only
-    the others get an intersection, measured on the ellipsoid.
+    Parts fully inside their whole (see :func:`fully_inside`) cost no overlay; only the
+    others get an intersection, measured on the ellipsoid.
 
     Parameters
     ----------
-    parts, wholes
-        Aligned arrays of polygons (lon/lat).
+    parts
+        Polygons (lon/lat).
+    wholes
+        The distinct wholes (zones, town outlines).
+    owner
+        For each part, the index of its whole in ``wholes``.
     part_area_m2
         The parts' ellipsoidal areas, when already known.
 
@@ -32,13 +105,12 @@ def share_outside_pct(parts: NDArray[np.object_], wholes: NDArray[np.object_],
     """
     parts = np.asarray(parts, dtype=object)
     wholes = np.asarray(wholes, dtype=object)
+    owner = np.asarray(owner, dtype=np.intp)
     area = ellipsoidal_area(parts) if part_area_m2 is None else np.asarray(part_area_m2, dtype=float)
-    shapely.prepare(wholes)
     out = np.zeros(parts.size)
-    todo = np.flatnonzero(~shapely.contains(wholes, parts))
+    todo = np.flatnonzero(~fully_inside(parts, wholes, owner))
     if todo.size:
-        inter = shapely.intersection(parts[todo], wholes[todo])
-        inside = _area_any(inter)
+        inside = _area_any(shapely.intersection(parts[todo], wholes[owner[todo]]))
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(area[todo] > 0, 100.0 * (area[todo] - inside) / area[todo], 0.0)
         out[todo] = np.clip(share, 0.0, 100.0)

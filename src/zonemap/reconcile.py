@@ -201,8 +201,9 @@ def _containment_checks(feats: pd.DataFrame) -> list[dict[str, Any]]:
     parcels = feats[feats["parent"].isin(feats.index) & (feats["parent"] != "")]
     if parcels.empty:
         return []
-    wholes = feats.loc[parcels["parent"], "geometry"].to_numpy()
-    share = share_outside_pct(parcels["geometry"].to_numpy(), wholes, parcels["area_m2"].to_numpy())
+    owner, zone_ids = pd.factorize(parcels["parent"])
+    wholes = feats.loc[zone_ids, "geometry"].to_numpy()
+    share = share_outside_pct(parcels["geometry"].to_numpy(), wholes, owner, parcels["area_m2"].to_numpy())
     return [
         _check(t, "parcel_inside_zone", pid, s, CONTAINMENT_TOL_PCT, "%", s <= CONTAINMENT_TOL_PCT,
                f"{s:.3g}% ({s * a / 100:,.0f} m²) of {pid} lies outside its zone {zid}")
@@ -242,12 +243,13 @@ def _outline_checks(feats: pd.DataFrame, outline: Any) -> list[dict[str, Any]]:
     if isinstance(outline, gpd.GeoDataFrame):
         by_town = outline.dropna(subset=["town"]).drop_duplicates("town").set_index("town").geometry
         zones = zones[zones["town"].isin(by_town.index)]
-        wholes = by_town.reindex(zones["town"]).to_numpy()
+        owner, towns = pd.factorize(zones["town"])
+        wholes = by_town.reindex(towns).to_numpy()
     else:
-        wholes = np.full(len(zones), outline, dtype=object)
+        owner, wholes = np.zeros(len(zones), dtype=np.intp), np.array([outline], dtype=object)
     if zones.empty:
         return []
-    share = share_outside_pct(zones["geometry"].to_numpy(), wholes, zones["area_m2"].to_numpy())
+    share = share_outside_pct(zones["geometry"].to_numpy(), wholes, owner, zones["area_m2"].to_numpy())
     return [
         _check(t, "zone_inside_town_outline", zid, s, CONTAINMENT_TOL_PCT, "%", s <= CONTAINMENT_TOL_PCT,
                f"{s:.3g}% ({s * a / 100:,.0f} m²) of {zid} lies outside the {t or 'given'} outline")
