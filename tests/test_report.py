@@ -152,7 +152,8 @@ def make_geodata(root: Path, zone_value: str) -> Path:
     return root
 
 
-def test_cli_reconcile_writes_reports_and_strict_exit_codes(tmp_path: Path) -> None:
+def test_cli_reconcile_writes_reports_and_strict_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ZONEMAP_REFERENCE_DIR", raising=False)  # hand-made zones lie outside any real town
     area_km2 = abs(GEOD.geometry_area_perimeter(square(LON0, LAT0, 1500.0))[0]) / 1e6
     geo = make_geodata(tmp_path / "ok", f"{area_km2:.2f}")
     runner = CliRunner()
