@@ -191,6 +191,27 @@ def test_parcels_inside_and_within_their_zone(tmp_path: Path) -> None:
     assert stated["value"] == pytest.approx(5.5e4) and stated["limit"] == pytest.approx(1.05e6 + 0.05e6)
 
 
+@pytest.mark.parametrize(("parcel_acc_m", "zone_acc_m", "passes"), [(0.0, 0.0, False), (100.0, 40.0, False),
+                                                                     (100.0, 60.0, True)])
+def test_outside_reach_is_judged_against_the_combined_accuracy(tmp_path: Path, parcel_acc_m: float,
+                                                               zone_acc_m: float, passes: bool) -> None:
+    zone = square(LON0, LAT0, 1000.0)
+    lon_edge, _, _ = GEOD.fwd(LON0, LAT0, 90.0, 1000.0)
+    parcel = square(lon_edge - 0.0005, LAT0 + 0.003, 200.0)
+    east_lon, east_lat = parcel.exterior.coords[1]  # the parcel's south-east corner, beyond the zone
+    _, _, reach = GEOD.inv(lon_edge, east_lat, east_lon, east_lat)  # ~149 m east of the zone's meridian edge
+    gdf = layer([{"id": "zone", "kind": "zone", "geometry": zone, "accuracy_m": zone_acc_m},
+                 {"id": "p", "parent": "zone", "geometry": parcel, "accuracy_m": parcel_acc_m}])
+    figs = figures(tmp_path, [{"figure_id": "zf", "subject": "zone", "value": "1", "unit": "km2"}])
+    row = reconcile(gdf, figs, Config(geodata_dir=tmp_path)).checks.set_index(["check", "subject"]).loc[
+        ("parcel_inside_zone", "p")]
+    assert 140 < reach < 160
+    assert row["reach_m"] == pytest.approx(reach, abs=1.0)
+    assert row["allowance_m"] == parcel_acc_m + zone_acc_m
+    assert row["passed"] == passes
+    assert ("within" if passes else "beyond") + " the combined accuracy" in row["detail"]
+
+
 def test_zone_overlap_and_outline(tmp_path: Path) -> None:
     a = square(LON0, LAT0, 1000.0)
     b = square(LON0 + 0.005, LAT0 + 0.005, 1000.0)

@@ -47,12 +47,17 @@ class Config:
         Relative tolerance by which the qualifier 约 (about) widens a figure's band.
     output_dir
         Where ``zonemap build`` writes maps and reports.
+    reference_accuracy_m
+        How far the reference town outlines may be off (their README: median 9 m, 95th
+        percentile 70 m against an independent border); used when checking that zones lie
+        inside their town.
     """
 
     geodata_dir: Path
     reference_dir: Path | None = None
     about_rel_tol: float = 0.05
     output_dir: Path = Path("maps")
+    reference_accuracy_m: float = 70.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.about_rel_tol < 1:

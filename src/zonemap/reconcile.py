@@ -40,7 +40,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ._partwhole import PART_EXCEEDS, PART_WITHIN, part_whole_checks
-from ._topology import overlap_pairs, share_outside_pct
+from ._topology import outside_reach_m, overlap_pairs, share_outside_pct
 from .areas import area_perimeter
 from .config import Config
 from .errors import SchemaError
@@ -71,7 +71,8 @@ AGREES, CONSISTENT, DISAGREES = "agrees", "consistent", "disagrees"
 NO_GEOMETRY = "no_geometry"
 #: Statuses that count as a failure (``--strict``).
 FAILING_STATUSES = frozenset({DISAGREES, PART_EXCEEDS})
-#: Share of a parcel (percent of its area) allowed outside its zone or town before the check fails.
+#: Share of a part (percent of its area) that may lie outside its zone or town with no further question;
+#: beyond it, the part still passes when its reach outside stays within the combined accuracy.
 CONTAINMENT_TOL_PCT = 0.01
 
 FIGURE_RESULT_COLUMNS = (
@@ -80,7 +81,7 @@ FIGURE_RESULT_COLUMNS = (
     "band_m2", "geometry_uncertainty_m2", "perimeter_m", "implied_offset_m", "status", "part_of",
     "source", "quote", "notes", "geometry_source", "accuracy_m",
 )
-CHECK_COLUMNS = ("town", "check", "subject", "value", "limit", "unit", "passed", "detail")
+CHECK_COLUMNS = ("town", "check", "subject", "value", "limit", "unit", "passed", "detail", "reach_m", "allowance_m")
 
 
 @dataclass(frozen=True)
@@ -196,20 +197,43 @@ def _check(town: str, check: str, subject: str, value: float, limit: float, unit
             "unit": unit, "passed": bool(passed), "detail": detail}
 
 
+def _inside_rows(check: str, sub: pd.DataFrame, wholes: NDArray[np.object_], owner: NDArray[np.intp],
+                 whole_ids: list[str], whole_acc_m: NDArray[np.float64]) -> list[dict[str, Any]]:
+    """Rows of an "inside" check: share outside, and how far the outside part reaches.
+
+    A part passes when at most :data:`CONTAINMENT_TOL_PCT` of it lies outside, or when its
+    reach beyond the whole stays within the two geometries' accuracies added together
+    (a sketch drawn 400 m across a boundary it may miss by 1500 m is not evidence of an
+    excursion).
+    """
+    parts = sub["geometry"].to_numpy()
+    area = sub["area_m2"].to_numpy()
+    share = share_outside_pct(parts, wholes, owner, area)
+    reach = outside_reach_m(parts, wholes, owner, share > CONTAINMENT_TOL_PCT)
+    allow = sub["accuracy_m"].to_numpy(dtype=float) + whole_acc_m
+    rows = []
+    for k, (pid, town) in enumerate(zip(sub.index, sub["town"], strict=True)):
+        s, r, a, w = share[k], reach[k], allow[k], whole_ids[k]
+        passed = bool(s <= CONTAINMENT_TOL_PCT or r <= a)
+        detail = f"{s:.3g}% ({s * area[k] / 100:,.0f} m²) of {pid} lies outside {w}"
+        if s > CONTAINMENT_TOL_PCT:
+            verdict = "within" if r <= a else "beyond"
+            detail += f", reaching {r:,.0f} m beyond it: {verdict} the combined accuracy of {a:,.0f} m"
+        rows.append({**_check(town, check, pid, s, CONTAINMENT_TOL_PCT, "%", passed, detail),
+                     "reach_m": r, "allowance_m": a})
+    return rows
+
+
 def _containment_checks(feats: pd.DataFrame) -> list[dict[str, Any]]:
-    """Each parcel inside its parent zone: share outside, % of the parcel's ellipsoidal area."""
+    """Each parcel inside its parent zone (share outside, reach against accuracy)."""
     parcels = feats[feats["parent"].isin(feats.index) & (feats["parent"] != "")]
     if parcels.empty:
         return []
     owner, zone_ids = pd.factorize(parcels["parent"])
     wholes = feats.loc[zone_ids, "geometry"].to_numpy()
-    share = share_outside_pct(parcels["geometry"].to_numpy(), wholes, owner, parcels["area_m2"].to_numpy())
-    return [
-        _check(t, "parcel_inside_zone", pid, s, CONTAINMENT_TOL_PCT, "%", s <= CONTAINMENT_TOL_PCT,
-               f"{s:.3g}% ({s * a / 100:,.0f} m²) of {pid} lies outside its zone {zid}")
-        for pid, zid, t, s, a in zip(parcels.index, parcels["parent"], parcels["town"], share, parcels["area_m2"],
-                                     strict=True)
-    ]
+    zone_acc = feats.loc[zone_ids, "accuracy_m"].to_numpy(dtype=float)[owner]
+    names = [f"its zone {z}" for z in parcels["parent"]]
+    return _inside_rows("parcel_inside_zone", parcels, wholes, owner, names, zone_acc)
 
 
 def _zone_mask(feats: pd.DataFrame) -> NDArray[np.bool_]:
@@ -235,7 +259,7 @@ def _overlap_checks(feats: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _outline_checks(feats: pd.DataFrame, outline: Any) -> list[dict[str, Any]]:
+def _outline_checks(feats: pd.DataFrame, outline: Any, outline_acc_m: float) -> list[dict[str, Any]]:
     """Zones inside their town outline (a GeoDataFrame with ``town``, or one geometry for all)."""
     zones = feats[_zone_mask(feats)]
     if outline is None or zones.empty:
@@ -249,12 +273,9 @@ def _outline_checks(feats: pd.DataFrame, outline: Any) -> list[dict[str, Any]]:
         owner, wholes = np.zeros(len(zones), dtype=np.intp), np.array([outline], dtype=object)
     if zones.empty:
         return []
-    share = share_outside_pct(zones["geometry"].to_numpy(), wholes, owner, zones["area_m2"].to_numpy())
-    return [
-        _check(t, "zone_inside_town_outline", zid, s, CONTAINMENT_TOL_PCT, "%", s <= CONTAINMENT_TOL_PCT,
-               f"{s:.3g}% ({s * a / 100:,.0f} m²) of {zid} lies outside the {t or 'given'} outline")
-        for zid, t, s, a in zip(zones.index, zones["town"], share, zones["area_m2"], strict=True)
-    ]
+    names = [f"the {t or 'given'} outline" for t in zones["town"]]
+    return _inside_rows("zone_inside_town_outline", zones, wholes, owner, names,
+                        np.full(len(zones), outline_acc_m))
 
 
 def reconcile(layers_gdf: gpd.GeoDataFrame, figures_df: pd.DataFrame, config: Config,
@@ -293,7 +314,8 @@ def reconcile(layers_gdf: gpd.GeoDataFrame, figures_df: pd.DataFrame, config: Co
     feats = _measure(layers_gdf, id_column)
     table = _figure_rows(figures_df, feats, config)
     table, part_rows = part_whole_checks(table, feats, _check)
-    checks = part_rows + _containment_checks(feats) + _overlap_checks(feats) + _outline_checks(feats, outline)
+    checks = (part_rows + _containment_checks(feats) + _overlap_checks(feats)
+              + _outline_checks(feats, outline, config.reference_accuracy_m))
     check_df = pd.DataFrame(checks, columns=list(CHECK_COLUMNS))
     check_df["passed"] = check_df["passed"].astype(bool)
     return Reconciliation(table[list(FIGURE_RESULT_COLUMNS)], check_df)
