@@ -228,6 +228,9 @@ def test_browser_renders_bundled_maps(tmp_path, browser, config, town):
     assert page.locator(".zonemap-legend").count() == 1
     assert page.locator(".leaflet-control-scale").count() == 1
     assert page.locator(".leaflet-control-layers-base input").count() == 3
+    assert _drawn(page, "accuracy") == 0  # positional-uncertainty circles start hidden
+    page.locator(".leaflet-control-layers-overlays label", has_text="Position accuracy").locator("input").check()
+    assert _drawn(page, "accuracy") == len(data.places)
     assert not problems, problems
     page.close()
 

@@ -64,6 +64,23 @@ def test_annulus_edges_within_a_metre_of_geodesic_radius():
     assert worst <= DEFAULT_TOLERANCE_M + 0.01 <= 1.0
 
 
+def test_accuracy_circles_have_true_metric_radii():
+    from zonemap._ringgeom import accuracy_circles
+
+    geod = Geod(ellps="GRS80")
+    points = np.array([shapely.Point(114.15, 22.72), shapely.Point(113.78, 23.02), shapely.Point(114.12, 22.70)])
+    radii = np.array([50.0, 9000.0, 1500.0])
+    circles = accuracy_circles(points, radii)
+    for pt, r, circle in zip(points, radii, circles, strict=True):
+        lon, lat = np.asarray(circle.exterior.coords).T
+        _, _, dist = geod.inv(np.full(lon.size, pt.x), np.full(lat.size, pt.y), lon, lat)
+        assert np.abs(dist - r).max() < 1.0  # vertices on the geodesic circle
+        mid_lon, mid_lat = (lon[:-1] + lon[1:]) / 2, (lat[:-1] + lat[1:]) / 2
+        _, _, mid = geod.inv(np.full(mid_lon.size, pt.x), np.full(mid_lat.size, pt.y), mid_lon, mid_lat)
+        assert (r - mid).max() < 5.0 + 1.0  # chords sag at most the 5 m display tolerance
+    assert accuracy_circles(np.array([], dtype=object), np.array([])).size == 0
+
+
 def test_ring_sets_load_and_radius_mismatch_is_a_schema_error(tmp_path):
     config = write_geodata(tmp_path / "ok")
     sets = load_ring_sets(config)

@@ -17,7 +17,8 @@ from pyproj import CRS, Transformer
 
 from .crs import local_metric_crs
 
-__all__ = ["DEFAULT_TOLERANCE_M", "annuli", "boundary_bands", "quad_segs_for", "to_lonlat", "to_metric"]
+__all__ = ["DEFAULT_TOLERANCE_M", "accuracy_circles", "annuli", "boundary_bands", "quad_segs_for", "to_lonlat",
+           "to_metric"]
 
 #: Largest gap allowed between a circle and the polygon drawn for it (metres).
 DEFAULT_TOLERANCE_M = 0.25
@@ -92,6 +93,32 @@ def annuli(centre: shapely.Point, radii_m: Sequence[tuple[float, float]],
     holes = [shapely.buffer(origin, r, quad_segs=quad_segs_for(r, tolerance_m)) if r > 0 else None for r in inner]
     rings = [d if h is None else shapely.difference(d, h) for d, h in zip(discs, holes, strict=True)]
     return to_lonlat(np.array(rings, dtype=object), crs)
+
+
+def accuracy_circles(points: np.ndarray, radii_m: np.ndarray, tolerance_m: float = 5.0) -> np.ndarray:
+    """Circles of true metric radius around lon/lat points: how far each point may be off.
+
+    Parameters
+    ----------
+    points
+        Points (WGS84 lon/lat).
+    radii_m
+        One radius per point (e.g. its ``accuracy_m``).
+    tolerance_m
+        Largest radial error of the polygon edges (a display circle needs no more).
+
+    Returns
+    -------
+    numpy.ndarray of shapely.Polygon
+        One circle per point, WGS84.
+    """
+    pts = np.asarray(points, dtype=object)
+    radii = np.asarray(radii_m, dtype=float)
+    if not pts.size:
+        return pts
+    crs = local_metric_crs(pts)
+    quad_segs = quad_segs_for(float(radii.max()), tolerance_m)
+    return to_lonlat(shapely.buffer(to_metric(pts, crs), radii, quad_segs=quad_segs), crs)
 
 
 def boundary_bands(boundary: shapely.Geometry, radii_m: Sequence[tuple[float, float]],

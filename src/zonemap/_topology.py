@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import Transformer
 
+from ._ringgeom import to_metric
 from .areas import ellipsoidal_area
 from .crs import local_metric_crs
 
@@ -161,10 +161,6 @@ def overlap_pairs(geoms: NDArray[np.object_]) -> tuple[NDArray[np.intp], NDArray
     return i[real].astype(np.intp), j[real].astype(np.intp), area[real]
 
 
-def _to_metric(geoms: NDArray[np.object_], transformer: Transformer) -> NDArray[np.object_]:
-    return shapely.transform(geoms, lambda c: np.column_stack(transformer.transform(c[:, 0], c[:, 1])))
-
-
 def outside_reach_m(parts: NDArray[np.object_], wholes: NDArray[np.object_], owner: NDArray[np.intp],
                     which: NDArray[np.bool_]) -> NDArray[np.float64]:
     """How far each selected part reaches beyond its whole, in metres.
@@ -197,12 +193,12 @@ def outside_reach_m(parts: NDArray[np.object_], wholes: NDArray[np.object_], own
     if not sel.size:
         return out
     whole_of = np.asarray(wholes, dtype=object)[owner[sel]]
-    to_m = Transformer.from_crs("EPSG:4326", local_metric_crs(parts[sel]), always_xy=True)
-    outside = shapely.segmentize(_to_metric(shapely.difference(parts[sel], whole_of), to_m), REACH_STEP_M)
+    crs = local_metric_crs(parts[sel])
+    outside = shapely.segmentize(to_metric(shapely.difference(parts[sel], whole_of), crs), REACH_STEP_M)
     coords, idx = shapely.get_coordinates(outside, return_index=True)
     if not idx.size:
         return out
-    dist = shapely.distance(shapely.points(coords), _to_metric(whole_of, to_m)[idx])
+    dist = shapely.distance(shapely.points(coords), to_metric(whole_of, crs)[idx])
     reach = np.zeros(sel.size)
     np.maximum.at(reach, idx, dist)
     out[sel] = reach

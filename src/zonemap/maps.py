@@ -25,6 +25,7 @@ import shapely
 from ._html import index_page, inline_assets, offline_assets
 from ._mapdata import DEFAULT_DECIMALS, script_json
 from ._maplayers import KIND_COLOURS, STATUS_COLOURS, LayerSpec, legend, payload, polygon_fields
+from ._ringgeom import accuracy_circles
 from .config import Config
 from .io import load_reference_towns, load_town, write_text
 from .schema import TOWNS
@@ -80,9 +81,20 @@ def _feature_specs(layers: MapLayers) -> list[LayerSpec]:
                   status_stroke),
         LayerSpec("lines", "线路 Lines", layers.lines, point_fields, {"weight": 3, "opacity": 0.9},
                   stroke={"by": "kind", "map": KIND_COLOURS, "default": "#555555"}),
+        LayerSpec("accuracy", "位置精度 Position accuracy (circle of accuracy_m)", _accuracy_frame(layers.places),
+                  point_fields, {"weight": 1.5, "fill": False, "dashArray": "4 4"}, show=False, interactive=False,
+                  stroke={"by": "kind", "map": KIND_COLOURS, "default": "#555555"}),
         LayerSpec("places", "地点 Places", layers.places, point_fields,
                   {"radius": 6, "weight": 1.5, "color": "#ffffff", "fillOpacity": 0.95}, kind_fill),
     ]
+
+
+def _accuracy_frame(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Each place's circle of positional uncertainty (radius ``accuracy_m``, true metres)."""
+    if places.empty:
+        return places
+    circles = accuracy_circles(places.geometry.to_numpy(), places["accuracy_m"].to_numpy(dtype=float))
+    return places.set_geometry(gpd.GeoSeries(circles, index=places.index, crs="EPSG:4326"))
 
 
 def _ring_specs(layers: MapLayers) -> list[LayerSpec]:
