@@ -29,6 +29,8 @@ class BuildResult:
     outputs: list[Path] = field(default_factory=list)
     failed_checks: int = 0
     report_path: Path | None = None
+    reconciliation: str = ""
+    reference: str = ""
 
     def summary_lines(self) -> list[str]:
         """Human-readable lines describing the build."""
@@ -37,6 +39,10 @@ class BuildResult:
             for town, layers in self.counts.items()
         ]
         lines += [f"wrote {p}" for p in self.outputs]
+        if self.reference:
+            lines.append(self.reference)
+        if self.reconciliation:
+            lines.append(f"reconciliation: {self.reconciliation} (see {self.report_path})")
         return lines
 
 
@@ -61,7 +67,7 @@ def build(config: Config) -> BuildResult:
     problems = validate_geodata(config)
     if problems:
         raise SchemaError(f"{config.geodata_dir}: {len(problems)} problem(s)", problems)
-    result = BuildResult()
+    result = BuildResult(reference=_reference_line(config))
     for town in TOWNS:
         data = load_town(config, town)
         result.counts[town] = {
@@ -93,8 +99,16 @@ def write_reconciliation(config: Config, result: BuildResult) -> Reconciliation:
     result.outputs += paths
     result.report_path = next(p for p in paths if p.suffix == ".html")
     result.failed_checks += recon.n_failed
-    log.info("reconciliation: %s", summary(recon))
+    result.reconciliation = summary(recon)
+    log.info("reconciliation: %s", result.reconciliation)
     return recon
+
+
+def _reference_line(config: Config) -> str:
+    if config.reference_towns is None:
+        return ("reference layers: none (zones not checked against town outlines; "
+                "set ZONEMAP_REFERENCE_DIR or --reference-dir)")
+    return f"reference layers: {config.reference_towns}"
 
 
 def write_maps(config: Config, result: BuildResult, reconciliation: pd.DataFrame | None = None) -> None:
