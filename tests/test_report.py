@@ -162,6 +162,9 @@ def test_cli_reconcile_writes_reports_and_strict_exit_codes(tmp_path: Path, monk
                                "--out", str(out), "--strict"])
     assert res.exit_code == 0, res.output
     assert (out / "reconciliation.md").is_file() and (out / "reconciliation.json").is_file()
+    md = (out / "reconciliation.md").read_text(encoding="utf-8")
+    assert f"{area_km2:.2f} km²" in md and " km2" not in md  # people read km², the data keeps "km2"
+    assert json.loads((out / "reconciliation.json").read_text())["figures"][0]["unit"] == "km2"
     assert "2 area figure(s)" in res.output
     bad = make_geodata(tmp_path / "bad", "9.9")  # 约9.9 km² against ~2.25 km² measured
     res = runner.invoke(main, ["reconcile", "--geodata", str(bad), "--strict", "fenggang"])

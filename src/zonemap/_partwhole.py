@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .schema import unit_text
+
 __all__ = ["PART_EXCEEDS", "PART_WITHIN", "part_whole_checks"]
 
 Check = Callable[[str, str, str, float, float, str, bool, str], dict[str, Any]]
@@ -22,7 +24,7 @@ PART_WITHIN, PART_EXCEEDS = "part_within_whole", "part_exceeds_whole"
 
 
 def _label(row: pd.Series, figure_id: str | None = None) -> str:
-    return f"{row['qualifier']}{row['stated_value']} {row['unit']} ({figure_id or row['figure_id']})"
+    return f"{row['qualifier']}{row['stated_value']} {unit_text(row['unit'])} ({figure_id or row['figure_id']})"
 
 
 def _figure_parts(table: pd.DataFrame, check: Check) -> tuple[list[dict[str, Any]], dict[str, bool]]:

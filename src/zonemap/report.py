@@ -24,7 +24,7 @@ from rich.text import Text
 from .errors import ZonemapError
 from .io import atomic_write, write_text
 from .reconcile import FAILING_STATUSES, Reconciliation
-from .schema import AREA_UNITS_M2
+from .schema import AREA_UNITS_M2, unit_text
 
 __all__ = [
     "FORMATS",
@@ -60,7 +60,7 @@ def _num(value: Any, digits: int = 0, sign: bool = False) -> str:
 
 def _in_unit(value: Any, digits: int, unit: str, sign: bool = False) -> str:
     text = _num(value, digits, sign)
-    return text if text == "–" else f"{text} {unit}"
+    return text if text == "–" else f"{text} {unit_text(unit)}"
 
 
 def parse_formats(text: str) -> list[str]:
@@ -74,7 +74,7 @@ def parse_formats(text: str) -> list[str]:
 
 def _figure_row(r: pd.Series) -> dict[str, str]:
     d = int(r["decimals"]) + 2
-    stated = f"{r['qualifier']}{r['stated_value']} {r['unit']}"
+    stated = f"{r['qualifier']}{r['stated_value']} {unit_text(r['unit'])}"
     return {
         "figure": str(r["figure_id"]),
         "subject": f"{r['subject']} {r['subject_name']}".strip(),
@@ -107,8 +107,8 @@ def display_checks(result: Reconciliation) -> pd.DataFrame:
     rows = [
         {
             "check": str(r["check"]), "subject": str(r["subject"]),
-            "value": f"{_num(r['value'], 3 if r['unit'] == '%' else 0)} {r['unit']}",
-            "limit": f"{_num(r['limit'], 3 if r['unit'] == '%' else 0)} {r['unit']}",
+            "value": f"{_num(r['value'], 3 if r['unit'] == '%' else 0)} {unit_text(r['unit'])}",
+            "limit": f"{_num(r['limit'], 3 if r['unit'] == '%' else 0)} {unit_text(r['unit'])}",
             "passed": "yes" if r["passed"] else "NO", "detail": str(r["detail"]),
         }
         for _, r in result.checks.iterrows()

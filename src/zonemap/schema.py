@@ -24,9 +24,11 @@ __all__ = [
     "REQUIRED_PROPERTIES",
     "STATUSES",
     "TOWNS",
+    "UNIT_SYMBOLS",
     "Layer",
     "Qualifier",
     "Town",
+    "unit_text",
 ]
 
 #: One mu (亩) in square metres, exactly 10000/15 (666.666... m²).
@@ -41,6 +43,15 @@ AREA_UNITS_M2 = MappingProxyType(
         "km2": Fraction(1_000_000),
     }
 )
+
+#: How unit codes are written for people (the data keeps the ascii codes).
+UNIT_SYMBOLS = MappingProxyType({"km2": "km²", "m2": "m²"})
+
+
+def unit_text(unit: str) -> str:
+    """The unit as people write it: ``"km2"`` -> ``"km²"``; other codes unchanged."""
+    return UNIT_SYMBOLS.get(unit, unit)
+
 
 #: Length units and their size in metres.
 LENGTH_UNITS_M = MappingProxyType({"m": Fraction(1), "km": Fraction(1000)})
