@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from pyproj import Geod
+from _geo import GEOD, LAT0, LON0, geo_area, square
 from shapely.geometry import Polygon
 
 from zonemap._topology import fully_inside
@@ -30,23 +30,7 @@ from zonemap.reconcile import (
 )
 from zonemap.schema import AREA_QUANTITIES, FIGURE_COLUMNS
 
-GEOD = Geod(ellps="GRS80")
-LON0, LAT0 = 114.15, 22.68
 MU = 10000 / 15
-
-
-def square(lon: float, lat: float, side_m: float) -> Polygon:
-    pts = [(lon, lat)]
-    for az in (90.0, 0.0, 270.0):
-        lon, lat, _ = GEOD.fwd(lon, lat, az, side_m)
-        pts.append((lon, lat))
-    return Polygon(pts)
-
-
-def geo_area(geom: Polygon) -> tuple[float, float]:
-    """GeographicLib area (abs) and perimeter: the independent measure."""
-    a, p = GEOD.geometry_area_perimeter(geom)
-    return abs(a), p
 
 
 def layer(rows: list[dict]) -> gpd.GeoDataFrame:

@@ -10,11 +10,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _geo import GEOD, LAT0, LON0, square
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from pyproj import Geod
 from rich.console import Console
-from shapely.geometry import Polygon
 
 from zonemap.build import build
 from zonemap.cli import main
@@ -33,17 +32,7 @@ from zonemap.report import (
 )
 from zonemap.schema import FIGURE_COLUMNS
 
-GEOD = Geod(ellps="GRS80")
 EVIL = "<img src=x onerror=alert(1)>"
-LON0, LAT0 = 114.15, 22.68
-
-
-def square(lon: float, lat: float, side_m: float) -> Polygon:
-    pts = [(lon, lat)]
-    for az in (90.0, 0.0, 270.0):
-        lon, lat, _ = GEOD.fwd(lon, lat, az, side_m)
-        pts.append((lon, lat))
-    return Polygon(pts)
 
 
 def town_layers() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
