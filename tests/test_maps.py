@@ -265,3 +265,13 @@ def test_build_writes_both_maps_and_an_index_linking_the_reports(tmp_path, confi
     data = _page_data((tmp_path / "fenggang.html").read_text(encoding="utf-8"))
     cards = [c for c in data["layers"]["zones"]["props"]["figures"] if c]
     assert any(card["quote"] for cs in cards for card in cs)  # stated figures with their quotes
+
+
+def test_a_town_without_features_opens_on_dongguan(tmp_path):
+    """The handmade geodata has no Dongcheng features: the view must still be a valid lon/lat window."""
+    page = render_map(collect_layers(write_geodata(tmp_path), "dongcheng"))
+    m = re.search(r"fitBounds\(\s*\[\[([-\d.]+), ([-\d.]+)\], \[([-\d.]+), ([-\d.]+)\]\]", page)
+    assert m, "the page fits the map to a window"
+    south, west, north, east = map(float, m.groups())
+    # Dongguan lies within 113.5-114.3 E, 22.6-23.2 N
+    assert 22.5 < south < north < 23.3 and 113.4 < west < east < 114.4

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 Spec = CRS | Literal["gcj02", "bd09"]
 
 #: Approximate centre of Dongguan (lon, lat), used only to rank CRS guesses when no
-#: reference outline is available. Not a surveyed or official position.
+#: reference outline is available and to centre a map with nothing on it. Not a surveyed
+#: or official position.
 DONGGUAN_CENTRE = (113.85, 22.90)
 
 #: Projected CRSs planners' files around Dongguan come in, most likely first.

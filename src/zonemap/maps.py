@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from ._html import index_page, inline_assets, offline_assets
+from ._ingest_checks import DONGGUAN_CENTRE
 from ._mapdata import DEFAULT_DECIMALS, script_json
 from ._maplayers import KIND_COLOURS, STATUS_COLOURS, LayerSpec, legend, payload, polygon_fields
 from ._ringgeom import accuracy_circles
@@ -211,8 +212,8 @@ def _bounds(layers: MapLayers) -> list[float]:
               if f is not None and len(f)]
     if layers.outline is not None and len(layers.outline):
         frames = [layers.outline]
-    if not frames:
-        lon, lat = 114.15, 22.75 if layers.town == "fenggang" else 113.78
+    if not frames:  # nothing to show: a window on Dongguan
+        lon, lat = DONGGUAN_CENTRE
         return [lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05]
     geoms = np.concatenate([np.asarray(f.geometry.values, dtype=object) for f in frames])
     return [float(v) for v in shapely.total_bounds(geoms)]
