@@ -262,6 +262,21 @@ def test_projected_numbers_get_the_fitting_crs(src: Path, tmp_path: Path) -> Non
     assert vertex_offset_m(layer.geometry.iloc[0], ORIGINAL) < 0.01
 
 
+def test_projected_numbers_under_the_wrong_projected_crs_are_named(src: Path, tmp_path: Path) -> None:
+    """Metres given a projected --crs they do not fit: each feature named, with the CRS that does fit."""
+    rows = {"p1": (114.14, 22.74), "p2": (114.15, 22.73)}
+    for code, wrong in ((4547, "EPSG:3857"), (4526, "EPSG:4547")):  # lands in the Atlantic; does not convert
+        to = Transformer.from_crs(4326, code, always_xy=True)
+        xy = [to.transform(*lonlat) for lonlat in rows.values()]
+        path = src / f"gk{code}.csv"
+        pd.DataFrame({"id": list(rows), "x": [p[0] for p in xy], "y": [p[1] for p in xy]}).to_csv(path, index=False)
+        with pytest.raises(CRSError) as err:
+            run(path, tmp_path, layer="places", crs=wrong)
+        assert [p.feature for p in err.value.problems] == ["row 2", "row 3"]
+        assert all(f"pass --crs EPSG:{code}" in p.hint for p in err.value.problems)
+        assert all("lands outside China" in p.message for p in err.value.problems)
+
+
 def test_schema_columns_in_the_file_win(src: Path, tmp_path: Path) -> None:
     path = src / "ours.geojson"
     gpd.GeoDataFrame({"id": ["fg-a"], "name_zh": ["甲区"], "name_en": ["Zone A"], "accuracy_m": [250],

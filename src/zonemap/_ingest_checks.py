@@ -18,8 +18,9 @@ import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
 
+from ._ringgeom import to_lonlat, to_metric
 from .crs import CHINA_BBOX, convert_datum, local_metric_crs, parse_crs, to_wgs84
-from .errors import CRSError, Problem
+from .errors import Problem
 
 __all__ = [
     "CrsChoice",
@@ -269,13 +270,11 @@ class DatumFinding:
 
 
 def _boundary_distances(geoms: np.ndarray, outline: shapely.Geometry, crs: CRS) -> np.ndarray:
-    to_metric = Transformer.from_crs(4326, crs, always_xy=True)
-    line = shapely.transform(shapely.boundary(outline), lambda c: np.column_stack(to_metric.transform(*c.T)))
+    line = to_metric(np.array([shapely.boundary(outline)], dtype=object), crs)[0]
     pts = shapely.get_coordinates(geoms)
     if len(pts) > 5000:
         pts = pts[np.linspace(0, len(pts) - 1, 5000).astype(int)]
-    px, py = to_metric.transform(pts[:, 0], pts[:, 1])
-    return np.asarray(shapely.distance(shapely.points(px, py), line), dtype=float)
+    return np.asarray(shapely.distance(to_metric(shapely.points(pts), crs), line), dtype=float)
 
 
 def _median_spread(d: np.ndarray) -> tuple[float, float]:
@@ -335,10 +334,6 @@ def convert(geoms: np.ndarray, choice: CrsChoice) -> np.ndarray:
     numpy.ndarray
         WGS84 geometries.
     """
-    try:
+    if isinstance(choice.spec, str):
         return np.asarray(to_wgs84(geoms, choice.spec), dtype=object)
-    except CRSError:
-        if isinstance(choice.spec, str):
-            raise
-        to = Transformer.from_crs(choice.spec, 4326, always_xy=True)
-        return np.asarray(shapely.transform(geoms, lambda c: np.column_stack(to.transform(*c.T))), dtype=object)
+    return to_lonlat(geoms, choice.spec)  # no finiteness check here: check_landing names each feature

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
-from .crs import local_metric_crs
+from .crs import WGS84, _transform_geoms, local_metric_crs
 
 __all__ = ["DEFAULT_TOLERANCE_M", "accuracy_circles", "annuli", "boundary_bands", "quad_segs_for", "to_lonlat",
            "to_metric"]
@@ -47,24 +47,14 @@ def quad_segs_for(radius_m: float, tolerance_m: float = DEFAULT_TOLERANCE_M) -> 
     return max(8, math.ceil(math.pi / (4.0 * half_angle)))
 
 
-def _transform(geoms: np.ndarray, src: CRS | str, dst: CRS | str) -> np.ndarray:
-    tr = Transformer.from_crs(src, dst, always_xy=True)
-
-    def func(coords: np.ndarray) -> np.ndarray:
-        x, y = tr.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(np.asarray(geoms, dtype=object), func)
-
-
 def to_metric(geoms: np.ndarray, crs: CRS) -> np.ndarray:
     """Project WGS84 lon/lat geometries into ``crs``."""
-    return _transform(geoms, "EPSG:4326", crs)
+    return np.asarray(_transform_geoms(np.asarray(geoms, dtype=object), WGS84, crs), dtype=object)
 
 
 def to_lonlat(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """Project geometries from ``crs`` back to WGS84 lon/lat."""
-    return _transform(geoms, crs, "EPSG:4326")
+    """Project geometries from ``crs`` back to WGS84 lon/lat (non-finite where ``crs`` cannot)."""
+    return np.asarray(_transform_geoms(np.asarray(geoms, dtype=object), crs, WGS84), dtype=object)
 
 
 def annuli(centre: shapely.Point, radii_m: Sequence[tuple[float, float]],

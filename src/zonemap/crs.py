@@ -194,12 +194,13 @@ def parse_crs(code: object) -> CRS | Literal["gcj02", "bd09"]:
         raise CRSError(f"unknown coordinate system {code!r}: {reason} (fix: {_CRS_HINT})") from None
 
 
-def _transform_geoms(geoms: Any, crs: CRS) -> Any:
-    transformer = Transformer.from_crs(crs, WGS84, always_xy=True)
+def _transform_geoms(geoms: Any, src: CRS | str, dst: CRS | str = WGS84) -> Any:
+    """Transform geometries from ``src`` to ``dst`` (x/y order); non-finite where pyproj fails."""
+    transformer = Transformer.from_crs(src, dst, always_xy=True)
 
     def func(x: _Arr, y: _Arr) -> tuple[_Arr, _Arr]:
-        lon, lat = transformer.transform(x, y)
-        return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        tx, ty = transformer.transform(x, y)
+        return np.asarray(tx, dtype=np.float64), np.asarray(ty, dtype=np.float64)
 
     return shapely.transform(geoms, func, interleaved=False)
 
