@@ -28,7 +28,6 @@ SIDES = frozenset({"outside"})
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_RADIUS_QUANTITY = {"inner": "ring_inner_radius", "outer": "ring_outer_radius"}
 
 
 @dataclass(frozen=True)
