@@ -42,7 +42,7 @@ _A = 6378245.0
 _EE = 0.00669342162296594323
 _X_PI = np.pi * 3000.0 / 180.0
 
-#: Iterative inverses stop when the forward image is this close (degrees, ~0.1 mm).
+#: Iterative inverses stop when the forward image is this close (degrees, ~0.01 mm).
 _INVERSE_TOL_DEG = 1e-10
 _MAX_ITER = 30
 
