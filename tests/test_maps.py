@@ -275,3 +275,14 @@ def test_a_town_without_features_opens_on_dongguan(tmp_path):
     south, west, north, east = map(float, m.groups())
     # Dongguan lies within 113.5-114.3 E, 22.6-23.2 N
     assert 22.5 < south < north < 23.3 and 113.4 < west < east < 114.4
+
+
+def test_inlined_assets_cannot_close_their_element():
+    from zonemap._html import inline_assets
+
+    js, css = "https://cdn.example/a.js", "https://cdn.example/a.css"
+    page = f'<head><script src="{js}"></script><link rel="stylesheet" href="{css}"/></head><body></body>'
+    out = inline_assets(page, {js: 'var s = "</SCRIPT><b>x</b>";', css: '/* </style><b>y</b> */ a{}'})
+    assert out.lower().count("</script>") == 1 and out.lower().count("</style>") == 1
+    assert "<b>" in out  # the text is kept, only the closing tags are broken up
+    assert 'var s = "<\\/SCRIPT><b>x</b>";' in out and "/* <\\/style><b>y</b> */" in out

@@ -44,8 +44,9 @@ def offline_assets() -> Mapping[str, str]:
     return elements._res
 
 
-def _script_safe(code: str) -> str:
-    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
+def _raw_text_safe(code: str, tag: str) -> str:
+    """``code`` made unable to close the ``<script>`` or ``<style>`` element it is placed in."""
+    return re.sub(rf"</({tag})", r"<\\/\1", code, flags=re.IGNORECASE)
 
 
 def inline_assets(page: str, assets: Mapping[str, str]) -> str:
@@ -74,8 +75,8 @@ def inline_assets(page: str, assets: Mapping[str, str]) -> str:
             f"no local copy of {', '.join(missing)} (fix: upgrade folium-offline to match folium, "
             "or build without --offline)"
         )
-    page = _SCRIPT_SRC.sub(lambda m: f"<script>{_script_safe(assets[m.group(1)])}</script>", page)
-    return _CSS_LINK.sub(lambda m: f"<style>{_script_safe(assets[m.group(1)])}</style>", page)
+    page = _SCRIPT_SRC.sub(lambda m: f"<script>{_raw_text_safe(assets[m.group(1)], 'script')}</script>", page)
+    return _CSS_LINK.sub(lambda m: f"<style>{_raw_text_safe(assets[m.group(1)], 'style')}</style>", page)
 
 
 def index_page(title: str, maps: Sequence[tuple[str, Path]], reports: Sequence[tuple[str, Path]],
