@@ -25,7 +25,7 @@ import shapely
 from ._html import index_page, inline_assets, offline_assets
 from ._ingest_checks import DONGGUAN_CENTRE
 from ._mapdata import DEFAULT_DECIMALS, script_json
-from ._maplayers import KIND_COLOURS, STATUS_COLOURS, LayerSpec, legend, payload, polygon_fields
+from ._maplayers import KIND_COLOURS, STATUS_COLOURS, STATUS_LABELS, LayerSpec, legend, payload, polygon_fields
 from ._ringgeom import accuracy_circles
 from .config import Config
 from .io import load_reference_towns, load_town, write_text
@@ -208,10 +208,10 @@ def _base_map(bounds: Sequence[float]) -> folium.Map:
 
 
 def _bounds(layers: MapLayers) -> list[float]:
-    frames = [f for f in (layers.outline, layers.zones, layers.parcels, layers.places, layers.lines)
-              if f is not None and len(f)]
     if layers.outline is not None and len(layers.outline):
         frames = [layers.outline]
+    else:
+        frames = [f for f in (layers.zones, layers.parcels, layers.places, layers.lines) if len(f)]
     if not frames:  # nothing to show: a window on Dongguan
         lon, lat = DONGGUAN_CENTRE
         return [lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05]
@@ -287,8 +287,6 @@ def figure_cards(reconciliation: pd.DataFrame | None) -> dict[str, list[dict[str
         Feature id to a list of ``{"stated", "quote", "status", "status_label", "measured"}``
         (plain text; the page shows it with ``textContent``).
     """
-    from ._maplayers import STATUS_LABELS
-
     if reconciliation is None or not len(reconciliation):
         return {}
     cards: dict[str, list[dict[str, str]]] = {}
