@@ -76,6 +76,19 @@ def test_properties_are_columnar_and_dictionary_encoded():
     assert [enc["v"][c] for c in enc["c"]] == list(big["many"])  # more than 57 values: integer codes
 
 
+def test_properties_are_json_ready_whatever_the_column_dtype():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "f": [1.5, np.inf, np.nan], "obj": pd.Series([np.int64(7), -np.inf, "x"], dtype=object),
+        "Int": pd.array([1, None, 3], dtype="Int64"), "b": [True, False, True],
+    })
+    props = encode_properties(frame)
+    assert props == {"f": [1.5, None, None], "obj": [7, None, "x"], "Int": [1, None, 3], "b": [True, False, True]}
+    assert [type(v) for v in props["obj"]] == [int, type(None), str]
+    json.dumps(props, allow_nan=False)  # no NaN/Infinity, no numpy scalars
+
+
 def test_script_json_cannot_close_the_script_element():
     text = script_json({"name": "</script><script>alert(1)</script>", "amp": "a&b"})
     assert "<" not in text and ">" not in text and "&" not in text

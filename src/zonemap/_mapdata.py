@@ -130,20 +130,35 @@ def _clean(value: Any) -> Any:
     return value
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _values(series: pd.Series) -> list[Any]:
+    """The column as JSON-ready Python values: ``None`` for missing and non-finite numbers."""
+    values = series.astype(object).where(series.notna(), None).to_numpy(copy=True)
+    if series.dtype.kind == "f":
+        values[np.isinf(series.to_numpy(dtype=float, na_value=np.nan))] = None
+        return list(values.tolist())
+    out = values.tolist()
+    if set(map(type, out)) <= _SCALARS - {float}:
+        return list(out)
+    return [_clean(v) for v in out]  # numpy scalars or infinities in an object column
+
+
 def _column(series: pd.Series) -> Any:
-    values = [_clean(v) for v in series.astype(object).where(pd.notna(series), None).tolist()]
+    values = _values(series)
     n = len(values)
-    if not all(v is None or isinstance(v, str | int | float) for v in values):
+    if not set(map(type, values)) <= _SCALARS:
         return values  # list- or dict-valued (e.g. figure cards): written as is
     uniques = list(dict.fromkeys(values))
     if n > 1 and len(uniques) == 1:
         return {"k": uniques[0]}
     if n > 8 and len(uniques) <= n // 2 and all(isinstance(u, str | None) for u in uniques):
         code = {u: i for i, u in enumerate(uniques)}
-        codes = [code[v] for v in values]
+        codes = np.fromiter(map(code.__getitem__, values), dtype=np.int64, count=n)
         if len(uniques) <= _MAX_CHAR_CODES:  # one character per feature
-            return {"v": uniques, "s": "".join(chr(_CODE_BASE + c) for c in codes)}
-        return {"v": uniques, "c": codes}
+            return {"v": uniques, "s": (codes + _CODE_BASE).astype(np.uint8).tobytes().decode("ascii")}
+        return {"v": uniques, "c": codes.tolist()}
     return values
 
 
