@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _geo import GEOD, LAT0, LON0, geo_area, square
-from shapely.geometry import Polygon
+from shapely.geometry import Point, Polygon
 
 from zonemap._topology import fully_inside
 from zonemap.config import Config
@@ -228,6 +228,24 @@ def test_planner_layer_with_own_id_column_and_no_provenance(tmp_path: Path) -> N
         reconcile(gdf, figs, Config(geodata_dir=tmp_path))
     with pytest.raises(SchemaError, match="load_figures"):
         reconcile(gdf, figs[["figure_id", "subject"]], Config(geodata_dir=tmp_path), id_column="parcel_no")
+
+
+def test_empty_polygon_has_no_geometry_and_no_infinite_offset(tmp_path: Path) -> None:
+    gdf = layer([{"id": "e", "geometry": Polygon()}, {"id": "p", "geometry": square(LON0, LAT0, 300.0)}])
+    figs = figures(tmp_path, [{"figure_id": "f", "subject": "e", "value": "9", "unit": "ha"},
+                              {"figure_id": "g", "subject": "p", "value": "9", "unit": "ha"}])
+    out = reconcile(gdf, figs, Config(geodata_dir=tmp_path)).figures.set_index("figure_id")
+    assert out.at["f", "status"] == NO_GEOMETRY
+    assert np.isnan(out.at["f", "implied_offset_m"]) and np.isnan(out.at["f", "measured_m2"])
+    area, perim = geo_area(square(LON0, LAT0, 300.0))
+    assert out.at["g", "implied_offset_m"] == pytest.approx((area - 9e4) / perim, rel=1e-6)
+
+
+def test_point_in_the_layer_is_refused_naming_the_feature(tmp_path: Path) -> None:
+    gdf = layer([{"id": "p", "geometry": square(LON0, LAT0, 300.0)}, {"id": "well", "geometry": Point(LON0, LAT0)}])
+    figs = figures(tmp_path, [{"figure_id": "f", "subject": "well", "value": "9", "unit": "ha"}])
+    with pytest.raises(SchemaError, match=r"feature #1 \(id 'well'\) is a Point.*fix:"):
+        reconcile(gdf, figs, Config(geodata_dir=tmp_path))
 
 
 def test_bundled_fenggang_report_lists_every_area_figure_of_the_text(config: Config, seed_texts) -> None:

@@ -37,6 +37,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from numpy.typing import NDArray
 
 from ._partwhole import PART_EXCEEDS, PART_WITHIN, part_whole_checks
@@ -121,6 +122,12 @@ def _measure(layer: gpd.GeoDataFrame, id_column: str) -> pd.DataFrame:
     dup = ids[ids.duplicated()]
     if len(dup):
         raise SchemaError(f"feature id {dup.iloc[0]!r} occurs more than once (fix: give each feature its own id)")
+    types = shapely.get_type_id(layer.geometry.to_numpy())
+    bad = np.flatnonzero(~np.isin(types, (-1, 3, 6)))  # missing, Polygon, MultiPolygon
+    if bad.size:
+        i = int(bad[0])
+        raise SchemaError(f"feature #{i} (id {ids.iloc[i]!r}) is a {layer.geometry.iloc[i].geom_type}, not a polygon "
+                          f"({bad.size} such) (fix: reconcile polygons only: zones and parcels, not places or lines)")
     area, perim = area_perimeter(layer.geometry)
     name = _column(layer, "name_zh", "").astype(str)
     name_en = _column(layer, "name_en", "").astype(str)
@@ -164,7 +171,8 @@ def _figure_rows(figures: pd.DataFrame, feats: pd.DataFrame, config: Config) -> 
     f = figures[figures["quantity"].isin(AREA_QUANTITIES)].reset_index(drop=True)
     own = (f["quantity"] == "area").to_numpy()
     m = feats.reindex(f["subject"])
-    has_geom = m["area_m2"].notna().to_numpy() & own
+    # an empty or collapsed polygon (zero perimeter) draws nothing: no area to compare, no offset d / P
+    has_geom = (m["perimeter_m"].to_numpy(dtype=float) > 0) & own
     stated = f["stated_m2"].to_numpy(dtype=float)
     area = np.where(has_geom, m["area_m2"].to_numpy(dtype=float), np.nan)
     perim = np.where(has_geom, m["perimeter_m"].to_numpy(dtype=float), np.nan)
