@@ -142,10 +142,11 @@ def check_figures(
     p = str(path)
     problems: list[Problem] = []
     ids = df["figure_id"]
+    known = set(ids)
     for i, (_, row) in enumerate(df.iterrows()):
         where = f"row {i + 2} (figure {row['figure_id'] or '?'})"  # +2: header, 1-based
         problems += _row_problems(row, where, p)
-        if row["part_of"] and row["part_of"] not in set(ids):
+        if row["part_of"] and row["part_of"] not in known:
             problems.append(
                 Problem(p, where, f"part_of {row['part_of']!r} is not a figure_id",
                         "name the figure_id of the whole, or leave part_of empty")

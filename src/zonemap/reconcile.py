@@ -47,7 +47,7 @@ from .config import Config
 from .errors import SchemaError
 from .figures import load_figures
 from .io import load_reference_towns, load_town
-from .schema import AREA_QUANTITIES, AREA_UNITS_M2
+from .schema import AREA_QUANTITIES
 
 __all__ = [
     "AGREES",
@@ -177,7 +177,7 @@ def _figure_rows(figures: pd.DataFrame, feats: pd.DataFrame, config: Config) -> 
     area = np.where(has_geom, m["area_m2"].to_numpy(dtype=float), np.nan)
     perim = np.where(has_geom, m["perimeter_m"].to_numpy(dtype=float), np.nan)
     acc = m["accuracy_m"].to_numpy(dtype=float)
-    unit_m2 = f["unit"].map(lambda u: float(AREA_UNITS_M2[u])).to_numpy()
+    unit_m2 = f["unit_m2"].to_numpy(dtype=float)
     bound = f["bound"].to_numpy(dtype=object)
     band = f["precision_m2"].to_numpy(dtype=float) + np.where(bound == "about", config.about_rel_tol * stated, 0.0)
     d = area - stated
@@ -315,7 +315,7 @@ def reconcile(layers_gdf: gpd.GeoDataFrame, figures_df: pd.DataFrame, config: Co
     SchemaError
         If the figures table is not in the loaded registry format or ids are missing/duplicated.
     """
-    missing = {"stated_m2", "precision_m2", "bound", "decimals"} - set(figures_df.columns)
+    missing = {"stated_m2", "precision_m2", "unit_m2", "bound", "decimals"} - set(figures_df.columns)
     if missing:
         raise SchemaError(f"figures table lacks {', '.join(sorted(missing))} "
                           "(fix: read the registry with zonemap.figures.load_figures)")
