@@ -206,41 +206,44 @@ def _check(town: str, check: str, subject: str, value: float, limit: float, unit
 
 
 def _inside_rows(check: str, sub: pd.DataFrame, wholes: NDArray[np.object_], owner: NDArray[np.intp],
-                 whole_ids: list[str], whole_acc_m: NDArray[np.float64]) -> list[dict[str, Any]]:
+                 whole_ids: list[str], whole_acc_m: NDArray[np.float64]) -> pd.DataFrame:
     """Rows of an "inside" check: share outside, and how far the outside part reaches.
 
     A part passes when at most :data:`CONTAINMENT_TOL_PCT` of it lies outside, or when its
     reach beyond the whole stays within the two geometries' accuracies added together
     (a sketch drawn 400 m across a boundary it may miss by 1500 m is not evidence of an
-    excursion).
+    excursion). Built column-wise: one row per part, so this runs for every parcel.
     """
     parts = sub["geometry"].to_numpy()
-    area = sub["area_m2"].to_numpy()
+    area = sub["area_m2"].to_numpy(dtype=float)
     share = share_outside_pct(parts, wholes, owner, area)
-    reach = outside_reach_m(parts, wholes, owner, share > CONTAINMENT_TOL_PCT)
+    far = share > CONTAINMENT_TOL_PCT
+    reach = outside_reach_m(parts, wholes, owner, far)
     allow = sub["accuracy_m"].to_numpy(dtype=float) + whole_acc_m
-    rows = []
-    for k, (pid, town) in enumerate(zip(sub.index, sub["town"], strict=True)):
-        s, r, a, w = share[k], reach[k], allow[k], whole_ids[k]
-        passed = bool(s <= CONTAINMENT_TOL_PCT or r <= a)
-        detail = f"{s:.3g}% ({s * area[k] / 100:,.0f} m²) of {pid} lies outside {w}"
-        if s > CONTAINMENT_TOL_PCT:
-            verdict = "within" if r <= a else "beyond"
-            detail += f", reaching {r:,.0f} m beyond it: {verdict} the combined accuracy of {a:,.0f} m"
-        rows.append({**_check(town, check, pid, s, CONTAINMENT_TOL_PCT, "%", passed, detail),
-                     "reach_m": r, "allowance_m": a})
-    return rows
+    ids = sub.index.astype(str).tolist()
+    detail = [
+        f"{s:.3g}% ({s * a / 100:,.0f} m²) of {pid} lies outside {w}"
+        + (f", reaching {r:,.0f} m beyond it: {'within' if r <= al else 'beyond'} the combined accuracy of {al:,.0f} m"
+           if f else "")
+        for s, a, pid, w, r, al, f in zip(share.tolist(), area.tolist(), ids, whole_ids, reach.tolist(),
+                                          allow.tolist(), far.tolist(), strict=True)
+    ]
+    return pd.DataFrame({
+        "town": sub["town"].to_numpy(), "check": check, "subject": ids, "value": share,
+        "limit": CONTAINMENT_TOL_PCT, "unit": "%", "passed": ~far | (reach <= allow), "detail": detail,
+        "reach_m": reach, "allowance_m": allow,
+    }, columns=list(CHECK_COLUMNS))
 
 
-def _containment_checks(feats: pd.DataFrame) -> list[dict[str, Any]]:
+def _containment_checks(feats: pd.DataFrame) -> pd.DataFrame | None:
     """Each parcel inside its parent zone (share outside, reach against accuracy)."""
     parcels = feats[feats["parent"].isin(feats.index) & (feats["parent"] != "")]
     if parcels.empty:
-        return []
+        return None
     owner, zone_ids = pd.factorize(parcels["parent"])
     wholes = feats.loc[zone_ids, "geometry"].to_numpy()
     zone_acc = feats.loc[zone_ids, "accuracy_m"].to_numpy(dtype=float)[owner]
-    names = [f"its zone {z}" for z in parcels["parent"]]
+    names = [f"its zone {z}" for z in parcels["parent"].tolist()]
     return _inside_rows("parcel_inside_zone", parcels, wholes, owner, names, zone_acc)
 
 
@@ -267,11 +270,11 @@ def _overlap_checks(feats: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _outline_checks(feats: pd.DataFrame, outline: Any, outline_acc_m: float) -> list[dict[str, Any]]:
+def _outline_checks(feats: pd.DataFrame, outline: Any, outline_acc_m: float) -> pd.DataFrame | None:
     """Zones inside their town outline (a GeoDataFrame with ``town``, or one geometry for all)."""
     zones = feats[_zone_mask(feats)]
     if outline is None or zones.empty:
-        return []
+        return None
     if isinstance(outline, gpd.GeoDataFrame):
         by_town = outline.dropna(subset=["town"]).drop_duplicates("town").set_index("town").geometry
         zones = zones[zones["town"].isin(by_town.index)]
@@ -280,8 +283,8 @@ def _outline_checks(feats: pd.DataFrame, outline: Any, outline_acc_m: float) -> 
     else:
         owner, wholes = np.zeros(len(zones), dtype=np.intp), np.array([outline], dtype=object)
     if zones.empty:
-        return []
-    names = [f"the {t or 'given'} outline" for t in zones["town"]]
+        return None
+    names = [f"the {t or 'given'} outline" for t in zones["town"].tolist()]
     return _inside_rows("zone_inside_town_outline", zones, wholes, owner, names,
                         np.full(len(zones), outline_acc_m))
 
@@ -322,9 +325,11 @@ def reconcile(layers_gdf: gpd.GeoDataFrame, figures_df: pd.DataFrame, config: Co
     feats = _measure(layers_gdf, id_column)
     table = _figure_rows(figures_df, feats, config)
     table, part_rows = part_whole_checks(table, feats, _check)
-    checks = (part_rows + _containment_checks(feats) + _overlap_checks(feats)
-              + _outline_checks(feats, outline, config.reference_accuracy_m))
-    check_df = pd.DataFrame(checks, columns=list(CHECK_COLUMNS))
+    blocks = [pd.DataFrame(part_rows, columns=list(CHECK_COLUMNS)), _containment_checks(feats),
+              pd.DataFrame(_overlap_checks(feats), columns=list(CHECK_COLUMNS)),
+              _outline_checks(feats, outline, config.reference_accuracy_m)]
+    filled = [b for b in blocks if b is not None and len(b)]
+    check_df = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=list(CHECK_COLUMNS))
     check_df["passed"] = check_df["passed"].astype(bool)
     return Reconciliation(table[list(FIGURE_RESULT_COLUMNS)], check_df)
 
