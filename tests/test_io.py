@@ -17,8 +17,17 @@ from pyproj import Geod
 
 import zonemap.io
 from zonemap.cli import main
-from zonemap.errors import DataFileError
-from zonemap.io import atomic_write, load_layer, read_json, to_feature_collection, write_geojson, write_text
+from zonemap.config import Config
+from zonemap.errors import DataFileError, SchemaError
+from zonemap.io import (
+    atomic_write,
+    load_layer,
+    load_reference_towns,
+    read_json,
+    to_feature_collection,
+    write_geojson,
+    write_text,
+)
 
 BAD = Path(__file__).resolve().parent / "data" / "bad"
 OLD = "previous output\n"
@@ -151,3 +160,15 @@ def test_read_json_encoding_and_bom(tmp_path: Path) -> None:
     assert read_json(path, encoding="gbk") == {"名称": "凤岗"}
     with pytest.raises(DataFileError, match="larger than the"):
         read_json(path, max_bytes=4)
+
+
+def test_reference_outline_in_another_crs_is_reprojected_not_relabelled(tmp_path: Path) -> None:
+    box = shapely.box(114.10, 22.60, 114.20, 22.70)
+    gdf = gpd.GeoDataFrame({"name": ["凤岗镇"]}, geometry=[box], crs="EPSG:4326").to_crs("EPSG:3857")
+    gdf.to_file(tmp_path / "dongguan_towns.geojson", driver="GeoJSON")
+    out = load_reference_towns(Config(geodata_dir=tmp_path, reference_dir=tmp_path))
+    assert out is not None and out.crs.equals("EPSG:4326") and out["town"].tolist() == ["fenggang"]
+    assert out.geometry.iloc[0].bounds == pytest.approx(box.bounds, abs=1e-9)
+    gdf.drop(columns="name").to_file(tmp_path / "dongguan_towns.geojson", driver="GeoJSON")
+    with pytest.raises(SchemaError, match=r"no 'name' property.*fix:"):
+        load_reference_towns(Config(geodata_dir=tmp_path, reference_dir=tmp_path))

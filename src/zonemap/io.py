@@ -337,9 +337,12 @@ def load_reference_towns(config: Config) -> gpd.GeoDataFrame | None:
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise DataFileError(f"{path}: cannot read reference layer: {exc}") from None
+        raise DataFileError(f"{path}: cannot read reference layer: {exc} "
+                            "(fix: point --reference-dir / $ZONEMAP_REFERENCE_DIR at an intact copy)") from None
     if "name" not in gdf.columns:
-        raise SchemaError(f"{path}: reference layer has no 'name' property")
+        raise SchemaError(f"{path}: reference layer has no 'name' property "
+                          "(fix: use the town outlines whose features name their town, e.g. 凤岗镇)")
     by_name = {t.name_zh: t.id for t in TOWNS.values()}
     gdf["town"] = gdf["name"].map(by_name)
-    return gdf.set_crs("EPSG:4326", allow_override=True)
+    # a declared CRS other than lon/lat is reprojected, not relabelled
+    return gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")
