@@ -18,7 +18,7 @@ import click
 
 from .config import REFERENCE_ENV, Config, default_config
 from .errors import CheckFailed, ZonemapError
-from .schema import TOWNS
+from .schema import IMPORT_LAYERS, TOWNS
 
 __all__ = ["main"]
 
@@ -154,7 +154,7 @@ def map_(town: str, config: Config, out_dir: Path, offline: bool) -> None:
 
 @main.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--layer", required=True, type=click.Choice(["zones", "parcels", "places"]), help="Target layer.")
+@click.option("--layer", required=True, type=click.Choice(IMPORT_LAYERS), help="Target layer.")
 @click.option("--town", required=True, help="Town id or name (fenggang, 凤岗镇, dongcheng, 东城街道).")
 @click.option("--crs", default=None, help="Coordinate system of the data: EPSG code (4547, EPSG:4526...), gcj02, bd09.")
 @click.option("--id-column", default=None, help="Column holding feature ids (default: 'id', else numbered).")

@@ -6,11 +6,12 @@ There is no global mutable settings module: build a :class:`Config` (or take
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .errors import MissingFileError
+from .errors import ConfigError, MissingFileError
 
 __all__ = ["REFERENCE_ENV", "Config", "bundled_geodata_dir", "default_config"]
 
@@ -61,7 +62,11 @@ class Config:
 
     def __post_init__(self) -> None:
         if not 0 <= self.about_rel_tol < 1:
-            raise ValueError(f"about_rel_tol must be in [0, 1), got {self.about_rel_tol}")
+            raise ConfigError(f"the 约 tolerance must be in [0, 1), got {self.about_rel_tol} "
+                              "(fix: pass a fraction such as --about-tol 0.05)")
+        if not 0 <= self.reference_accuracy_m < math.inf:
+            raise ConfigError(f"reference_accuracy_m must be a finite distance >= 0 m, got "
+                              f"{self.reference_accuracy_m} (fix: give the reference outlines' accuracy in metres)")
 
     @property
     def reference_towns(self) -> Path | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 __all__ = [
     "CRSError",
     "CheckFailed",
+    "ConfigError",
     "DataFileError",
     "MissingFileError",
     "Problem",
@@ -89,6 +90,10 @@ class MissingFileError(ZonemapError, FileNotFoundError):
 
 class CRSError(ZonemapError, ValueError):
     """A coordinate reference system is unknown, missing or does not fit the data."""
+
+
+class ConfigError(ZonemapError, ValueError):
+    """A setting or option is out of range (a tolerance, an accuracy)."""
 
 
 class CheckFailed(ZonemapError):

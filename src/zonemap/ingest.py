@@ -55,7 +55,7 @@ from .config import Config
 from .crs import parse_crs
 from .errors import CRSError, DataFileError, MissingFileError, SchemaError, ZonemapError
 from .io import MAX_JSON_BYTES, load_reference_towns, to_feature_collection, write_text
-from .schema import LAYERS, TOWNS
+from .schema import IMPORT_LAYERS, LAYERS, TOWNS
 from .validate import validate_layer_data
 
 __all__ = [
@@ -73,10 +73,6 @@ log = logging.getLogger(__name__)
 
 #: accuracy_m given to imported features when neither the file nor the caller says.
 DEFAULT_ACCURACY_M = 10.0
-
-#: Layers data can be imported into.
-IMPORT_LAYERS = tuple(DEFAULT_KINDS)
-
 
 @dataclass(frozen=True)
 class ImportOptions:

@@ -15,6 +15,7 @@ __all__ = [
     "AREA_UNITS_M2",
     "FIGURE_COLUMNS",
     "FIGURE_REQUIRED",
+    "IMPORT_LAYERS",
     "LAYERS",
     "LENGTH_QUANTITIES",
     "LENGTH_UNITS_M",
@@ -146,6 +147,10 @@ LAYERS = MappingProxyType(
         )
     }
 )
+
+
+#: Layers a planner's own data can be imported into (``zonemap import --layer``).
+IMPORT_LAYERS = ("zones", "parcels", "places")
 
 
 @dataclass(frozen=True)
