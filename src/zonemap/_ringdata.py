@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,9 +77,17 @@ def _number(obj: dict[str, Any], key: str, bad: Any) -> float:
     return float(value)
 
 
-def _parse_band(raw: Any, where: str, path: str, problems: list[Problem]) -> RingBand | None:
+def _reporter(path: str, where: str, problems: list[Problem]) -> Callable[[str, str], None]:
+    """A ``bad(message, hint)`` that records a problem at ``where`` in ``path``."""
+
     def bad(msg: str, hint: str) -> None:
         problems.append(Problem(path, where, msg, hint))
+
+    return bad
+
+
+def _parse_band(raw: Any, where: str, path: str, problems: list[Problem]) -> RingBand | None:
+    bad = _reporter(path, where, problems)
 
     if not isinstance(raw, dict):
         bad("band is not an object", "write each band as {\"id\": ..., \"inner_km\": ..., ...}")
@@ -101,8 +110,7 @@ def _parse_band(raw: Any, where: str, path: str, problems: list[Problem]) -> Rin
 
 
 def _parse_set(raw: Any, where: str, path: str, problems: list[Problem]) -> RingSet | None:
-    def bad(msg: str, hint: str) -> None:
-        problems.append(Problem(path, where, msg, hint))
+    bad = _reporter(path, where, problems)
 
     if not isinstance(raw, dict):
         bad("ring set is not an object", "see the rings.json format in the README")
