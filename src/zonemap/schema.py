@@ -24,7 +24,9 @@ __all__ = [
     "QUALIFIERS",
     "REQUIRED_PROPERTIES",
     "STATUSES",
-    "TOWNS",
+    "TOWN_FIELDS",
+    "TOWNS_FILE",
+    "TOWN_SUFFIXES",
     "UNIT_SYMBOLS",
     "Layer",
     "Qualifier",
@@ -155,22 +157,37 @@ IMPORT_LAYERS = ("zones", "parcels", "places")
 
 @dataclass(frozen=True)
 class Town:
-    """A town (镇) or street (街道) zonemap has geodata for."""
+    """A town (镇), street (街道) or other area a project has data for.
+
+    Towns are data: a project declares its own in :data:`TOWNS_FILE` (columns
+    :data:`TOWN_FIELDS`); nothing in the code names a particular town.
+
+    Parameters
+    ----------
+    id
+        Short ascii id used in file names and the ``town`` property (``fenggang``).
+    name_zh
+        Full Chinese name (``凤岗镇``).
+    name_en
+        English name (``Fenggang Town``).
+    aliases
+        Other names it goes by (``东莞港`` for 虎门港管委会).
+    """
 
     id: str
     name_zh: str
-    name_en: str
+    name_en: str = ""
+    aliases: tuple[str, ...] = ()
 
 
-TOWNS = MappingProxyType(
-    {
-        t.id: t
-        for t in (
-            Town("fenggang", "凤岗镇", "Fenggang Town"),
-            Town("dongcheng", "东城街道", "Dongcheng Subdistrict"),
-        )
-    }
-)
+#: Columns of a project's towns file, in order (``aliases`` separated by ``;``).
+TOWN_FIELDS = ("id", "name_zh", "name_en", "aliases")
+
+#: File name of a project's towns table inside its geodata directory.
+TOWNS_FILE = "towns.csv"
+
+#: Endings of Chinese town-level names dropped to get the short name (塘厦镇 -> 塘厦).
+TOWN_SUFFIXES = ("街道办事处", "管委会", "街道", "社区", "镇", "乡")
 
 #: Properties every feature must have, with their Python types.
 REQUIRED_PROPERTIES = MappingProxyType(
@@ -209,3 +226,8 @@ FIGURE_COLUMNS = (
 
 #: Registry columns that must not be empty.
 FIGURE_REQUIRED = ("figure_id", "town", "subject", "quantity", "value", "unit", "source", "quote")
+
+# TRANSITIONAL: removed once every module reads towns from the project (zonemap.towns).
+TOWNS = MappingProxyType(
+    {t.id: t for t in (Town("fenggang", "凤岗镇", "Fenggang Town"), Town("dongcheng", "东城街道", "Dongcheng Subdistrict"))}
+)
