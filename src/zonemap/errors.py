@@ -7,11 +7,17 @@ values, ``FileNotFoundError`` for a missing file...), so generic handlers keep w
 Only the CLI turns these into exit codes: :class:`CheckFailed` exits 1 (the data
 was read but a check did not pass), every other :class:`ZonemapError` exits 2 (bad
 input: a file, an option or a value that must be fixed before anything can run).
+
+Messages quote data (file names, ids, values); when an error is turned into text, control and
+bidirectional characters in it are shown as escapes (:func:`safe_text`), so a name holding an ESC
+sequence or a right-to-left override cannot rewrite the terminal it is printed to.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ._textsafe import safe_text
 
 __all__ = [
     "CRSError",
@@ -19,9 +25,11 @@ __all__ = [
     "ConfigError",
     "DataFileError",
     "MissingFileError",
+    "OutputPathError",
     "Problem",
     "SchemaError",
     "ZonemapError",
+    "safe_text",
 ]
 
 
@@ -49,7 +57,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}: {self.feature}: " if self.feature else f"{self.file}: "
         text = where + self.message
-        return f"{text} (fix: {self.hint})" if self.hint else text
+        return safe_text(f"{text} (fix: {self.hint})" if self.hint else text)
 
 
 class ZonemapError(Exception):
@@ -70,7 +78,7 @@ class ZonemapError(Exception):
         self.problems: tuple[Problem, ...] = tuple(problems)
 
     def __str__(self) -> str:
-        head = super().__str__()
+        head = safe_text(super().__str__())
         if not self.problems:
             return head
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
@@ -94,6 +102,11 @@ class CRSError(ZonemapError, ValueError):
 
 class ConfigError(ZonemapError, ValueError):
     """A setting or option is out of range (a tolerance, an accuracy)."""
+
+
+class OutputPathError(ZonemapError, OSError):
+    """An output cannot or must not be written there: it is an input, not a regular file, read-only,
+    or the directory refuses it."""
 
 
 class CheckFailed(ZonemapError):

@@ -1,0 +1,164 @@
+"""Data text made safe for each kind of output (private; the public names are re-exported).
+
+Text from the data (names, quotes, notes, paths) is shown literally everywhere:
+
+* terminal and error messages: control characters (C0, DEL, C1), bidirectional controls and
+  unpaired surrogates are shown as escapes (``\\x1b``, ``\\u202e``) so they cannot move the cursor,
+  retitle a window or reorder what is displayed (:func:`safe_text`);
+* Markdown: every character a renderer could read as syntax is backslash-escaped, ``<`` ``>`` ``&``
+  become entities, so no link, image, emphasis or HTML comes out of data (:func:`md_escape`);
+* CSV: a text cell starting with ``=`` ``+`` ``-`` ``@`` TAB or CR (or their full-width forms) gets a
+  leading ``'`` (OWASP "CSV injection"), unless it is a plain decimal number, which a spreadsheet
+  reads as that number and never as a formula (:func:`neutralise_csv_series`);
+* XLSX: characters XML 1.0 cannot hold (``openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE``) and unpaired
+  surrogates are written as visible escapes (:func:`xlsx_text`).
+
+A backslash already in the data is left as it is (paths stay readable), so ``\\x1b`` in an output can
+mean either the escape character or those four characters typed; the machine formats (CSV, JSON,
+GeoJSON) keep the exact text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+__all__ = ["FORMULA_START", "escape_char", "md_escape", "neutralise_csv_series", "safe_text", "unsafe_chars",
+           "xlsx_text"]
+
+#: Bidirectional formatting characters: embeddings/overrides, isolates, marks, the Arabic letter mark.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+# Characters shown escaped in terminal output: C0 except TAB and LF, DEL, C1, bidi controls,
+# line/paragraph separators, unpaired surrogates.
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff]")
+# The same, with TAB and LF too (table cells and one-line fields).
+_UNSAFE_ONELINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff]")
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP), with the
+#: full-width forms a Chinese input method types.
+FORMULA_START = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+_FORMULA_RE = f"^[{re.escape(FORMULA_START)}]"
+# A cell that is just a decimal number ("-3.5", "+12", "-1e3"): a spreadsheet reads it as that
+# number (no formula), so it is left as written.
+_PLAIN_NUMBER_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+
+# XML 1.0 cannot hold these (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE) nor unpaired surrogates.
+_XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+# Markdown: ASCII punctuation a CommonMark/GFM renderer may read as inline syntax anywhere (links and
+# images need '[' ']', emphasis '*' '_', code '`', tables '|', strikethrough '~', math '$', autolinks
+# ':' and '@'; a backslash escape also splits the text node GFM's autolinker scans).
+_MD_PUNCT = re.compile(r"([\\`*_{}\[\]!|~:@$])")
+# At the start of a paragraph: headings, lists, block quotes, setext underlines, thematic breaks.
+_MD_BLOCK_START = re.compile(r"^(\s*)([#+=\-]|\d+[.)])")
+_MD_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape_char(ch: str) -> str:
+    """The visible escape of one character: ``\\x1b``, ``\\u202e``, ``\\U0001f600``."""
+    code = ord(ch)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _escape_match(m: re.Match[str]) -> str:
+    return escape_char(m.group(0))
+
+
+def safe_text(text: object, *, one_line: bool = False) -> str:
+    """Text with control, bidi and unpaired-surrogate characters shown as escapes.
+
+    Parameters
+    ----------
+    text
+        Anything; converted with ``str``.
+    one_line
+        Also escape TAB and LF (for a table cell or a one-line field).
+
+    Returns
+    -------
+    str
+        Safe to print to a terminal: ``"a\\x1b[2Jb"`` becomes ``"a\\\\x1b[2Jb"`` (shown as ``a\\x1b[2Jb``).
+    """
+    s = text if isinstance(text, str) else str(text)
+    return (_UNSAFE_ONELINE if one_line else _UNSAFE).sub(_escape_match, s)
+
+
+def unsafe_chars(text: str, *, allow_newlines: bool = False) -> list[tuple[int, str]]:
+    """Positions and characters of ``text`` that :func:`safe_text` would escape.
+
+    Parameters
+    ----------
+    text
+        The text.
+    allow_newlines
+        Accept TAB and LF (multi-line fields such as notes and quotes).
+
+    Returns
+    -------
+    list of (int, str)
+        ``(index, character)`` for each unsafe character, in order.
+    """
+    pattern = _UNSAFE if allow_newlines else _UNSAFE_ONELINE
+    return [(m.start(), m.group(0)) for m in pattern.finditer(text)]
+
+
+def md_escape(text: object, *, cell: bool = True) -> str:
+    """Text for a Markdown document: shown literally by any renderer, never a link, image or markup.
+
+    Control and bidi characters become visible escapes, line breaks a space, inline Markdown
+    punctuation is backslash-escaped and ``<``, ``>``, ``&`` become entities; a dot after ``www`` is
+    escaped so GFM does not autolink a bare address. ``"![t](http://x/b.png)"`` renders as that text.
+
+    Parameters
+    ----------
+    text
+        Anything; converted with ``str``.
+    cell
+        For a table cell (block syntax cannot start there). ``False`` for a paragraph: a leading
+        ``#``, ``-``, ``+``, ``=`` or ``1.`` is escaped too.
+    """
+    s = safe_text(text, one_line=False).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    s = _MD_PUNCT.sub(r"\\\1", s)
+    s = re.sub(r"(?i)(www)\.", r"\1\\.", s)
+    if not cell:
+        s = _MD_BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], s)
+    return s.translate(_MD_ENTITIES)
+
+
+def xlsx_text(text: str) -> str:
+    """``text`` with the characters an XLSX cell cannot store written as visible escapes."""
+    return _XLSX_ILLEGAL.sub(_escape_match, text)
+
+
+def neutralise_csv_series(col: pd.Series) -> pd.Series:
+    """A column with formula-leading text cells prefixed by ``'`` (numbers and other values unchanged).
+
+    Parameters
+    ----------
+    col
+        Any column. Numeric dtypes are returned as they are (``-3.5`` stays a number); in an object or
+        string column only ``str`` cells are looked at, vectorized with pandas string methods.
+
+    Returns
+    -------
+    pandas.Series
+        The column to write.
+    """
+    if not (pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)):
+        return col
+    if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "mixed", "mixed-integer", "mixed-integer-float"):
+        return col  # no text cell (all numbers, dates, None...)
+    text = col.str
+    risky = text.contains(_FORMULA_RE, regex=True, na=False) & ~text.match(_PLAIN_NUMBER_RE, na=False)
+    risky = risky.astype(bool).to_numpy()
+    if not risky.any():
+        return col
+    out = col.astype(object).copy()
+    out[risky] = "'" + out[risky].astype(str)
+    return out
