@@ -2,17 +2,15 @@
 
 Nothing here modifies an input file. Every output goes to a temporary file in the
 destination directory and is renamed over the target only once it is complete, so a
-failed or interrupted run leaves the previous output as it was.
+failed or interrupted run leaves the previous output as it was. The writing helpers
+(atomic writes, CSV, output-path checks, signal handling, JSON reading) live in
+:mod:`zonemap._files` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,142 +20,47 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._files import (
+    CSV_ENCODING,
+    MAX_JSON_BYTES,
+    atomic_write,
+    check_outputs,
+    clear_stale_temp_files,
+    csv_text,
+    install_signal_handlers,
+    read_json,
+    write_csv,
+    write_text,
+)
 from .config import Config
 from .errors import DataFileError, MissingFileError, SchemaError
 from .schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, TOWNS
 
 __all__ = [
+    "CSV_ENCODING",
     "MAX_JSON_BYTES",
     "TownData",
     "atomic_write",
+    "check_outputs",
+    "clear_stale_temp_files",
+    "csv_text",
+    "install_signal_handlers",
     "load_layer",
     "load_reference_towns",
     "load_town",
     "read_json",
     "to_feature_collection",
+    "write_csv",
     "write_geojson",
     "write_text",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Largest JSON file read (bytes). Larger files are refused with a hint.
-MAX_JSON_BYTES = 512 * 1024 * 1024
-
 #: Decimal places written for lon/lat: 1e-8 degree is about 1 mm.
 COORD_DECIMALS = 8
 
 _PROPERTY_ORDER = (*REQUIRED_PROPERTIES, *OPTIONAL_PROPERTIES)
-
-
-@contextlib.contextmanager
-def atomic_write(path: Path | str, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[Any]:
-    """Open a temporary file next to ``path``; rename it over ``path`` on success.
-
-    Parameters
-    ----------
-    path
-        The final destination.
-    mode
-        ``"w"`` for text, ``"wb"`` for bytes.
-    encoding
-        Text encoding (ignored for bytes).
-
-    Yields
-    ------
-    file object
-        The open temporary file. If the block raises, the temporary file is removed and
-        ``path`` is untouched.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        enc = None if "b" in mode else encoding
-        with os.fdopen(fd, mode, encoding=enc) as fh:
-            os.fchmod(fh.fileno(), _output_mode(target))
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _output_mode(target: Path) -> int:
-    """Permissions for an output: those of the file it replaces, else 0o666 less the umask."""
-    if target.exists():
-        return target.stat().st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def write_text(path: Path | str, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically and return the path."""
-    with atomic_write(path) as fh:
-        fh.write(text)
-    return Path(path)
-
-
-def read_json(path: Path | str, max_bytes: int = MAX_JSON_BYTES, encoding: str = "utf-8-sig") -> Any:
-    """Read a JSON file with clear errors for every way it can be unreadable.
-
-    Parameters
-    ----------
-    path
-        The file.
-    max_bytes
-        Refuse files larger than this.
-    encoding
-        Text encoding; RFC 7946 GeoJSON is UTF-8 (a BOM is accepted).
-
-    Returns
-    -------
-    object
-        The decoded JSON.
-
-    Raises
-    ------
-    MissingFileError
-        The file does not exist.
-    DataFileError
-        Too large, not UTF-8, malformed, or nested too deeply.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise MissingFileError(f"{p}: file not found (fix: check the path)")
-    size = p.stat().st_size
-    if size > max_bytes:
-        raise DataFileError(
-            f"{p}: file is {size / 2**20:.3g} MiB, larger than the {max_bytes / 2**20:.3g} MiB "
-            "limit (fix: split it into smaller files)"
-        )
-    raw = p.read_bytes()
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise DataFileError(
-            f"{p}: not valid {encoding.removesuffix('-sig').upper()} at byte {exc.start} (fix: GeoJSON must be "
-            "UTF-8; re-save it as UTF-8, e.g. `iconv -f GBK -t UTF-8`, or import it with "
-            "`zonemap import FILE --encoding GBK`)"
-        ) from None
-    except LookupError:
-        raise DataFileError(f"{p}: unknown text encoding {encoding!r} (fix: e.g. UTF-8 or GBK)") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(
-            f"{p}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
-            "(fix: repair the file; a JSON linter shows the spot)"
-        ) from None
-    except RecursionError:
-        raise DataFileError(
-            f"{p}: JSON nested too deeply to be geodata (fix: check the file is GeoJSON; coordinates nest "
-            "at most 4 levels, in a MultiPolygon)"
-        ) from None
 
 
 def to_feature_collection(gdf: gpd.GeoDataFrame, decimals: int = COORD_DECIMALS) -> str:
