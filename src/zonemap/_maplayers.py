@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._mapdata import encode_geometries, encode_properties
+from .schema import FIGURE_STATUSES
 
 __all__ = [
     "KIND_COLOURS",
@@ -35,12 +36,9 @@ KIND_COLOURS = {
     "city": "#cb181d", "district": "#fb6a4a", "outline": "#252525",
 }
 #: Outline colours by reconciliation status of a feature's stated figures.
-STATUS_COLOURS = {"agrees": "#1a9850", "consistent": "#d08c00", "disagrees": "#d73027", "none": "#4d4d4d"}
-STATUS_LABELS = {
-    "agrees": "相符 agrees", "consistent": "在误差内 consistent", "disagrees": "不符 disagrees",
-    "none": "无数字 no stated figure", "part_within_whole": "部分未超整体 part within whole",
-    "part_exceeds_whole": "部分超过整体 part exceeds whole", "no_geometry": "无图形 no geometry",
-}
+#: (from :data:`zonemap.schema.FIGURE_STATUSES`: the statuses comparing a polygon's own area, and "none")
+STATUS_COLOURS = {**{w: s.colour for w, s in FIGURE_STATUSES.items() if s.rank > 0}, "none": "#4d4d4d"}
+STATUS_LABELS = {**{w: s.label for w, s in FIGURE_STATUSES.items()}, "none": "无数字 no stated figure"}
 
 KIND_LABELS = {
     "zone": "产业区 zone", "parcel": "地块 parcel", "park": "公园 park", "project": "项目 project",

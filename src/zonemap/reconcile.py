@@ -47,7 +47,7 @@ from .config import Config
 from .errors import SchemaError
 from .figures import load_figures
 from .io import load_reference_towns, load_town
-from .schema import AREA_QUANTITIES
+from .schema import AREA_QUANTITIES, FIGURE_STATUSES
 
 __all__ = [
     "AGREES",
@@ -71,7 +71,7 @@ log = logging.getLogger(__name__)
 AGREES, CONSISTENT, DISAGREES = "agrees", "consistent", "disagrees"
 NO_GEOMETRY = "no_geometry"
 #: Statuses that count as a failure (``--strict``).
-FAILING_STATUSES = frozenset({DISAGREES, PART_EXCEEDS})
+FAILING_STATUSES = frozenset(s.word for s in FIGURE_STATUSES.values() if s.fails_strict)
 #: Share of a part (percent of its area) that may lie outside its zone or town with no further question;
 #: beyond it, the part still passes when its reach outside stays within the combined accuracy.
 CONTAINMENT_TOL_PCT = 0.01
