@@ -109,4 +109,6 @@ def write_geodata(root: Path, probe_name: str = PROBE, rings: dict[str, object] 
     (root / "rings.json").write_text(json.dumps(RINGS if rings is None else rings, ensure_ascii=False),
                                      encoding="utf-8")
     (root / "figures.csv").write_text(figures_csv, encoding="utf-8")
+    (root / "towns.csv").write_text("id,name_zh,name_en,aliases\nfenggang,凤岗镇,Fenggang Town,\n"
+                                    "dongcheng,东城街道,Dongcheng Subdistrict,\n", encoding="utf-8")
     return Config(geodata_dir=root)

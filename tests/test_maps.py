@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from zonemap._mapdata import encode_geometries, encode_properties, script_json
 from zonemap.cli import main
 from zonemap.maps import collect_layers, render_map, write_index, write_map
+from zonemap.towns import dongguan_towns
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -136,7 +137,7 @@ def test_offline_page_links_nothing_external(tmp_path):
 def test_write_index_links_maps_and_reports(tmp_path):
     out = tmp_path / "maps"
     report = out / "report<x>.html"
-    index = write_index(out, [out / "fenggang.html", out / "dongcheng.html"], [report])
+    index = write_index(out, [out / "fenggang.html", out / "dongcheng.html"], [report], towns=dongguan_towns())
     text = index.read_text(encoding="utf-8")
     assert 'href="fenggang.html"' in text and "凤岗镇 Fenggang Town" in text
     assert "report&lt;x&gt;.html" in text and "<x>" not in text

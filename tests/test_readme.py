@@ -17,5 +17,14 @@ def test_ci_runs_the_readme_test_command(repo_root: Path) -> None:
     test_cmd = next(c for c in commands if c.endswith("pytest"))
     build_cmd = next(c for c in commands if c.endswith("zonemap build"))
     assert readme.index(build_cmd) < readme.index(test_cmd) < readme.index("## ")
+    ci = (repo_root / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert test_cmd in ci
+    # the main job runs first, exactly as written, then the tests
+    assert build_cmd in ci
+    assert ci.index(build_cmd) < ci.index(test_cmd)
+
+
+def test_ci_checks_what_the_main_job_wrote(repo_root: Path) -> None:
     ci = (repo_root / ".ci" / "run").read_text(encoding="utf-8")
-    assert test_cmd in ci.splitlines()
+    for output in ("maps/fenggang.html", "maps/dongcheng.html", "maps/index.html", "maps/reconciliation.html"):
+        assert output in ci

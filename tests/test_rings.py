@@ -14,7 +14,7 @@ from pyproj import Geod
 
 from zonemap.cli import main
 from zonemap.config import Config
-from zonemap.errors import SchemaError
+from zonemap.errors import MissingFileError, SchemaError
 from zonemap.io import TownData, load_town
 from zonemap.rings import (
     DEFAULT_TOLERANCE_M,
@@ -235,4 +235,12 @@ def test_cli_rings_bad_input_exits_2(tmp_path):
 
 def test_config_without_rings_file_has_no_ring_sets(tmp_path):
     (tmp_path / "fenggang").mkdir()
+    (tmp_path / "towns.csv").write_text("id,name_zh\nfenggang,凤岗镇\n", encoding="utf-8")
     assert load_ring_sets(Config(geodata_dir=tmp_path)) == []
+
+
+def test_a_directory_without_towns_table_is_refused_with_the_layout(tmp_path):
+    (tmp_path / "fenggang").mkdir()
+    with pytest.raises(MissingFileError) as err:
+        load_ring_sets(Config(geodata_dir=tmp_path))
+    assert "towns.csv" in str(err.value) and "zonemap init" in str(err.value) and "parcels" in str(err.value)

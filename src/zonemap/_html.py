@@ -39,7 +39,7 @@ def offline_assets() -> Mapping[str, str]:
     except ImportError:
         raise MissingFileError(
             "offline maps need the Leaflet assets of the folium-offline package "
-            "(fix: pip install 'zonemap[offline]', or build without --offline)"
+            "(fix: reinstall zonemap, whose core dependencies include folium-offline: pip install -e .)"
         ) from None
     return elements._res
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,6 @@ from typing import Any
 import pandas as pd
 
 from .errors import Problem, SchemaError
-from .schema import TOWNS
 
 __all__ = ["BOUNDARIES", "SIDES", "RingBand", "RingSet", "check_band_figures", "parse_ring_sets"]
 
@@ -58,6 +57,7 @@ class RingSet:
     side: str = "outside"
     source: str = ""
     quote: str = ""
+    centre_lonlat: tuple[float, float] | None = None
 
 
 def _text(obj: dict[str, Any], key: str, bad: Any, required: bool = True) -> str:
@@ -109,7 +109,8 @@ def _parse_band(raw: Any, where: str, path: str, problems: list[Problem]) -> Rin
                     tuple(figures))
 
 
-def _parse_set(raw: Any, where: str, path: str, problems: list[Problem]) -> RingSet | None:
+def _parse_set(raw: Any, where: str, path: str, problems: list[Problem],
+               towns: Collection[str] | None) -> RingSet | None:
     bad = _reporter(path, where, problems)
 
     if not isinstance(raw, dict):
@@ -117,8 +118,8 @@ def _parse_set(raw: Any, where: str, path: str, problems: list[Problem]) -> Ring
         return None
     set_id = _text(raw, "id", bad)
     town = _text(raw, "town", bad)
-    if town and town not in TOWNS:
-        bad(f"unknown town {town!r}", f"use one of {', '.join(TOWNS)}")
+    if town and towns is not None and town not in towns:
+        bad(f"unknown town {town!r}", f"use one of {', '.join(towns)} (the project's towns)")
     centre, boundary = raw.get("centre"), raw.get("boundary")
     if (centre is None) == (boundary is None):
         bad("needs exactly one of 'centre' and 'boundary'",
@@ -142,7 +143,7 @@ def _label(raw: Any) -> str:
     return f"id {raw.get('id')}" if isinstance(raw, dict) else "?"
 
 
-def parse_ring_sets(data: Any, path: Path | str) -> list[RingSet]:
+def parse_ring_sets(data: Any, path: Path | str, towns: Collection[str] | None = None) -> list[RingSet]:
     """Turn decoded ``rings.json`` content into :class:`RingSet` objects.
 
     Parameters
@@ -151,6 +152,8 @@ def parse_ring_sets(data: Any, path: Path | str) -> list[RingSet]:
         The decoded JSON.
     path
         The file, for messages.
+    towns
+        The project's town ids a ring set may name (not checked when ``None``).
 
     Returns
     -------
@@ -167,7 +170,7 @@ def parse_ring_sets(data: Any, path: Path | str) -> list[RingSet]:
     raw_sets = data.get("ring_sets") if isinstance(data, dict) else None
     if not isinstance(raw_sets, list):
         raise SchemaError(f"{p}: no 'ring_sets' list (fix: write {{\"ring_sets\": [...]}}, see the README)")
-    sets = [_parse_set(s, f"ring set #{i} ({_label(s)})", p, problems) for i, s in enumerate(raw_sets)]
+    sets = [_parse_set(s, f"ring set #{i} ({_label(s)})", p, problems, towns) for i, s in enumerate(raw_sets)]
     ids = [b.id for s in sets if s for b in s.bands] + [s.id for s in sets if s]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(Problem(p, f"id {dup}", "ring set or band id used more than once", "give each its own id"))

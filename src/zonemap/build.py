@@ -1,4 +1,4 @@
-"""The main job: validate the geodata, then write the reconciliation report and maps."""
+"""The main job: load and validate a project once, then write the reconciliation report and maps."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Config
-from .errors import SchemaError
-from .io import load_town
-from .reconcile import Reconciliation, reconcile_towns
+from .project import Project, load_project
+from .reconcile import Reconciliation, reconcile_project
 from .report import FORMATS, figures_for_maps, summary, write_reports
-from .schema import TOWNS
-from .validate import validate_geodata
 
-__all__ = ["BuildResult", "build", "write_maps", "write_reconciliation"]
+__all__ = ["BuildResult", "build", "build_project", "write_maps", "write_reconciliation"]
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +44,7 @@ class BuildResult:
 
 
 def build(config: Config) -> BuildResult:
-    """Validate the geodata and write every output to ``config.output_dir``.
+    """Load and validate the project in ``config.geodata_dir``; write every output to ``config.output_dir``.
 
     Parameters
     ----------
@@ -62,29 +59,40 @@ def build(config: Config) -> BuildResult:
     Raises
     ------
     SchemaError
-        If the geodata does not validate.
+        If the geodata does not validate (every problem listed).
     """
-    problems = validate_geodata(config)
-    if problems:
-        raise SchemaError(f"{config.geodata_dir}: {len(problems)} problem(s)", problems)
-    result = BuildResult(reference=_reference_line(config))
-    for town in TOWNS:
-        data = load_town(config, town)
-        result.counts[town] = {
-            name: len(getattr(data, name)) for name in ("zones", "parcels", "places", "lines")
-        }
-    recon = write_reconciliation(config, result)
-    write_maps(config, result, figures_for_maps(recon))
+    return build_project(load_project(config))
+
+
+def build_project(project: Project) -> BuildResult:
+    """Write the reports, one map per town and the index of a loaded project.
+
+    Parameters
+    ----------
+    project
+        The data; its ``config.output_dir`` receives the outputs.
+
+    Returns
+    -------
+    BuildResult
+        Counts, written files and the number of failed checks.
+    """
+    result = BuildResult(reference=_reference_line(project.config))
+    for town in project.town_ids:
+        data = project.data(town)
+        result.counts[town] = {name: len(getattr(data, name)) for name in ("zones", "parcels", "places", "lines")}
+    recon = write_reconciliation(project, result)
+    write_maps(project, result, figures_for_maps(recon))
     return result
 
 
-def write_reconciliation(config: Config, result: BuildResult) -> Reconciliation:
+def write_reconciliation(project: Project, result: BuildResult) -> Reconciliation:
     """Reconcile every town and write the reports (all formats) to ``config.output_dir``.
 
     Parameters
     ----------
-    config
-        Data locations and ``output_dir``.
+    project
+        The loaded data.
     result
         Receives the written paths, ``report_path`` (the HTML report) and the number of
         disagreeing figures plus failed checks in ``failed_checks``.
@@ -94,8 +102,8 @@ def write_reconciliation(config: Config, result: BuildResult) -> Reconciliation:
     Reconciliation
         The result tables.
     """
-    recon = reconcile_towns(config, TOWNS)
-    paths = write_reports(recon, config.output_dir, FORMATS)
+    recon = reconcile_project(project)
+    paths = write_reports(recon, project.config.output_dir, FORMATS)
     result.outputs += paths
     result.report_path = next(p for p in paths if p.suffix == ".html")
     result.failed_checks += recon.n_failed
@@ -111,21 +119,21 @@ def _reference_line(config: Config) -> str:
     return f"reference layers: {config.reference_towns}"
 
 
-def write_maps(config: Config, result: BuildResult, reconciliation: pd.DataFrame | None = None) -> None:
+def write_maps(project: Project, result: BuildResult, reconciliation: pd.DataFrame | None = None) -> None:
     """Write ``<town>.html`` for every town and ``index.html`` linking maps and reports.
 
     Parameters
     ----------
-    config
-        Data locations and ``output_dir``.
+    project
+        The loaded data; maps go to ``config.output_dir``.
     result
         Collects the written paths; files already in ``outputs`` are linked as reports.
     reconciliation
-        The reconciliation table, shown in the maps' figure cards when given.
+        The reconciliation table, shown in the maps' figure cards and colours when given.
     """
     from .maps import write_index, write_map
 
+    out = project.config.output_dir
     reports = list(result.outputs)
-    maps = [write_map(config, town, config.output_dir, offline=True, reconciliation=reconciliation)
-            for town in TOWNS]
-    result.outputs += [*maps, write_index(config.output_dir, maps, reports)]
+    maps = [write_map(project, town, out, offline=True, reconciliation=reconciliation) for town in project.town_ids]
+    result.outputs += [*maps, write_index(out, maps, reports, project.towns)]

@@ -7,22 +7,20 @@ a failed check (:class:`~zonemap.errors.CheckFailed`). ``--debug`` shows traceba
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from .config import REFERENCE_ENV, Config, default_config
+from ._options import config_options, file_options, out_dir_option, project_for, ring_options, strict_option
+from .config import Config
 from .errors import CheckFailed, ZonemapError
-from .schema import IMPORT_LAYERS, TOWNS
+from .project import FileOptions
+from .schema import IMPORT_LAYERS
 
 __all__ = ["main"]
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
@@ -42,24 +40,6 @@ class _Group(click.Group):
                 raise
             click.echo(f"Error: {exc} (rerun with --debug for details)", err=True)
             ctx.exit(2)
-
-
-def config_options(func: F) -> F:
-    """Add ``--geodata`` and ``--reference-dir`` and pass a built ``config``."""
-
-    @click.option("--geodata", "geodata_dir", type=click.Path(path_type=Path), default=None,
-                  help="Geodata directory (default: the bundled geodata/).")
-    @click.option("--reference-dir", type=click.Path(path_type=Path), default=None,
-                  help=f"Reference layers directory (default: ${REFERENCE_ENV}; optional).")
-    @click.option("--about-tol", type=float, default=0.05, show_default=True,
-                  help="Relative tolerance added to figures qualified 约 (about).")
-    @functools.wraps(func)
-    def wrapper(*args: Any, geodata_dir: Path | None, reference_dir: Path | None,
-                about_tol: float, **kwargs: Any) -> Any:
-        config = default_config(geodata_dir, reference_dir, about_rel_tol=about_tol)
-        return func(*args, config=config, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(cls=_Group)
@@ -88,11 +68,10 @@ def validate(paths: tuple[Path, ...], config: Config) -> None:
 
 @main.command()
 @config_options
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("maps"),
-              show_default=True, help="Output directory for maps and reports.")
-@click.option("--strict", is_flag=True, help="Exit 1 when any figure disagrees.")
+@out_dir_option(Path("maps"), "Output directory for maps and reports.")
+@strict_option
 def build(config: Config, out_dir: Path, strict: bool) -> None:
-    """Validate the geodata and write maps and the reconciliation report."""
+    """Validate the project (default: the bundled geodata) and write maps and reconciliation reports."""
     from .build import build as run_build
 
     result = run_build(config.evolve(output_dir=out_dir))
@@ -100,6 +79,24 @@ def build(config: Config, out_dir: Path, strict: bool) -> None:
         click.echo(line)
     if strict and result.failed_checks:
         raise CheckFailed(f"{result.failed_checks} check(s) failed (see {result.report_path})")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--town", required=True, help="The project's town: 塘厦镇, 塘厦, tangxia, or any new name.")
+@click.option("--town-id", default=None, help="Id for a town zonemap does not know (lowercase ascii).")
+@click.option("--name-en", default=None, help="English name for a town zonemap does not know.")
+def init(directory: Path, town: str, town_id: str | None, name_en: str | None) -> None:
+    """Write a project skeleton for TOWN in DIRECTORY (towns, empty layers, figures, rings, README)."""
+    from .init import init_project
+
+    result = init_project(directory, town, town_id=town_id, name_en=name_en)
+    for path in result.written:
+        click.echo(f"wrote {path}")
+    click.echo(f"project for {result.town.name_zh} ({result.town.id}): add parcels to "
+               f"{directory / result.town.id / 'parcels.geojson'} (zonemap import FILE --layer parcels "
+               f"--town {result.town.id} --out ...) and figures to {directory / 'figures.csv'}, then "
+               f"zonemap build --geodata {directory}")
 
 
 @main.command("derive-shenzhen")
@@ -119,18 +116,29 @@ def derive_shenzhen_command(config: Config, out_path: Path | None) -> None:
                    f"{off.median_m:.1f} m from the boundary (95th percentile {off.p95_m:.0f} m, n={off.n_vertices})")
 
 
+_SOURCES = click.argument("sources", nargs=-1, metavar="[TOWN|PATH]...")
+
+
 @main.command()
-@click.argument("town", required=False, type=click.Choice(list(TOWNS)))
+@_SOURCES
 @config_options
+@file_options
+@ring_options
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Write the table as CSV.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None, help="Write the table as JSON.")
-def rings(town: str | None, config: Config, csv_path: Path | None, json_path: Path | None) -> None:
-    """Proximity table: Shenzhen boundary distance, nearest district, ring/band shares."""
+def rings(sources: tuple[str, ...], config: Config, file_opts: FileOptions, csv_path: Path | None,
+          json_path: Path | None) -> None:
+    """Proximity table: Shenzhen boundary distance, nearest district, ring/band shares.
+
+    SOURCES are towns of the project (default: all) or layer files read directly
+    (with --centre LON,LAT or --centre-feature ID and --bands for rings of your own).
+    """
     import pandas as pd
 
     from .rings import proximity_table, write_proximity
 
-    table = pd.concat([proximity_table(config, t) for t in ([town] if town else list(TOWNS))], ignore_index=True)
+    project, towns = project_for(sources, config, file_opts)
+    table = pd.concat([proximity_table(project, t) for t in towns], ignore_index=True)
     for path in write_proximity(table, csv_path, json_path):
         click.echo(f"wrote {path}")
     if csv_path is None and json_path is None:
@@ -140,16 +148,29 @@ def rings(town: str | None, config: Config, csv_path: Path | None, json_path: Pa
 
 
 @main.command("map")
-@click.argument("town", type=click.Choice(list(TOWNS)))
+@_SOURCES
 @config_options
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("maps"), show_default=True,
-              help="Output directory.")
-@click.option("--offline", is_flag=True, help="Inline Leaflet and plugins: one self-contained HTML file.")
-def map_(town: str, config: Config, out_dir: Path, offline: bool) -> None:
-    """Write the Leaflet map of TOWN to OUT/<town>.html."""
-    from .maps import write_map
+@file_options
+@ring_options
+@out_dir_option(Path("maps"))
+@click.option("--cdn", is_flag=True, help="Link Leaflet from its CDN instead of inlining it (smaller, needs network).")
+@click.option("--offline", is_flag=True, hidden=True, help="Accepted for compatibility: pages are offline by default.")
+def map_(sources: tuple[str, ...], config: Config, file_opts: FileOptions, out_dir: Path, cdn: bool,
+         offline: bool) -> None:
+    """Write the Leaflet map of each town (or of the layer files) to OUT/<name>.html.
 
-    click.echo(f"wrote {write_map(config, town, out_dir, offline=offline)}")
+    Features are coloured by reconciliation status whenever stated figures exist
+    (the project's figures.csv, or --figures / --area-field for a file).
+    """
+    from .maps import write_map
+    from .reconcile import reconcile_project
+    from .report import figures_for_maps
+
+    project, towns = project_for(sources, config, file_opts)
+    recon = figures_for_maps(reconcile_project(project, towns)) if len(project.figures) else None
+    for town in towns:
+        name = Path(str(sources[0])).stem if project.from_files else town
+        click.echo(f"wrote {write_map(project, town, out_dir, offline=not cdn, reconciliation=recon, name=name)}")
 
 
 @main.command("import")
@@ -185,23 +206,33 @@ def import_(path: Path, layer: str, town: str, out: Path | None, max_mb: float |
 
 
 @main.command()
-@click.argument("towns", nargs=-1)
+@_SOURCES
 @config_options
+@file_options
 @click.option("--format", "formats", default="", metavar="LIST",
               help="Reports to write, comma-separated: md,html,csv,json,xlsx (default: none, table only).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Directory for the reports (default: maps).")
-@click.option("--strict", is_flag=True, help="Exit 1 when any figure disagrees or a check fails.")
-def reconcile(towns: tuple[str, ...], config: Config, formats: str, out_dir: Path | None, strict: bool) -> None:
-    """Compare measured areas with the stated figures of TOWNS (default: all)."""
+@out_dir_option(None, "Directory for the reports (default: maps).")
+@strict_option
+def reconcile(sources: tuple[str, ...], config: Config, file_opts: FileOptions, formats: str,
+              out_dir: Path | None, strict: bool) -> None:
+    """Compare measured areas with stated figures.
+
+    SOURCES are towns of the project (default: all) or layer files read directly, with
+    their figures from --figures FILE and/or an area attribute (--area-field 面积亩).
+    """
     from rich.console import Console
 
-    from .reconcile import reconcile_towns
+    from .reconcile import reconcile_project
     from .report import parse_formats, summary, terminal_tables, write_reports
-    from .schema import TOWNS
 
     wanted = parse_formats(formats)
-    result = reconcile_towns(config, towns or tuple(TOWNS))
+    project, towns = project_for(sources, config, file_opts)
+    for note in project.notes:
+        click.echo(f"note: {note}", err=True)
+    if not len(project.figures):
+        click.echo("note: no stated figures (fix: --figures FILE or --area-field NAME for a layer file; "
+                   "figures.csv in a project): only the checks run", err=True)
+    result = reconcile_project(project, towns)
     console = Console()
     for table in terminal_tables(result):
         console.print(table)

@@ -3,7 +3,7 @@
 :func:`import_file` reads GeoJSON, GeoPackage, Shapefile (honouring ``.cpg``, or an
 ``encoding`` override such as GBK), KML, DXF (closed polylines become polygons, points and
 block insertions become points) and CSV (lon/lat columns, also 经度/纬度, or a WKT column).
-It then
+GeoParquet (``.parquet``, ``.geoparquet``, CRS from its metadata) is read too. It then
 
 1. picks the coordinate system: ``crs`` when given (any EPSG code, WKT, ``gcj02``, ``bd09``),
    else what the file declares (``.prj``, GeoPackage SRS, GeoJSON ``crs`` member), else what
@@ -11,12 +11,17 @@ It then
    plausible degrees;
 2. checks the numbers are plausible for it (swapped axes, metres taken as degrees with the
    ``--crs`` that fits, points outside China) and, with a reference town outline, whether
-   the data looks traced on AMap (GCJ-02) or Baidu (BD-09);
+   the data looks traced on AMap (GCJ-02) or Baidu (BD-09): every outline at hand is tried
+   (the town's and Dongguan's from the reference layers, Shenzhen's bundled one); data near
+   none of them gets the warning :data:`DATUM_NOT_VERIFIED`, and so does a CSV of lon/lat
+   columns without ``crs``;
 3. converts to WGS84 and checks the geometry (repairing it only when ``fix`` is set);
 4. maps attributes to the feature schema (id, name_zh, name_en, kind, town,
-   geometry_source, accuracy_m and optional parent/status/notes), validates the result
-   with :func:`zonemap.validate.validate_layer_data` and, when ``out`` is given, writes
-   RFC 7946 GeoJSON atomically.
+   geometry_source, accuracy_m and optional parent/status/notes) and keeps every attribute
+   column of the file under its own name (see :mod:`zonemap._ingest_attrs` for ids and for
+   columns named like a schema property whose values do not fit it: kept as ``<name>_src``),
+   checks the properties column-wise and, when ``out`` is given, writes RFC 7946 GeoJSON
+   atomically.
 
 The input is only read. Every problem is reported at once, naming the file, the feature
 and a fix.
@@ -29,9 +34,8 @@ hundreds of metres); a column named ``accuracy_m`` in the file wins per feature.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -39,31 +43,35 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from ._ingest_attrs import DEFAULT_KINDS, Mapping, check_mojibake, relabel, schema_frame, with_ids
+from ._ingest_attrs import DEFAULT_KINDS, Mapping, check_mojibake, schema_frame, with_ids
 from ._ingest_checks import (
+    DATUM_NOT_VERIFIED,
     DONGGUAN_CENTRE,
     CrsChoice,
     check_geographic,
     check_landing,
     choose_crs,
     convert,
-    datum_finding,
+    datum_test,
 )
 from ._ingest_fix import check_geometries
-from ._ingest_read import FORMATS, RawData, ReadOptions, read_raw
-from .config import Config
+from ._ingest_read import FORMATS, RawData, ReadOptions, dbf_decimals, default_max_bytes, read_raw
+from .config import Config, bundled_geodata_dir
 from .crs import parse_crs
 from .errors import CRSError, DataFileError, MissingFileError, SchemaError, ZonemapError
-from .io import MAX_JSON_BYTES, load_reference_towns, to_feature_collection, write_text
-from .schema import IMPORT_LAYERS, LAYERS, TOWNS
-from .validate import validate_layer_data
+from .io import load_reference_towns, to_feature_collection, write_text
+from .schema import IMPORT_LAYERS, LAYERS, TOWNS_FILE, Town
+from .towns import TownRegistry, dongguan_towns, load_towns
 
 __all__ = [
+    "DATUM_NOT_VERIFIED",
     "DEFAULT_ACCURACY_M",
     "DEFAULT_KINDS",
     "IMPORT_LAYERS",
     "ImportOptions",
     "ImportResult",
+    "default_max_bytes",
+    "field_decimals",
     "import_file",
     "resolve_town",
     "supported_suffixes",
@@ -101,7 +109,14 @@ class ImportOptions:
     swap_xy
         Swap the two coordinates of every point (for lat/lon-ordered sources).
     max_bytes
-        Refuse larger input files.
+        Refuse larger input files (default :func:`default_max_bytes`: a sixth of the memory).
+    parent
+        ``parent`` (the zone id) of every feature.
+    parent_field
+        Column holding each feature's ``parent``.
+    towns
+        The towns ``town`` is resolved against (default: the project's ``towns.csv`` when
+        ``config`` is given, then Dongguan's town list).
     """
 
     layer: str
@@ -115,7 +130,10 @@ class ImportOptions:
     accuracy_m: float = DEFAULT_ACCURACY_M
     fix: bool = False
     swap_xy: bool = False
-    max_bytes: int = MAX_JSON_BYTES
+    max_bytes: int = field(default_factory=default_max_bytes)
+    parent: str | None = None
+    parent_field: str | None = None
+    towns: TownRegistry | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +154,9 @@ class ImportResult:
         Things worth a look that did not stop the import.
     out
         The written file, or ``None``.
+    field_decimals
+        Declared decimals of the file's numeric attribute columns, by column name (a
+        Shapefile's DBF ``N(18,2)`` -> 2); empty for formats that declare none.
     """
 
     features: gpd.GeoDataFrame
@@ -144,6 +165,7 @@ class ImportResult:
     changes: tuple[str, ...]
     warnings: tuple[str, ...]
     out: Path | None = None
+    field_decimals: dict[str, int] = field(default_factory=dict)
 
 
 def supported_suffixes() -> tuple[str, ...]:
@@ -151,19 +173,66 @@ def supported_suffixes() -> tuple[str, ...]:
     return tuple(FORMATS)
 
 
-def resolve_town(town: str) -> str:
-    """Return the town id for an id or a Chinese/English name.
+def _registry(towns: TownRegistry | None, config: Config | None) -> TownRegistry:
+    if towns is not None:
+        return towns
+    dongguan = dongguan_towns()
+    if config is not None and (config.geodata_dir / TOWNS_FILE).is_file():
+        return load_towns(config.geodata_dir / TOWNS_FILE).merged(dongguan)
+    return dongguan
+
+
+def resolve_town(town: str, towns: TownRegistry | None = None) -> str:
+    """Return the town id for an id or a name (凤岗镇, 凤岗, Fenggang, fenggang).
+
+    Parameters
+    ----------
+    town
+        As typed.
+    towns
+        The towns to search (default: Dongguan's town list).
 
     Raises
     ------
     SchemaError
-        For a town zonemap does not know.
+        For a town they do not hold, with the closest names.
     """
-    key = town.strip().lower()
-    for t in TOWNS.values():
-        if key in (t.id, t.name_zh, t.name_en.lower()):
-            return t.id
-    raise SchemaError(f"unknown town {town!r} (fix: --town one of {', '.join(TOWNS)})")
+    return (towns or dongguan_towns()).resolve(town).id
+
+
+def field_decimals(path: Path | str, field: str, encoding: str | None = None) -> int | None:
+    """The declared decimals of a Shapefile's numeric field (DBF ``N(18,2)`` -> 2).
+
+    Parameters
+    ----------
+    path
+        The ``.shp`` (or ``.dbf``); other formats declare no decimals.
+    field
+        The attribute column, as :func:`import_file` names it.
+    encoding
+        Encoding of the field names (default: the ``.cpg``, else UTF-8, else GBK).
+
+    Returns
+    -------
+    int or None
+        The decimals of an ``N`` / ``F`` field; ``None`` for other formats, other field types
+        or a field the table does not have.
+    """
+    p = Path(path)
+    if p.suffix.lower() not in (".shp", ".dbf"):
+        return None
+    dbf = p if p.suffix.lower() == ".dbf" else p.with_suffix(".dbf")
+    cpg = dbf.with_suffix(".cpg")
+    tried = [encoding] if encoding else ([cpg.read_text(errors="replace").strip()] if cpg.is_file() else [])
+    tried += ["utf-8", "gbk"]
+    for raw_name, decimals in dbf_decimals(dbf):
+        for enc in tried:
+            try:
+                if raw_name.decode(enc) == field:
+                    return decimals
+            except (UnicodeDecodeError, LookupError):
+                continue
+    return None
 
 
 def _option_problem(opts: ImportOptions) -> str | None:
@@ -177,13 +246,13 @@ def _option_problem(opts: ImportOptions) -> str | None:
     return None
 
 
-def _check_options(opts: ImportOptions, path: Path, out: Path | None) -> str:
+def _check_options(opts: ImportOptions, path: Path, out: Path | None, config: Config | None) -> Town:
     """Check the options before reading anything; return the town id. Messages name the file."""
     problem = _option_problem(opts)
     if problem:
         raise SchemaError(f"{path}: {problem}")
     try:
-        town = resolve_town(opts.town)
+        town = _registry(opts.towns, config).resolve(opts.town)
         if opts.crs is not None:
             parse_crs(opts.crs)
     except ZonemapError as exc:
@@ -202,12 +271,31 @@ def _anchor(outline: shapely.Geometry | None) -> tuple[float, float]:
     return (c.x, c.y)
 
 
-def _town_outline(config: Config | None, town: str) -> shapely.Geometry | None:
-    ref = load_reference_towns(config) if config is not None else None
-    if ref is None:
-        return None
-    rows = ref[ref["town"] == town]
-    return shapely.union_all(np.asarray(rows.geometry.array)) if len(rows) else None
+def _outlines(config: Config | None, town: Town, towns: TownRegistry | None) -> list[tuple[str, shapely.Geometry]]:
+    """Every outline the datum can be tested against: the town, Dongguan (reference layers), Shenzhen."""
+    out = []
+    ref = load_reference_towns(config, _registry(towns, config)) if config is not None else None
+    if ref is not None and len(ref):
+        rows = ref[ref["town"] == town.id]
+        if len(rows):
+            out.append((town.name_zh, shapely.union_all(np.asarray(rows.geometry.array))))
+        out.append(("Dongguan (东莞市)", shapely.union_all(np.asarray(ref.geometry.array))))
+    shenzhen = _shenzhen_city(config)
+    if shenzhen is not None:
+        out.append(("Shenzhen (深圳市)", shenzhen))
+    return out
+
+
+def _shenzhen_city(config: Config | None) -> shapely.Geometry | None:
+    from .shenzhen import CITY_ID, read_shenzhen
+
+    for root in ([config.geodata_dir] if config is not None else []) + [bundled_geodata_dir()]:
+        path = root / "shenzhen" / "shenzhen.geojson"
+        if path.is_file():
+            frame = read_shenzhen(path)
+            city = frame[frame["id"] == CITY_ID]
+            return city.geometry.iloc[0] if len(city) else None
+    return None
 
 
 def _place_crs(raw: RawData, opts: ImportOptions, path: Path, anchor: tuple[float, float]) -> CrsChoice:
@@ -233,23 +321,35 @@ def _to_wgs84(raw: RawData, choice: CrsChoice, path: Path, anchor: tuple[float, 
     return wgs
 
 
-def _check_datum(wgs: np.ndarray, choice: CrsChoice, outline: shapely.Geometry | None, path: Path,
-                 town: str) -> list[str]:
-    if outline is None or not choice.geographic or isinstance(choice.spec, str):
+def _check_datum(wgs: np.ndarray, choice: CrsChoice, outlines: list[tuple[str, shapely.Geometry]], path: Path,
+                 raw: RawData) -> list[str]:
+    """Test the datum against every outline; raise on a GCJ-02/BD-09 finding, warn when nothing could test it."""
+    if not choice.geographic or isinstance(choice.spec, str):
         return []
-    finding = datum_finding(wgs[~shapely.is_missing(wgs)], outline)
-    if finding is None:
-        return []
-    text = f"{path}: {finding.message(TOWNS[town].name_zh)}"
+    tested = []
+    for name, outline in outlines:
+        verdict, finding = datum_test(wgs, outline)
+        if finding is not None and choice.source == "--crs":
+            text = f"{path}: {finding.message(name)}"
+            log.warning("%s (kept, as --crs was given)", text)
+            return [text]
+        if finding is not None:
+            raise CRSError(f"{path}: {finding.message(name)} (fix: pass --crs {finding.datum} to convert it, "
+                           "or --crs EPSG:4326 to import it as is)")
+        if verdict == "wgs84":
+            tested.append(name)
     if choice.source == "--crs":
-        log.warning("%s (kept, as --crs was given)", text)
-        return [text]
-    raise CRSError(f"{text} (fix: pass --crs {finding.datum} to convert it, or --crs EPSG:4326 to import it as is)")
+        return []
+    if tested and raw.lonlat_columns is None:
+        log.info("%s: datum checked: the features follow the border of %s as WGS84", path, ", ".join(tested))
+        return []
+    log.warning("%s: %s", path, DATUM_NOT_VERIFIED)
+    return [f"{path}: {DATUM_NOT_VERIFIED}"]
 
 
 def _read(path: Path, opts: ImportOptions) -> tuple[str, RawData]:
     read_opts = ReadOptions(encoding=opts.encoding, layer_name=opts.layer_name,
-                            points=opts.layer == "places", max_bytes=opts.max_bytes)
+                            points=opts.layer == "places", max_bytes=opts.max_bytes, crs_given=opts.crs is not None)
     fmt, raw = read_raw(path, read_opts)
     if not raw.labels:
         raise DataFileError(f"{path}: no features to import (fix: check the file, or --layer-name)")
@@ -290,14 +390,15 @@ def import_file(
     """
     src = Path(path)
     dest = Path(out) if out is not None else None
-    town = _check_options(opts, src, dest)
+    town = _check_options(opts, src, dest, config)
     fmt, raw = _read(src, opts)
-    outline = _town_outline(config, town)
-    anchor = _anchor(outline)
+    outlines = _outlines(config, town, opts.towns)
+    anchor = _anchor(outlines[0][1] if outlines and outlines[0][0] == town.name_zh else None)
     choice = _place_crs(raw, opts, src, anchor)
     wgs = _to_wgs84(raw, choice, src, anchor)
-    warnings = _check_datum(wgs, choice, outline, src, town)
-    mapping = Mapping(opts.layer, town, opts.kind, opts.accuracy_m, opts.id_column, opts.name_column)
+    warnings = _check_datum(wgs, choice, outlines, src, raw)
+    mapping = Mapping(opts.layer, town.id, opts.kind, opts.accuracy_m, opts.id_column, opts.name_column,
+                      opts.parent, opts.parent_field)
     frame, problems = schema_frame(raw, mapping, src, choice.label)
     checked = check_geometries(wgs, opts.layer, with_ids(raw.labels, frame["id"]), str(src), fix=opts.fix,
                                closed_rings=raw.closed_rings)
@@ -305,13 +406,10 @@ def import_file(
     if problems:
         raise SchemaError(f"{src}: {len(problems)} problem(s) importing into {opts.layer!r}", problems)
     frame = frame.set_geometry(list(checked.geoms), crs="EPSG:4326")
-    text = to_feature_collection(frame)
-    found = relabel(validate_layer_data(json.loads(text), opts.layer, src, town=town), raw.labels)
-    if found:
-        raise SchemaError(f"{src}: {len(found)} problem(s) importing into {opts.layer!r}", found)
     for line in checked.changes:
         log.info("%s: %s", src, line)
     if dest is not None:
-        write_text(dest, text)
+        write_text(dest, to_feature_collection(frame))
         log.info("%s: wrote %d feature(s) to %s", src, len(frame), dest)
-    return ImportResult(frame, fmt, choice.label, tuple(checked.changes), tuple(warnings), dest)
+    decimals = {k: v for k, v in raw.field_decimals.items() if k in frame.columns}
+    return ImportResult(frame, fmt, choice.label, tuple(checked.changes), tuple(warnings), dest, decimals)

@@ -34,7 +34,8 @@ from ._files import (
 )
 from .config import Config
 from .errors import DataFileError, MissingFileError, SchemaError
-from .schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, TOWNS
+from .schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES
+from .towns import TownRegistry, dongguan_towns
 
 __all__ = [
     "CSV_ENCODING",
@@ -44,6 +45,7 @@ __all__ = [
     "check_outputs",
     "clear_stale_temp_files",
     "csv_text",
+    "features_frame",
     "install_signal_handlers",
     "load_layer",
     "load_reference_towns",
@@ -118,7 +120,8 @@ def write_geojson(gdf: gpd.GeoDataFrame, path: Path | str, decimals: int = COORD
     return write_text(path, to_feature_collection(gdf, decimals))
 
 
-def _frame_from_features(features: list[dict[str, Any]], path: Path) -> gpd.GeoDataFrame:
+def features_frame(features: list[dict[str, Any]], path: Path) -> gpd.GeoDataFrame:
+    """Decoded (already checked) GeoJSON features as a frame with every schema property and ``source_file``."""
     columns = list(REQUIRED_PROPERTIES)
     if not features:
         return gpd.GeoDataFrame(columns=columns, geometry=[], crs="EPSG:4326")
@@ -161,7 +164,7 @@ def load_layer(path: Path | str, layer: str, town: str | None = None) -> gpd.Geo
     problems = validate_layer_data(data, layer, p, town=town)
     if problems:
         raise SchemaError(f"{p}: {len(problems)} problem(s) in layer {layer!r}", problems)
-    return _frame_from_features(data.get("features", []), p)
+    return features_frame(data.get("features", []), p)
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,7 @@ def load_town(config: Config, town: str) -> TownData:
     config
         Where the geodata lives.
     town
-        Town id, one of :data:`zonemap.schema.TOWNS`.
+        Town id (a folder of ``config.geodata_dir``).
 
     Returns
     -------
@@ -203,12 +206,13 @@ def load_town(config: Config, town: str) -> TownData:
 
     Raises
     ------
-    SchemaError
-        For an unknown town or invalid layer content.
+    MissingFileError, SchemaError
+        For a town without a folder, or invalid layer content.
     """
-    if town not in TOWNS:
-        raise SchemaError(f"unknown town {town!r} (fix: use one of {', '.join(TOWNS)})")
     folder = config.geodata_dir / town
+    if not folder.is_dir():
+        raise MissingFileError(f"{folder}: no folder for town {town!r} (fix: a project keeps each town's layers in "
+                               f"<geodata>/<town id>/{{{','.join(LAYERS)}}}.geojson)")
     frames = {}
     for name, layer in LAYERS.items():
         path = folder / layer.filename
@@ -216,22 +220,25 @@ def load_town(config: Config, town: str) -> TownData:
             frames[name] = load_layer(path, name, town=town)
         else:
             log.info("%s: no %s layer", folder, name)
-            frames[name] = _frame_from_features([], path)
+            frames[name] = features_frame([], path)
     return TownData(town=town, **frames)
 
 
-def load_reference_towns(config: Config) -> gpd.GeoDataFrame | None:
+def load_reference_towns(config: Config, towns: TownRegistry | None = None) -> gpd.GeoDataFrame | None:
     """Load the Dongguan town outlines from the reference directory, if configured.
 
     Parameters
     ----------
     config
         Holds ``reference_dir``.
+    towns
+        The towns whose ids the ``town`` column gives (matched by name; default Dongguan's
+        town list).
 
     Returns
     -------
     geopandas.GeoDataFrame or None
-        Columns ``name`` (e.g. 凤岗镇), ``town`` (zonemap town id or ``None``) and geometry;
+        Columns ``name`` (e.g. 凤岗镇), ``town`` (the matching town id or ``None``) and geometry;
         ``None`` when no reference directory is configured.
     """
     path = config.reference_towns
@@ -245,7 +252,9 @@ def load_reference_towns(config: Config) -> gpd.GeoDataFrame | None:
     if "name" not in gdf.columns:
         raise SchemaError(f"{path}: reference layer has no 'name' property "
                           "(fix: use the town outlines whose features name their town, e.g. 凤岗镇)")
-    by_name = {t.name_zh: t.id for t in TOWNS.values()}
-    gdf["town"] = gdf["name"].map(by_name)
+    registry = towns or dongguan_towns()
+    names = pd.Series(gdf["name"].astype(str).unique())
+    by_name = {n: (t.id if (t := registry.find(n)) is not None else None) for n in names}
+    gdf["town"] = gdf["name"].astype(str).map(by_name)
     # a declared CRS other than lon/lat is reprojected, not relabelled
     return gdf.set_crs("EPSG:4326") if gdf.crs is None else gdf.to_crs("EPSG:4326")

@@ -28,8 +28,9 @@ from ._mapdata import DEFAULT_DECIMALS, script_json
 from ._maplayers import KIND_COLOURS, STATUS_COLOURS, STATUS_LABELS, LayerSpec, legend, payload, polygon_fields
 from ._ringgeom import accuracy_circles
 from .config import Config
-from .io import load_reference_towns, load_town, write_text
-from .schema import TOWNS
+from .io import write_text
+from .project import Project, as_project
+from .towns import TownRegistry
 
 if TYPE_CHECKING:
     import folium
@@ -61,6 +62,8 @@ class MapLayers:
     rings: gpd.GeoDataFrame | None = None
     shenzhen: gpd.GeoDataFrame | None = None
     outline: gpd.GeoDataFrame | None = None
+    town_name_zh: str = ""
+    town_name_en: str = ""
 
 
 def _polygon_style(fill_opacity: float, weight: float) -> dict[str, Any]:
@@ -72,13 +75,15 @@ def _feature_specs(layers: MapLayers) -> list[LayerSpec]:
     fields = polygon_fields(layers.rings, proximity)
     kind_fill = {"by": "kind", "map": KIND_COLOURS, "default": "#777777"}
     status_stroke = {"by": "figure_status", "map": STATUS_COLOURS, "default": STATUS_COLOURS["none"]}
+    # a layer whose features carry stated figures is filled by status: the reconciliation at a glance
+    parcel_fill = status_stroke if _has_status(layers.parcels) else kind_fill
     point_fields = [("kind", "类型 Kind", "text", False), ("id", "编号 ID", "text", True),
                     ("accuracy_m", "几何精度 Geometry accuracy", "pm", False),
                     ("geometry_source", "几何来源 Geometry source", "text", True),
                     ("notes", "备注 Notes", "text", True)]
     return [
         LayerSpec("zones", "产业区 Zones", layers.zones, fields, _polygon_style(0.2, 2.5), kind_fill, status_stroke),
-        LayerSpec("parcels", "地块 Parcels", layers.parcels, fields, _polygon_style(0.45, 1.5), kind_fill,
+        LayerSpec("parcels", "地块 Parcels", layers.parcels, fields, _polygon_style(0.45, 1.5), parcel_fill,
                   status_stroke),
         LayerSpec("lines", "线路 Lines", layers.lines, point_fields, {"weight": 3, "opacity": 0.9},
                   stroke={"by": "kind", "map": KIND_COLOURS, "default": "#555555"}),
@@ -88,6 +93,10 @@ def _feature_specs(layers: MapLayers) -> list[LayerSpec]:
         LayerSpec("places", "地点 Places", layers.places, point_fields,
                   {"radius": 6, "weight": 1.5, "color": "#ffffff", "fillOpacity": 0.95}, kind_fill),
     ]
+
+
+def _has_status(frame: gpd.GeoDataFrame) -> bool:
+    return "figure_status" in frame.columns and bool((frame["figure_status"] != "none").any())
 
 
 def _accuracy_frame(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -246,8 +255,8 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
 
     specs = _ring_specs(layers) + _context_specs(layers) + _feature_specs(layers)
     specs = [s for s in specs if len(s.frame)]
-    town = TOWNS[layers.town]
-    data = {"town": {"id": town.id, "name_zh": town.name_zh, "name_en": town.name_en},
+    name_zh, name_en = layers.town_name_zh or layers.town, layers.town_name_en
+    data = {"town": {"id": layers.town, "name_zh": name_zh, "name_en": name_en},
             "layers": {s.key: payload(s, decimals, bulk_threshold) for s in specs},
             "legend": legend(specs, layers.rings)}
     m = _base_map(_bounds(layers))
@@ -262,7 +271,7 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
         layer_cls(s.key, html.escape(s.label), s.show).add_to(m)
     LayerControl(collapsed=False, position="topright").add_to(m)
     script_cls(f"zonemap.legend({m.get_name()});{READY_JS}").add_to(m)  # after every layer
-    root.title = f"{town.name_zh} {town.name_en} — zonemap"
+    root.title = " ".join(p for p in (name_zh, name_en, "— zonemap") if p)
     page = root.render()
     return inline_assets(page, offline_assets()) if offline else page
 
@@ -317,14 +326,15 @@ def _with_proximity(frame: gpd.GeoDataFrame, table: pd.DataFrame, layer: str) ->
     return gpd.GeoDataFrame(merged, geometry=frame.geometry.name, crs=frame.crs)
 
 
-def collect_layers(config: Config, town: str, reconciliation: pd.DataFrame | None = None,
+def collect_layers(source: Config | Project, town: str, reconciliation: pd.DataFrame | None = None,
                    area_m2: Callable[[np.ndarray], np.ndarray] | None = None) -> MapLayers:
-    """Load everything a town map shows: layers, rings, Shenzhen, outline, proximity, figures.
+    """Everything a town map shows: layers, rings, Shenzhen, outline, proximity, figures.
 
     Parameters
     ----------
-    config
-        Data locations (the town outline is drawn when reference layers are configured).
+    source
+        The loaded project (or a config to load it from); the town outline is drawn when
+        reference layers are configured.
     town
         Town id.
     reconciliation
@@ -337,51 +347,53 @@ def collect_layers(config: Config, town: str, reconciliation: pd.DataFrame | Non
     MapLayers
         Ready for :func:`render_map`.
     """
-    from .rings import _load_shenzhen, build_rings, proximity
+    from .rings import build_rings, proximity
 
-    data = load_town(config, town)
-    shenzhen = _load_shenzhen(config)
-    rings = build_rings(config, town, data, shenzhen)
-    table = proximity(data.polygons, rings, shenzhen, area_m2)
+    project = as_project(source)
+    data = project.data(town)
+    info = project.town(town)
+    rings = build_rings(project, town)
+    table = proximity(data.polygons, rings, project.shenzhen, area_m2)
     cards = figure_cards(reconciliation)
     zones = _with_figures(_with_proximity(data.zones, table, "zones"), cards)
     parcels = _with_figures(_with_proximity(data.parcels, table, "parcels"), cards)
-    towns = load_reference_towns(config)
-    outline = None
-    if towns is not None:
-        outline = towns[towns["town"] == town].assign(
-            name_zh=TOWNS[town].name_zh, name_en=TOWNS[town].name_en, kind="outline",
-            geometry_source="reference layer (read at run time)")
-    return MapLayers(town, zones, parcels, data.places, data.lines, rings, shenzhen, outline)
+    rows = project.outline(town)
+    outline = None if rows is None else rows.assign(name_zh=info.name_zh, name_en=info.name_en, kind="outline",
+                                                    geometry_source="reference layer (read at run time)")
+    return MapLayers(town, zones, parcels, data.places, data.lines, rings, project.shenzhen, outline,
+                     info.name_zh, info.name_en)
 
 
-def write_map(config: Config, town: str, out_dir: Path | str, *, offline: bool = False,
-              reconciliation: pd.DataFrame | None = None) -> Path:
+def write_map(source: Config | Project, town: str, out_dir: Path | str, *, offline: bool = True,
+              reconciliation: pd.DataFrame | None = None, name: str | None = None) -> Path:
     """Write ``<out_dir>/<town>.html``, atomically.
 
     Parameters
     ----------
-    config
-        Data locations.
+    source
+        The loaded project (or a config to load it from).
     town
         Town id.
     out_dir
         Output directory.
     offline
-        Inline Leaflet and plugins (see :func:`render_map`).
+        Inline Leaflet and plugins (see :func:`render_map`): the page works with no network.
     reconciliation
-        The reconciliation table, for figure cards and outline colours.
+        The reconciliation table, for figure cards and status colours.
+    name
+        File stem (default: the town id).
 
     Returns
     -------
     Path
         The written page.
     """
-    page = render_map(collect_layers(config, town, reconciliation), offline=offline)
-    return write_text(Path(out_dir) / f"{town}.html", page)
+    page = render_map(collect_layers(source, town, reconciliation), offline=offline)
+    return write_text(Path(out_dir) / f"{name or town}.html", page)
 
 
-def write_index(out_dir: Path | str, maps: Sequence[Path], reports: Sequence[Path] = ()) -> Path:
+def write_index(out_dir: Path | str, maps: Sequence[Path], reports: Sequence[Path] = (),
+                towns: TownRegistry | None = None) -> Path:
     """Write ``<out_dir>/index.html`` linking the maps and reconciliation reports.
 
     Parameters
@@ -390,6 +402,8 @@ def write_index(out_dir: Path | str, maps: Sequence[Path], reports: Sequence[Pat
         Output directory.
     maps, reports
         Files to link (labelled by town name for maps, by file name for reports).
+    towns
+        Names for the map labels (a map named after a town id shows the town's name).
 
     Returns
     -------
@@ -397,7 +411,7 @@ def write_index(out_dir: Path | str, maps: Sequence[Path], reports: Sequence[Pat
         The written index.
     """
     base = Path(out_dir)
-    labels = {t.id: f"{t.name_zh} {t.name_en}" for t in TOWNS.values()}
+    labels = {t.id: f"{t.name_zh} {t.name_en}" for t in (towns or ())}
     map_entries = [(labels.get(Path(p).stem, Path(p).stem), Path(p)) for p in maps]
     report_entries = [(Path(p).name, Path(p)) for p in reports]
     return write_text(base / "index.html", index_page("zonemap", map_entries, report_entries, base))

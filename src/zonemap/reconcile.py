@@ -45,8 +45,7 @@ from ._topology import outside_reach_m, overlap_pairs, share_outside_pct
 from .areas import area_perimeter
 from .config import Config
 from .errors import SchemaError
-from .figures import load_figures
-from .io import load_reference_towns, load_town
+from .project import LAYOUT, Project, as_project
 from .schema import AREA_QUANTITIES, FIGURE_STATUSES
 
 __all__ = [
@@ -63,6 +62,7 @@ __all__ = [
     "Reconciliation",
     "classify",
     "reconcile",
+    "reconcile_project",
     "reconcile_towns",
 ]
 
@@ -177,6 +177,9 @@ def _figure_rows(figures: pd.DataFrame, feats: pd.DataFrame, config: Config) -> 
     area = np.where(has_geom, m["area_m2"].to_numpy(dtype=float), np.nan)
     perim = np.where(has_geom, m["perimeter_m"].to_numpy(dtype=float), np.nan)
     acc = m["accuracy_m"].to_numpy(dtype=float)
+    if "accuracy_m" in f.columns:  # a figure's own accuracy (an area attribute computed from this geometry: 0)
+        own_acc = pd.to_numeric(f["accuracy_m"], errors="coerce").to_numpy(dtype=float)
+        acc = np.where(np.isnan(own_acc), acc, own_acc)
     unit_m2 = f["unit_m2"].to_numpy(dtype=float)
     bound = f["bound"].to_numpy(dtype=object)
     band = f["precision_m2"].to_numpy(dtype=float) + np.where(bound == "about", config.about_rel_tol * stated, 0.0)
@@ -334,31 +337,36 @@ def reconcile(layers_gdf: gpd.GeoDataFrame, figures_df: pd.DataFrame, config: Co
     return Reconciliation(table[list(FIGURE_RESULT_COLUMNS)], check_df)
 
 
-def reconcile_towns(config: Config, towns: Iterable[str]) -> Reconciliation:
-    """Reconcile the bundled (or configured) geodata of some towns with the registry.
+def reconcile_project(project: Project, towns: Iterable[str] = ()) -> Reconciliation:
+    """Reconcile a loaded project's layers with its stated figures, town by town.
 
     Parameters
     ----------
-    config
-        Geodata and reference directories, tolerance.
+    project
+        From :func:`zonemap.project.load_project` or :func:`zonemap.project.load_files`.
     towns
-        Town ids.
+        Town ids or names; every town with layers when empty.
 
     Returns
     -------
     Reconciliation
         All towns' rows together; zones are checked against the reference outlines when
-        ``config.reference_dir`` holds them.
+        the project has them.
     """
-    outline = load_reference_towns(config)
-    figures = load_figures(config.geodata_dir / "figures.csv")
-    parts = [
-        reconcile(load_town(config, town).polygons, figures[figures["town"] == town], config, outline=outline)
-        for town in towns
-    ]
+    ids = project.resolve_towns(towns)
+    parts = [reconcile(project.data(t).polygons, project.figures_of(t), project.config, outline=project.reference)
+             for t in ids]
     if not parts:
-        raise SchemaError("no town to reconcile (fix: name one of the towns)")
+        raise SchemaError(f"{project.label}: no town to reconcile (fix: add layers; layout: {LAYOUT})")
     return Reconciliation(
         pd.concat([p.figures for p in parts], ignore_index=True),
         pd.concat([p.checks for p in parts], ignore_index=True),
     )
+
+
+def reconcile_towns(source: Config | Project, towns: Iterable[str] = ()) -> Reconciliation:
+    """Reconcile some towns of a project (a :class:`~zonemap.project.Project`, or a config to load one).
+
+    See :func:`reconcile_project`.
+    """
+    return reconcile_project(as_project(source), towns)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,21 +20,25 @@ import pandas as pd
 import shapely
 
 from ._proximity import band_shares, boundary_distance, boundary_side, nearest
-from ._ringdata import RingBand, RingSet, check_band_figures, parse_ring_sets
+from ._ringdata import RingBand, RingSet
 from ._ringgeom import DEFAULT_TOLERANCE_M, annuli, boundary_bands
 from .config import Config
 from .crs import local_metric_crs
 from .errors import SchemaError
-from .figures import load_figures
-from .io import TownData, atomic_write, load_reference_towns, load_town, read_json, write_text
+from .io import CSV_ENCODING, TownData, write_csv, write_text
+from .project import RINGS_FILE, Project, as_project
 
 __all__ = [
+    "DEFAULT_BORDER_BANDS_KM",
     "DEFAULT_TOLERANCE_M",
     "RINGS_FILE",
     "RingBand",
     "RingSet",
     "build_rings",
+    "centre_ring_set",
+    "default_border_set",
     "load_ring_sets",
+    "parse_bands",
     "proximity",
     "proximity_table",
     "ring_geometries",
@@ -43,55 +47,115 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: File name of the ring sets inside the geodata directory.
-RINGS_FILE = "rings.json"
 
 _RING_COLUMNS = ["ring_set", "ring_set_name_zh", "ring_set_name_en", "band", "name_zh", "name_en",
                  "inner_km", "outer_km", "colour", "source", "quote"]
 
 
-def load_ring_sets(config: Config, town: str | None = None) -> list[RingSet]:
-    """Read ``rings.json`` and check band radii against the figures they cite.
+def load_ring_sets(source: Config | Project, town: str | None = None) -> list[RingSet]:
+    """The ring sets of a project (``rings.json``, band radii checked against the figures they cite).
 
     Parameters
     ----------
-    config
-        Holds ``geodata_dir`` (``rings.json`` and ``figures.csv``).
+    source
+        A loaded :class:`~zonemap.project.Project`, or a :class:`~zonemap.config.Config`
+        whose geodata directory is loaded.
     town
         Only ring sets of this town when given.
 
     Returns
     -------
     list of RingSet
-        Empty when there is no ``rings.json``.
+        Empty when the project has none.
+    """
+    project = as_project(source)
+    return [s for s in project.ring_sets if town is None or s.town == town]
+
+
+#: Distance bands from the Shenzhen boundary a planner's file gets by default (km).
+DEFAULT_BORDER_BANDS_KM = ((0.0, 1.0), (1.0, 2.0), (2.0, 3.0), (3.0, 5.0))
+#: Band colours, innermost first (ColorBrewer sequential, colour-blind safe).
+_CENTRE_COLOURS = ("#d7301f", "#fc8d59", "#fdcc8a", "#fef0d9", "#b30000", "#e34a33")
+_BORDER_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#bdd7e7", "#eff3ff", "#c6dbef")
+
+
+def _km(v: float) -> str:
+    return f"{v:g}"
+
+
+def _bands(prefix: str, bands_km: Sequence[tuple[float, float]], colours: Sequence[str]) -> tuple[RingBand, ...]:
+    for inner, outer in bands_km:
+        if not (0 <= inner < outer < 1000):
+            raise SchemaError(f"band {inner:g}-{outer:g} km: inner must be >= 0 and below outer, outer < 1000 km "
+                              "(fix: e.g. --bands 0.5-1,1-2,2-3)")
+    return tuple(
+        RingBand(f"{prefix}-{_km(i)}-{_km(o)}", f"{_km(i)}—{_km(o)}公里", f"{_km(i)}–{_km(o)} km", i, o,
+                 colours[j % len(colours)])
+        for j, (i, o) in enumerate(bands_km)
+    )
+
+
+def parse_bands(text: str) -> tuple[tuple[float, float], ...]:
+    """Parse ``"0.5-1,1-2,2-3"`` (km) into (inner, outer) pairs.
 
     Raises
     ------
     SchemaError
-        If the file is malformed or a radius differs from its stated figure.
+        For anything but comma-separated ``inner-outer`` numbers.
     """
-    path = config.geodata_dir / RINGS_FILE
-    if not path.is_file():
-        log.info("%s: not found, no ring sets", path)
-        return []
-    sets = parse_ring_sets(read_json(path), path)
-    cited = any(b.figures for s in sets for b in s.bands)
-    figures_path = config.geodata_dir / "figures.csv"
-    if cited:
-        problems = check_band_figures(sets, load_figures(figures_path), path)
-        if problems:
-            raise SchemaError(f"{path}: {len(problems)} ring radius problem(s)", problems)
-    return [s for s in sets if town is None or s.town == town]
+    out = []
+    for part in (p.strip() for p in text.replace("，", ",").split(",")):
+        pieces = [x.strip() for x in part.replace("—", "-").replace("–", "-").split("-")]
+        try:
+            inner, outer = (float(x) for x in pieces)
+        except ValueError:
+            raise SchemaError(f"--bands: {part!r} is not INNER-OUTER in km (fix: e.g. --bands 0.5-1,1-2,2-3)") from None
+        out.append((inner, outer))
+    _bands("check", out, _CENTRE_COLOURS)
+    return tuple(out)
+
+
+def default_border_set(town: str, bands_km: Sequence[tuple[float, float]] | None = None) -> RingSet:
+    """Distance bands from the Shenzhen boundary (default :data:`DEFAULT_BORDER_BANDS_KM`)."""
+    return RingSet("shenzhen-border", "距深圳边界距离带", "Distance bands from the Shenzhen boundary", town,
+                   _bands("sz", bands_km or DEFAULT_BORDER_BANDS_KM, _BORDER_COLOURS), boundary="shenzhen",
+                   source="zonemap default (not a stated figure)")
+
+
+def centre_ring_set(town: str, bands_km: Sequence[tuple[float, float]] | None, *,
+                    lonlat: tuple[float, float] | None = None, feature: str | None = None) -> RingSet:
+    """Rings around a point (lon, lat) or a feature of the layer (its representative point).
+
+    Parameters
+    ----------
+    town
+        Town id.
+    bands_km
+        (inner, outer) in km; default 0.5–1, 1–2, 2–3.
+    lonlat, feature
+        The centre: WGS84 coordinates, or a feature id.
+    """
+    if lonlat is not None:
+        lon, lat = lonlat
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise SchemaError(f"--centre {lon},{lat}: not WGS84 longitude,latitude (fix: e.g. --centre 114.12,22.69)")
+    label = feature or (f"{lonlat[0]:g},{lonlat[1]:g}" if lonlat else "?")
+    return RingSet("centre", f"距{label}圈层", f"Rings around {label}", town,
+                   _bands("ring", bands_km or ((0.5, 1.0), (1.0, 2.0), (2.0, 3.0)), _CENTRE_COLOURS),
+                   centre=feature or "", centre_lonlat=lonlat, source="zonemap --centre (not a stated figure)")
 
 
 def _centre_point(ring_set: RingSet, features: gpd.GeoDataFrame) -> shapely.Point:
+    if ring_set.centre_lonlat is not None:
+        return shapely.Point(ring_set.centre_lonlat)
     match = features[features["id"] == ring_set.centre]
-    if len(match) != 1 or match.geometry.iloc[0].geom_type != "Point":
+    if len(match) != 1 or match.geometry.iloc[0] is None or match.geometry.iloc[0].is_empty:
         raise SchemaError(
-            f"ring set {ring_set.id}: centre {ring_set.centre!r} is not a Point feature of town {ring_set.town} "
+            f"ring set {ring_set.id}: centre {ring_set.centre!r} is not a feature of town {ring_set.town} "
             "(fix: name the id of a feature in the town's places layer)"
         )
-    return match.geometry.iloc[0]
+    geom = match.geometry.iloc[0]
+    return geom if geom.geom_type == "Point" else geom.representative_point()
 
 
 def _city(shenzhen: gpd.GeoDataFrame | None, ring_set_id: str = "") -> shapely.Geometry:
@@ -155,42 +219,27 @@ def ring_geometries(ring_set: RingSet, data: TownData, shenzhen: gpd.GeoDataFram
     return gpd.GeoDataFrame(pd.DataFrame(rows, columns=_RING_COLUMNS), geometry=list(geoms), crs="EPSG:4326")
 
 
-def _load_shenzhen(config: Config) -> gpd.GeoDataFrame | None:
-    from .shenzhen import load_shenzhen  # the Shenzhen layer is optional for annulus-only use
-
-    return load_shenzhen(config)
-
-
-def _dongguan(config: Config) -> shapely.Geometry | None:
-    towns = load_reference_towns(config)
-    return None if towns is None else shapely.union_all(towns.geometry.values)
-
-
-def build_rings(config: Config, town: str, data: TownData | None = None,
-                shenzhen: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+def build_rings(source: Config | Project, town: str) -> gpd.GeoDataFrame:
     """Every ring set of a town as band polygons.
 
     Parameters
     ----------
-    config
-        Data locations; boundary bands are clipped to Dongguan when reference layers are
-        configured.
+    source
+        The project (or a config to load it from); boundary bands are clipped to Dongguan
+        when reference layers are configured.
     town
         Town id.
-    data, shenzhen
-        Already loaded layers (loaded from ``config`` when omitted).
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per band of every ring set of the town (see :func:`ring_geometries`).
     """
-    sets = load_ring_sets(config, town)
-    data = data if data is not None else load_town(config, town)
-    if shenzhen is None and any(s.boundary for s in sets):
-        shenzhen = _load_shenzhen(config)
-    clip = _dongguan(config) if any(s.boundary for s in sets) else None
-    frames = [ring_geometries(s, data, shenzhen, clip) for s in sets]
+    project = as_project(source)
+    sets = project.ring_sets_of(town)
+    data = project.data(town)
+    clip = project.dongguan if any(s.boundary for s in sets) else None
+    frames = [ring_geometries(s, data, project.shenzhen, clip) for s in sets]
     if not frames:
         return gpd.GeoDataFrame(pd.DataFrame(columns=_RING_COLUMNS), geometry=[], crs="EPSG:4326")
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
@@ -253,32 +302,34 @@ def _add_shenzhen(table: pd.DataFrame, geoms: np.ndarray, shenzhen: gpd.GeoDataF
     table["sz_district_distance_m"] = dist
 
 
-def proximity_table(config: Config, town: str) -> pd.DataFrame:
+def proximity_table(source: Config | Project, town: str, rings: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
     """The proximity table of a town's zones and parcels (see :func:`proximity`).
 
     Parameters
     ----------
-    config
-        Data locations.
+    source
+        The project (or a config to load it from).
     town
         Town id.
+    rings
+        The town's bands from :func:`build_rings` (built when omitted).
 
     Returns
     -------
     pandas.DataFrame
         One row per zone and parcel, with a ``town`` column first.
     """
-    data = load_town(config, town)
-    shenzhen = _load_shenzhen(config)
-    rings = build_rings(config, town, data, shenzhen)
-    table = proximity(data.polygons, rings, shenzhen)
+    project = as_project(source)
+    data = project.data(town)
+    rings = rings if rings is not None else build_rings(project, town)
+    table = proximity(data.polygons, rings, project.shenzhen)
     table.insert(0, "town", town)
     return table
 
 
 def write_proximity(table: pd.DataFrame, csv_path: Path | str | None = None,
-                    json_path: Path | str | None = None) -> list[Path]:
-    """Write a proximity table as UTF-8 CSV and/or JSON records, atomically.
+                    json_path: Path | str | None = None, encoding: str = CSV_ENCODING) -> list[Path]:
+    """Write a proximity table as CSV (:func:`zonemap.io.write_csv`) and/or JSON records, atomically.
 
     Parameters
     ----------
@@ -286,6 +337,9 @@ def write_proximity(table: pd.DataFrame, csv_path: Path | str | None = None,
         From :func:`proximity_table`.
     csv_path, json_path
         Destinations (skipped when ``None``).
+    encoding
+        Of the CSV: UTF-8 with a BOM by default (Excel), or e.g. ``"gbk"``; text cells that a
+        spreadsheet would run as a formula are neutralised. Non-finite numbers are ``null`` in JSON.
 
     Returns
     -------
@@ -294,11 +348,10 @@ def write_proximity(table: pd.DataFrame, csv_path: Path | str | None = None,
     """
     written: list[Path] = []
     if csv_path is not None:
-        with atomic_write(csv_path, encoding="utf-8") as fh:
-            table.to_csv(fh, index=False)
-        written.append(Path(csv_path))
+        written.append(write_csv(table, csv_path, encoding=encoding))
     if json_path is not None:
-        records = table.astype(object).where(pd.notna(table), None).to_dict("records")
+        finite = table.replace([np.inf, -np.inf], np.nan)
+        records = finite.astype(object).where(pd.notna(finite), None).to_dict("records")
         write_text(json_path, json.dumps(records, ensure_ascii=False, indent=1) + "\n")
         written.append(Path(json_path))
     return written

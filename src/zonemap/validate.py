@@ -9,7 +9,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,20 @@ from .config import Config
 from .errors import Problem, ZonemapError
 from .figures import check_figures, read_figures_table
 from .io import read_json
-from .schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES, TOWNS
+from .schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES, TOWNS_FILE
 
-__all__ = ["FIGURES_FILE", "validate_geodata", "validate_layer_data", "validate_paths"]
+__all__ = [
+    "FIGURES_FILE",
+    "read_town_layers",
+    "town_layer_problems",
+    "validate_geodata",
+    "validate_layer_data",
+    "validate_paths",
+]
 
 FIGURES_FILE = "figures.csv"
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+# ids are kept as planners write them (FG-2024-001, 地块01): any text without surrounding space or controls
+_ID = re.compile(r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$")
 # Bounding box of China (lon, lat), generous: outside it a coordinate is not lon/lat here.
 _CHINA = (73.0, 3.0, 136.0, 54.0)
 
@@ -36,7 +44,8 @@ def _feature_label(index: int, feature: Any) -> str:
     return f"feature #{index}" + (f" (id {fid})" if fid else "")
 
 
-def _property_problems(props: dict[str, Any], layer: str, town: str | None) -> list[tuple[str, str]]:
+def _property_problems(props: dict[str, Any], layer: str, town: str | None,
+                       towns: Collection[str] | None) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for name, typ in REQUIRED_PROPERTIES.items():
         value = props.get(name)
@@ -55,16 +64,16 @@ def _property_problems(props: dict[str, Any], layer: str, town: str | None) -> l
             out.append((f"{name} must be text, got {type(value).__name__}", f"write {name} as a string or drop it"))
     fid = props.get("id")
     if isinstance(fid, str) and fid and not _ID.match(fid):
-        out.append((f"id {fid!r} is not a stable ascii id",
-                    "use lower-case ascii, digits, '-', '_', e.g. fg-zone-east"))
+        out.append((f"id {fid!r} has surrounding spaces or control characters",
+                    "write the id as plain text, e.g. FG-2024-001"))
     kind = props.get("kind")
     if isinstance(kind, str) and kind and kind not in LAYERS[layer].kinds:
         out.append((f"kind {kind!r} does not belong in layer {layer!r}",
                     f"use one of {', '.join(sorted(LAYERS[layer].kinds))}, or move the feature"))
     ftown = props.get("town")
     if isinstance(ftown, str) and ftown:
-        if ftown not in TOWNS:
-            out.append((f"unknown town {ftown!r}", f"use one of {', '.join(TOWNS)}"))
+        if towns is not None and ftown not in towns:
+            out.append((f"unknown town {ftown!r}", f"use one of {', '.join(towns)} (the project's {TOWNS_FILE})"))
         elif town is not None and ftown != town:
             out.append((f"town {ftown!r} in the folder of {town!r}", "fix the town or move the feature"))
     status = props.get("status")
@@ -120,7 +129,7 @@ def _geometry_problems(raw: Any, layer: str) -> list[tuple[str, str]]:
 
 
 def validate_layer_data(
-    data: Any, layer: str, path: Path | str, town: str | None = None
+    data: Any, layer: str, path: Path | str, town: str | None = None, towns: Collection[str] | None = None
 ) -> list[Problem]:
     """Check decoded GeoJSON of one layer against the schema.
 
@@ -134,6 +143,8 @@ def validate_layer_data(
         The file it came from, for messages.
     town
         Expected town id of every feature, or ``None``.
+    towns
+        The project's town ids a feature's ``town`` may name (not checked when ``None``).
 
     Returns
     -------
@@ -165,27 +176,57 @@ def validate_layer_data(
             continue
         if isinstance(props.get("id"), str):
             ids[props["id"]] += 1
-        found = _property_problems(props, layer, town) + _geometry_problems(feature.get("geometry"), layer)
+        found = _property_problems(props, layer, town, towns) + _geometry_problems(feature.get("geometry"), layer)
         problems += [Problem(p, label, msg, hint) for msg, hint in found]
     problems += [Problem(p, f"id {fid}", f"id used by {n} features", "give each feature its own id")
                  for fid, n in ids.items() if n > 1]
     return problems
 
 
-def _town_problems(config: Config, town: str) -> tuple[list[Problem], dict[str, dict[str, Any]]]:
-    """Validate every layer file of a town; return problems and the features by id."""
+def read_town_layers(folder: Path) -> tuple[dict[str, tuple[Path, Any]], list[Problem]]:
+    """Read (decode, not check) every layer file of a town folder, once.
+
+    Returns
+    -------
+    tuple
+        Layer name -> (path, decoded JSON) for the files present, and the problems of files
+        that could not be read.
+    """
+    decoded: dict[str, tuple[Path, Any]] = {}
     problems: list[Problem] = []
-    by_id: dict[str, dict[str, Any]] = {}
     for name, layer in LAYERS.items():
-        path = config.geodata_dir / town / layer.filename
+        path = folder / layer.filename
         if not path.is_file():
             continue
         try:
-            data = read_json(path)
+            decoded[name] = (path, read_json(path))
         except ZonemapError as exc:
             problems.append(Problem(str(path), "", str(exc)))
-            continue
-        problems += validate_layer_data(data, name, path, town=town)
+    return decoded, problems
+
+
+def town_layer_problems(decoded: Mapping[str, tuple[Path, Any]], town: str,
+                        towns: Collection[str] | None = None) -> tuple[list[Problem], dict[str, dict[str, Any]]]:
+    """Check a town's decoded layers: each against the schema, then ids and parents across layers.
+
+    Parameters
+    ----------
+    decoded
+        From :func:`read_town_layers`.
+    town
+        The folder's town id.
+    towns
+        The project's town ids.
+
+    Returns
+    -------
+    tuple
+        Every problem, and the features' properties by id.
+    """
+    problems: list[Problem] = []
+    by_id: dict[str, dict[str, Any]] = {}
+    for name, (path, data) in decoded.items():
+        problems += validate_layer_data(data, name, path, town=town, towns=towns)
         for feat in data.get("features", []) if isinstance(data, dict) else []:
             props = feat.get("properties") if isinstance(feat, dict) else None
             if isinstance(props, dict) and isinstance(props.get("id"), str):
@@ -214,12 +255,19 @@ def validate_geodata(config: Config) -> list[Problem]:
     list of Problem
         Every problem found; empty when the geodata is valid.
     """
+    from .towns import load_towns
+
+    try:
+        towns = load_towns(config.geodata_dir / TOWNS_FILE)
+    except ZonemapError as exc:
+        return [Problem(str(config.geodata_dir / TOWNS_FILE), "", str(exc))]
     problems: list[Problem] = []
     feature_ids: set[str] = set()
-    for town in TOWNS:
+    for town in towns.ids:
         if (config.geodata_dir / town).is_dir():
-            found, by_id = _town_problems(config, town)
-            problems += found
+            decoded, unreadable = read_town_layers(config.geodata_dir / town)
+            found, by_id = town_layer_problems(decoded, town, towns.ids)
+            problems += unreadable + found
             feature_ids |= set(by_id)
     figures = config.geodata_dir / FIGURES_FILE
     if figures.is_file():

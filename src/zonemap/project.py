@@ -1,0 +1,444 @@
+"""A project's data loaded and validated once: towns, layers, figures, rings, reference outlines.
+
+Two ways in, one object out:
+
+- :func:`load_project` reads a project directory (the bundled ``geodata/`` is one)::
+
+      <geodata>/towns.csv                     the towns (id, name_zh, name_en, aliases)
+      <geodata>/<town id>/zones.geojson       RFC 7946 layers (each optional):
+      <geodata>/<town id>/parcels.geojson       zones, parcels, places, lines
+      <geodata>/<town id>/places.geojson
+      <geodata>/<town id>/lines.geojson
+      <geodata>/figures.csv                   the stated figures (optional)
+      <geodata>/rings.json                    ring sets (optional)
+      <geodata>/shenzhen/shenzhen.geojson     Shenzhen outlines (optional; bundled copy otherwise)
+
+- :func:`load_files` reads a planner's own layer files (any format
+  :func:`zonemap.ingest.import_file` reads) in memory, with their figures from ``--figures``
+  and/or an area attribute (``--area-field``), and ring sets from ``--centre``/``--bands``.
+
+Every file is read once; reconciliation, rings, maps and reports all take the
+:class:`Project`. Every problem is collected before anything is computed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .config import Config
+from .errors import MissingFileError, Problem, SchemaError, ZonemapError
+from .figures import LOADED_COLUMNS, load_figures
+from .io import TownData, features_frame, load_reference_towns, read_json
+from .schema import LAYERS, TOWNS_FILE, Town
+from .towns import TownRegistry, dongguan_towns, load_towns
+
+__all__ = [
+    "FIGURES_FILE",
+    "LAYOUT",
+    "RINGS_FILE",
+    "FileOptions",
+    "Project",
+    "as_project",
+    "load_files",
+    "load_project",
+]
+
+log = logging.getLogger(__name__)
+
+#: The stated-figure registry inside a project directory.
+FIGURES_FILE = "figures.csv"
+#: The ring sets inside a project directory.
+RINGS_FILE = "rings.json"
+
+#: The layout of a project directory, for messages.
+LAYOUT = (f"{TOWNS_FILE} (id,name_zh,name_en,aliases), <town id>/{{{','.join(LAYERS)}}}.geojson, "
+          f"{FIGURES_FILE}, {RINGS_FILE}")
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything zonemap computes from, loaded and checked once.
+
+    Parameters
+    ----------
+    config
+        Tolerances, reference directory, output directory.
+    towns
+        The towns the data belongs to.
+    layers
+        Town id -> its layers.
+    figures
+        The stated figures (loaded registry format, :func:`zonemap.figures.load_figures`).
+    ring_sets
+        Ring sets of every town.
+    reference
+        Reference town outlines (``town`` column = project town id where the name matches),
+        or ``None``.
+    shenzhen
+        Shenzhen city and district outlines, or ``None``.
+    inputs
+        Every file read (outputs must never overwrite one of them).
+    label
+        What the data is, for messages (a directory or the file names).
+    """
+
+    config: Config
+    towns: TownRegistry
+    layers: Mapping[str, TownData]
+    figures: pd.DataFrame
+    ring_sets: tuple[Any, ...] = ()
+    reference: gpd.GeoDataFrame | None = None
+    shenzhen: gpd.GeoDataFrame | None = None
+    inputs: tuple[Path, ...] = ()
+    label: str = ""
+    from_files: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def town_ids(self) -> tuple[str, ...]:
+        """Ids of the towns that have layers, in the towns table's order."""
+        return tuple(t for t in self.towns.ids if t in self.layers)
+
+    def town(self, town_id: str) -> Town:
+        """The :class:`~zonemap.schema.Town` of an id."""
+        return self.towns.get(town_id)
+
+    def data(self, town_id: str) -> TownData:
+        """The layers of one town.
+
+        Raises
+        ------
+        SchemaError
+            If the project has no layers for that town.
+        """
+        if town_id not in self.layers:
+            raise SchemaError(f"{self.label}: no layers for town {town_id!r} "
+                              f"(fix: use one of {', '.join(self.town_ids) or 'none'}; layout: {LAYOUT})")
+        return self.layers[town_id]
+
+    def figures_of(self, town_id: str) -> pd.DataFrame:
+        """The stated figures of one town."""
+        return self.figures[self.figures["town"] == town_id]
+
+    def ring_sets_of(self, town_id: str) -> list[Any]:
+        """The ring sets of one town."""
+        return [s for s in self.ring_sets if s.town == town_id]
+
+    def outline(self, town_id: str) -> gpd.GeoDataFrame | None:
+        """The town's reference outline rows, or ``None`` when there is none."""
+        if self.reference is None:
+            return None
+        rows = self.reference[self.reference["town"] == town_id]
+        return rows if len(rows) else None
+
+    @cached_property
+    def dongguan(self) -> shapely.Geometry | None:
+        """Union of every reference outline (Dongguan), or ``None``."""
+        if self.reference is None or not len(self.reference):
+            return None
+        return shapely.union_all(np.asarray(self.reference.geometry.array, dtype=object))
+
+    def resolve_towns(self, names: Iterable[str]) -> tuple[str, ...]:
+        """Town ids for names as planners write them (all towns with layers when empty)."""
+        wanted = tuple(names)
+        if not wanted:
+            return self.town_ids
+        ids = tuple(self.towns.resolve(n).id for n in wanted)
+        for tid in ids:
+            self.data(tid)
+        return ids
+
+
+def as_project(source: Config | Project) -> Project:
+    """A :class:`Project` as is, or loaded from a :class:`~zonemap.config.Config`'s geodata directory."""
+    return source if isinstance(source, Project) else load_project(source)
+
+
+def _load_shenzhen(config: Config) -> gpd.GeoDataFrame | None:
+    from .shenzhen import load_shenzhen  # the Shenzhen layer is optional
+
+    return load_shenzhen(config)
+
+
+def _read_rings(path: Path, figures: pd.DataFrame, towns: Sequence[str]) -> tuple[list[Any], list[Problem]]:
+    from ._ringdata import check_band_figures, parse_ring_sets
+
+    try:
+        sets = parse_ring_sets(read_json(path), path, towns=towns)
+    except SchemaError as exc:
+        return [], list(exc.problems) or [Problem(str(path), "", str(exc))]
+    except ZonemapError as exc:
+        return [], [Problem(str(path), "", str(exc))]
+    if any(b.figures for s in sets for b in s.bands):
+        return sets, check_band_figures(sets, figures, path)
+    return sets, []
+
+
+
+
+
+
+def _empty_figures() -> pd.DataFrame:
+    """A figures table with no rows, in the loaded registry format."""
+    return pd.DataFrame(columns=list(LOADED_COLUMNS))
+
+
+def load_project(config: Config, towns: Iterable[str] = ()) -> Project:
+    """Load and validate a project directory (``config.geodata_dir``), reading each file once.
+
+    Parameters
+    ----------
+    config
+        ``geodata_dir`` is the project; ``reference_dir`` the optional reference layers.
+    towns
+        Only these towns (ids or names); every declared town with a folder when empty.
+
+    Returns
+    -------
+    Project
+        The loaded data.
+
+    Raises
+    ------
+    MissingFileError
+        If the directory lacks its towns table (the message gives the layout).
+    SchemaError
+        Listing every problem in the layers, figures and ring sets.
+    """
+    from .validate import read_town_layers, town_layer_problems
+
+    root = config.geodata_dir
+    towns_path = root / TOWNS_FILE
+    if not towns_path.is_file():
+        raise MissingFileError(f"{root}: not a zonemap project: no {TOWNS_FILE} (fix: a project directory holds "
+                               f"{LAYOUT}; `zonemap init DIR --town NAME` writes a skeleton)")
+    registry = load_towns(towns_path)
+    chosen = [registry.resolve(n).id for n in towns] or list(registry.ids)
+    inputs: list[Path] = [towns_path]
+    problems: list[Problem] = []
+    layers: dict[str, TownData] = {}
+    feature_ids: set[str] = set()
+    for tid in chosen:
+        folder = root / tid
+        if not folder.is_dir():
+            log.info("%s: no folder for town %s", root, tid)
+            continue
+        decoded, unreadable = read_town_layers(folder)
+        found, by_id = town_layer_problems(decoded, tid, registry.ids)
+        problems += unreadable + found
+        feature_ids |= set(by_id)
+        inputs += [p for p, _ in decoded.values()]
+        frames = {name: features_frame(decoded[name][1].get("features", []) if name in decoded else [],
+                                       decoded[name][0] if name in decoded else folder / layer.filename)
+                  for name, layer in LAYERS.items()} if not (unreadable or found) else None
+        if frames is not None:
+            layers[tid] = TownData(town=tid, **frames)
+    undeclared = sorted(p.name for p in root.iterdir()
+                        if p.is_dir() and any((p / lay.filename).is_file() for lay in LAYERS.values())
+                        and p.name not in registry)
+    if undeclared:
+        problems.append(Problem(str(towns_path), "", f"town folder(s) {', '.join(undeclared)} not declared",
+                                f"add a row per town to {TOWNS_FILE}, or remove the folder"))
+    figures = _empty_figures()
+    figures_path = root / FIGURES_FILE
+    if figures_path.is_file():
+        inputs.append(figures_path)
+        try:
+            figures = load_figures(figures_path, feature_ids=feature_ids, towns=registry.ids)
+        except SchemaError as exc:
+            problems += list(exc.problems) or [Problem(str(figures_path), "", str(exc))]
+        figures = figures[figures["town"].isin(chosen)] if len(figures) else figures
+    ring_sets: list[Any] = []
+    rings_path = root / RINGS_FILE
+    if rings_path.is_file():
+        inputs.append(rings_path)
+        ring_sets, found = _read_rings(rings_path, figures, registry.ids)
+        problems += found
+    if problems:
+        raise SchemaError(f"{root}: {len(problems)} problem(s)", problems)
+    reference = load_reference_towns(config, registry.merged(dongguan_towns()))
+    if config.reference_towns is not None:
+        inputs.append(config.reference_towns)
+    needs_shenzhen = any(s.boundary for s in ring_sets)
+    shenzhen = _load_shenzhen(config) if needs_shenzhen or (root / "shenzhen").is_dir() else None
+    return Project(config, registry, layers, figures, tuple(s for s in ring_sets if s.town in chosen),
+                   reference, shenzhen, tuple(inputs), str(root))
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """How to read a planner's layer files directly (the shared options of reconcile, map, rings).
+
+    Parameters
+    ----------
+    town
+        The town the data belongs to (any name :meth:`TownRegistry.resolve` takes); optional.
+    layer
+        ``parcels`` (default) or ``zones``.
+    crs, encoding, layer_name, id_field, name_field, accuracy_m, fix, swap_xy
+        As for :class:`zonemap.ingest.ImportOptions`.
+    parent, parent_field
+        The zone id of every feature, or the column holding it.
+    figures
+        A figures table (registry format, CSV or XLSX).
+    area_field, area_unit, area_decimals
+        An attribute holding each feature's stated area, its unit (default from the field
+        name) and its precision in decimals (default: the field's declared decimals).
+    centre, centre_feature, bands_km
+        Rings around a point (lon, lat) or a feature, with these (inner, outer) bands in km.
+    """
+
+    town: str | None = None
+    layer: str = "parcels"
+    crs: str | None = None
+    encoding: str | None = None
+    layer_name: str | None = None
+    id_field: str | None = None
+    name_field: str | None = None
+    accuracy_m: float | None = None
+    fix: bool = False
+    swap_xy: bool = False
+    parent: str | None = None
+    parent_field: str | None = None
+    figures: Path | None = None
+    area_field: str | None = None
+    area_unit: str | None = None
+    area_decimals: int | None = None
+    centre: tuple[float, float] | None = None
+    centre_feature: str | None = None
+    bands_km: tuple[tuple[float, float], ...] | None = None
+
+
+def _file_town(opts: FileOptions, registry: TownRegistry, paths: Sequence[Path]) -> Town:
+    if opts.town:
+        return registry.resolve(opts.town)
+    stem = paths[0].stem
+    return Town("layer", stem, stem)
+
+
+def _read_file(path: Path, opts: FileOptions, town: Town, registry: TownRegistry,
+               config: Config) -> tuple[gpd.GeoDataFrame, list[str], dict[str, int]]:
+    from .ingest import DEFAULT_ACCURACY_M, ImportOptions, import_file
+
+    extra: dict[str, Any] = {}
+    for name in ("parent", "parent_field"):
+        if getattr(opts, name) is not None:
+            extra[name] = getattr(opts, name)
+    iopts = ImportOptions(layer=opts.layer, town=town.id, crs=opts.crs,
+                          id_column=opts.id_field, name_column=opts.name_field, encoding=opts.encoding,
+                          layer_name=opts.layer_name,
+                          accuracy_m=DEFAULT_ACCURACY_M if opts.accuracy_m is None else opts.accuracy_m,
+                          fix=opts.fix, swap_xy=opts.swap_xy, towns=registry, **extra)
+    result = import_file(path, iopts, config=config)
+    decimals = dict(getattr(result, "field_decimals", None) or {})
+    return result.features, list(result.warnings), decimals
+
+
+def _file_figures(frame: gpd.GeoDataFrame, opts: FileOptions, town: Town, decimals: Mapping[str, int],
+                  label: str) -> pd.DataFrame:
+    from .figures import area_field_figures
+
+    parts = []
+    ids = set(frame["id"].astype(str))
+    if opts.figures is not None:
+        parts.append(load_figures(opts.figures, feature_ids=ids, default_town=town.id))
+    if opts.area_field is not None:
+        if opts.area_field not in frame.columns:
+            raise SchemaError(f"{label}: no attribute {opts.area_field!r} for --area-field (fix: use one of "
+                              f"{', '.join(str(c) for c in frame.columns if c != frame.geometry.name)})")
+        dec = opts.area_decimals if opts.area_decimals is not None else decimals.get(opts.area_field)
+        rows = area_field_figures(frame, opts.area_field, id_column="id", unit=opts.area_unit, decimals=dec,
+                                  town=town.id, source=label)
+        # a layer's own area attribute was computed from this very geometry: the comparison is arithmetic
+        rows["accuracy_m"] = 0.0 if opts.accuracy_m is None else float(opts.accuracy_m)
+        parts.append(rows)
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty_figures()
+    out = pd.concat(parts, ignore_index=True)
+    dup = out["figure_id"][out["figure_id"].duplicated()]
+    if len(dup):
+        raise SchemaError(f"{label}: figure id {dup.iloc[0]!r} occurs twice (fix: give each figure its own id)")
+    return out
+
+
+def _file_rings(opts: FileOptions, town: Town, frame: gpd.GeoDataFrame) -> list[Any]:
+    from .rings import centre_ring_set, default_border_set
+
+    sets = [default_border_set(town.id, None if opts.centre or opts.centre_feature else opts.bands_km)]
+    if opts.centre is not None or opts.centre_feature is not None:
+        if opts.centre_feature is not None and opts.centre_feature not in set(frame["id"].astype(str)):
+            raise SchemaError(f"--centre-feature {opts.centre_feature!r} is not a feature id of the layer "
+                              "(fix: name one of its ids, or give --centre LON,LAT)")
+        sets.append(centre_ring_set(town.id, opts.bands_km, lonlat=opts.centre, feature=opts.centre_feature))
+    return sets
+
+
+def load_files(paths: Sequence[Path | str], opts: FileOptions, config: Config) -> Project:
+    """Read a planner's layer files (and figures) into a :class:`Project`, in memory.
+
+    Parameters
+    ----------
+    paths
+        Layer files (GeoJSON, GeoPackage, Shapefile, KML, DXF, CSV, GeoParquet), all of one layer.
+    opts
+        Reading, figure and ring options.
+    config
+        Reference directory and tolerances; its geodata directory's towns (if it is a
+        project) join Dongguan's town list for resolving ``opts.town``.
+
+    Returns
+    -------
+    Project
+        One town holding the files' features in ``opts.layer``.
+
+    Raises
+    ------
+    ZonemapError
+        Unreadable files, implausible coordinates, bad ids, figures whose subjects are
+        not in the layer, each naming file, feature or row and a fix.
+    """
+    files = [Path(p) for p in paths]
+    if not files:
+        raise SchemaError("no layer file given (fix: name a file, e.g. zonemap reconcile parcels.shp)")
+    if opts.layer not in ("zones", "parcels"):
+        raise SchemaError(f"--layer {opts.layer!r}: reconcile, map and rings read polygons "
+                          "(fix: --layer parcels or zones)")
+    towns_file = config.geodata_dir / TOWNS_FILE
+    registry = load_towns(towns_file).merged(dongguan_towns()) if towns_file.is_file() else dongguan_towns()
+    town = _file_town(opts, registry, files)
+    if town.id not in registry:
+        registry = registry.merged(TownRegistry((town,), "the layer file"))
+    frames, notes, decimals = [], [], {}
+    for path in files:
+        frame, warnings, dec = _read_file(path, opts, town, registry, config)
+        frame["town"] = town.id
+        frames.append(frame)
+        notes += warnings
+        decimals.update(dec)
+    frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+    label = ", ".join(str(p) for p in files)
+    dup = frame["id"][frame["id"].duplicated()]
+    if len(dup):
+        raise SchemaError(f"{label}: feature id {dup.iloc[0]!r} occurs in more than one file "
+                          f"({len(dup)} such) (fix: ids must be unique across the files read together)")
+    figures = _file_figures(frame, opts, town, decimals, label)
+    empty = features_frame([], files[0])
+    layer_frames = {name: (frame if name == opts.layer else empty.copy()) for name in LAYERS}
+    reference = load_reference_towns(config, registry)
+    inputs = [*files, *([opts.figures] if opts.figures is not None else [])]
+    if config.reference_towns is not None:
+        inputs.append(config.reference_towns)
+    return Project(config, registry, {town.id: TownData(town=town.id, **layer_frames)}, figures,
+                   tuple(_file_rings(opts, town, frame)), reference, _load_shenzhen(config), tuple(inputs),
+                   label, from_files=True, notes=tuple(notes))
