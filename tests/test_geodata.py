@@ -20,7 +20,8 @@ from zonemap.config import Config
 from zonemap.crs import local_metric_crs
 from zonemap.figures import load_figures
 from zonemap.io import load_reference_towns, load_town
-from zonemap.schema import LAYERS, TOWNS
+from zonemap.schema import LAYERS
+from zonemap.towns import load_towns
 
 GEOD = Geod(ellps="GRS80")
 
@@ -43,7 +44,7 @@ NAMED_IDS = {
 
 def _features(geodata_dir: Path) -> list[dict[str, Any]]:
     out = []
-    for town in TOWNS:
+    for town in load_towns(geodata_dir / "towns.csv").ids:
         for layer in LAYERS.values():
             data = json.loads((geodata_dir / town / layer.filename).read_text(encoding="utf-8"))
             out += [f["properties"] for f in data["features"]]
@@ -57,7 +58,7 @@ def figures(geodata_dir: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def towns(config: Config) -> dict[str, Any]:
-    return {town: load_town(config, town) for town in TOWNS}
+    return {town: load_town(config, town) for town in load_towns(config.geodata_dir / "towns.csv").ids}
 
 
 def test_validate_passes_on_bundled_geodata(geodata_dir: Path) -> None:

@@ -9,17 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
+from typing import NamedTuple
 
 __all__ = [
+    "AREA_FIELD_UNITS",
     "AREA_QUANTITIES",
     "AREA_UNITS_M2",
     "FIGURE_COLUMNS",
     "FIGURE_REQUIRED",
     "FIGURE_STATUSES",
+    "ID_COLUMNS",
     "IMPORT_LAYERS",
     "LAYERS",
     "LENGTH_QUANTITIES",
     "LENGTH_UNITS_M",
+    "MAX_STATED_AREA_M2",
+    "MAX_STATED_LENGTH_M",
     "MULTILINE_PROPERTIES",
     "MU_M2",
     "OPTIONAL_PROPERTIES",
@@ -29,11 +34,15 @@ __all__ = [
     "TOWN_FIELDS",
     "TOWNS_FILE",
     "TOWN_SUFFIXES",
+    "UNIT_FORMS",
     "UNIT_SYMBOLS",
+    "VALUE_MULTIPLIERS",
+    "ZERO_QUANTITIES",
     "Layer",
     "Qualifier",
     "Status",
     "Town",
+    "UnitForm",
     "unit_text",
 ]
 
@@ -62,6 +71,65 @@ def unit_text(unit: str) -> str:
 #: Length units and their size in metres.
 LENGTH_UNITS_M = MappingProxyType({"m": Fraction(1), "km": Fraction(1000)})
 
+
+class UnitForm(NamedTuple):
+    """A unit as planners write it: the ascii unit code it means, times a power of ten."""
+
+    code: str
+    multiplier: int
+
+
+#: Every written form of a unit zonemap reads (figures tables, ``--area-unit``), mapped to
+#: (ascii unit code, multiplier): ``万平方米`` is ``("m2", 10000)``. Lookup ignores case and
+#: width (``KM²``, ``ｍ２`` and ``㎡`` match by their NFKC form). Multipliers are powers of ten,
+#: so the digits written keep their meaning: ``1.2万平方米`` is 1.2 (±0.05) x 10⁴ m².
+UNIT_FORMS = MappingProxyType(
+    {
+        "m2": UnitForm("m2", 1),
+        "m²": UnitForm("m2", 1),
+        "㎡": UnitForm("m2", 1),
+        "平方米": UnitForm("m2", 1),
+        "平米": UnitForm("m2", 1),
+        "万平方米": UnitForm("m2", 10_000),
+        "万平米": UnitForm("m2", 10_000),
+        "万㎡": UnitForm("m2", 10_000),
+        "万m2": UnitForm("m2", 10_000),
+        "mu": UnitForm("mu", 1),
+        "亩": UnitForm("mu", 1),
+        "万亩": UnitForm("mu", 10_000),
+        "ha": UnitForm("ha", 1),
+        "hm2": UnitForm("ha", 1),
+        "hm²": UnitForm("ha", 1),
+        "公顷": UnitForm("ha", 1),
+        "km2": UnitForm("km2", 1),
+        "km²": UnitForm("km2", 1),
+        "平方公里": UnitForm("km2", 1),
+        "平方千米": UnitForm("km2", 1),
+        "m": UnitForm("m", 1),
+        "米": UnitForm("m", 1),
+        "km": UnitForm("km", 1),
+        "公里": UnitForm("km", 1),
+        "千米": UnitForm("km", 1),
+    }
+)
+
+#: Multiplier words written inside a value (``1.2万``, ``1.5亿``); powers of ten.
+VALUE_MULTIPLIERS = MappingProxyType({"万": 10_000, "亿": 100_000_000})
+
+#: 第三次全国国土调查 (三调) area fields, always in square metres (图斑面积, 面积, 扣除面积,
+#: 图斑地类面积). A layer attribute with another name takes its unit from the unit word in it.
+AREA_FIELD_UNITS = MappingProxyType({"TBMJ": "m2", "MJ": "m2", "KCMJ": "m2", "TBDLMJ": "m2"})
+
+#: Largest stated area accepted (m²): 10⁶ km², more than any province (Guangdong is
+#: 1.8x10⁵ km²; China 9.6x10⁶ km²). A larger figure is a typo or a unit mistake.
+MAX_STATED_AREA_M2 = 1e12
+
+#: Largest stated length accepted (m): 5000 km, China's greatest east-west extent.
+MAX_STATED_LENGTH_M = 5e6
+
+#: Quantities whose stated value may be zero (a ring band starting at its centre).
+ZERO_QUANTITIES = frozenset({"ring_inner_radius"})
+
 #: Quantities measured as an area (compared with polygon areas).
 AREA_QUANTITIES = frozenset({"area", "new_industrial_land", "vacant_land", "land_area"})
 
@@ -82,26 +150,41 @@ class Qualifier:
         stated precision only), ``"at_least"`` or ``"at_most"`` (one-sided).
     name_en
         English gloss, for reports.
+    placement
+        Where the word stands when written inside a value: ``"before"`` the number
+        (``约6.7``), ``"after"`` it (``6.7以上``, ``200余``; ``余`` / ``多`` also before 万 / 亿:
+        ``10多万``), or ``""`` (the empty qualifier).
     """
 
     word: str
     bound: str
     name_en: str
+    placement: str = "before"
 
 
 QUALIFIERS = MappingProxyType(
     {
         q.word: q
         for q in (
-            Qualifier("", "exact", "as stated"),
+            Qualifier("", "exact", "as stated", ""),
             Qualifier("约", "about", "about"),
-            Qualifier("以上", "at_least", "or more"),
+            Qualifier("大约", "about", "about"),
+            Qualifier("左右", "about", "or so", "after"),
+            Qualifier("以上", "at_least", "or more", "after"),
             Qualifier("超", "at_least", "over"),
             Qualifier("超过", "at_least", "over"),
+            Qualifier("逾", "at_least", "over"),
             Qualifier("突破", "at_least", "over"),
             Qualifier("不少于", "at_least", "no less than"),
+            Qualifier("不低于", "at_least", "no less than"),
+            Qualifier("余", "at_least", "more than", "after"),
+            Qualifier("多", "at_least", "more than", "after"),
             Qualifier("不超过", "at_most", "no more than"),
-            Qualifier("以内", "at_most", "within"),
+            Qualifier("以内", "at_most", "within", "after"),
+            Qualifier("以下", "at_most", "or less", "after"),
+            Qualifier("近", "at_most", "nearly"),
+            Qualifier("不足", "at_most", "under"),
+            Qualifier("不到", "at_most", "under"),
         )
     }
 )
@@ -229,59 +312,3 @@ FIGURE_COLUMNS = (
 
 #: Registry columns that must not be empty.
 FIGURE_REQUIRED = ("figure_id", "town", "subject", "quantity", "value", "unit", "source", "quote")
-
-# TRANSITIONAL: removed once every module reads towns from the project (zonemap.towns).
-TOWNS = MappingProxyType(
-    {t.id: t for t in (Town("fenggang", "凤岗镇", "Fenggang Town"), Town("dongcheng", "东城街道", "Dongcheng Subdistrict"))}
-)
-
-
-@dataclass(frozen=True)
-class Status:
-    """A reconciliation status of a stated figure, named once for data, reports and maps.
-
-    Parameters
-    ----------
-    word
-        The status as stored in data (``status`` column of the reconciliation tables).
-    label_zh, label_en
-        How people read it (terminal, reports, map legend).
-    colour
-        ``#rrggbb`` for maps and the terminal.
-    rank
-        How bad, for a feature's worst-first colour: 1 agrees, 2 consistent, 3 disagrees; 0 for
-        statuses that do not compare a polygon's own area.
-    fails_strict
-        Whether the status fails ``--strict``.
-    """
-
-    word: str
-    label_zh: str
-    label_en: str
-    colour: str
-    rank: int
-    fails_strict: bool
-
-    @property
-    def label(self) -> str:
-        """Both languages: ``"一致 agrees"``."""
-        return f"{self.label_zh} {self.label_en}"
-
-
-#: Every status a stated figure can get, by word.
-FIGURE_STATUSES = MappingProxyType(
-    {
-        s.word: s
-        for s in (
-            Status("agrees", "一致", "agrees", "#1a9850", 1, False),
-            Status("consistent", "待定", "consistent (undetermined)", "#d08c00", 2, False),
-            Status("disagrees", "不一致", "disagrees", "#d73027", 3, True),
-            Status("no_geometry", "无图形", "no geometry", "#4d4d4d", 0, False),
-            Status("part_within_whole", "部分未超整体", "part within whole", "#1a9850", 0, False),
-            Status("part_exceeds_whole", "部分超过整体", "part exceeds whole", "#d73027", 0, True),
-        )
-    }
-)
-
-#: Text properties that may hold line breaks and tabs (every other text property is one line).
-MULTILINE_PROPERTIES = frozenset({"notes", "quote", "source"})
