@@ -312,3 +312,60 @@ FIGURE_COLUMNS = (
 
 #: Registry columns that must not be empty.
 FIGURE_REQUIRED = ("figure_id", "town", "subject", "quantity", "value", "unit", "source", "quote")
+
+
+@dataclass(frozen=True)
+class Status:
+    """A reconciliation status of a stated figure, named once for data, reports and maps.
+
+    Parameters
+    ----------
+    word
+        The status as stored in data (``status`` column of the reconciliation tables).
+    label_zh, label_en
+        How people read it (terminal, reports, map legend).
+    colour
+        ``#rrggbb`` for maps and the terminal.
+    rank
+        How bad, for a feature's worst-first colour: 1 agrees, 2 consistent, 3 disagrees; 0 for
+        statuses that do not compare a polygon's own area.
+    fails_strict
+        Whether the status fails ``--strict``.
+    """
+
+    word: str
+    label_zh: str
+    label_en: str
+    colour: str
+    rank: int
+    fails_strict: bool
+
+    @property
+    def label(self) -> str:
+        """Both languages: ``"一致 agrees"``."""
+        return f"{self.label_zh} {self.label_en}"
+
+
+#: Every status a stated figure can get, by word.
+FIGURE_STATUSES = MappingProxyType(
+    {
+        s.word: s
+        for s in (
+            Status("agrees", "一致", "agrees", "#1a9850", 1, False),
+            Status("consistent", "待定", "consistent (undetermined)", "#d08c00", 2, False),
+            Status("disagrees", "不一致", "disagrees", "#d73027", 3, True),
+            Status("no_geometry", "无图形", "no geometry", "#4d4d4d", 0, False),
+            Status("part_within_whole", "部分未超整体", "part within whole", "#1a9850", 0, False),
+            Status("part_exceeds_whole", "部分超过整体", "part exceeds whole", "#d73027", 0, True),
+        )
+    }
+)
+
+#: Text properties that may hold line breaks and tabs (every other text property is one line).
+MULTILINE_PROPERTIES = frozenset({"notes", "quote", "source"})
+
+#: Attribute columns taken as the feature id when ``zonemap import`` gets no ``--id-column``, in order of
+#: preference, matched case-insensitively: ``id``, 地块编号 (parcel number), 编号 (number), DKBH / DKBM
+#: (地块编号 / 地块编码 in pinyin initials), BSM (标识码, the feature code of 三调 / cadastral data), TBBH
+#: (图斑编号, the patch number of land-survey data).
+ID_COLUMNS = ("id", "地块编号", "编号", "dkbh", "dkbm", "bsm", "tbbh")
