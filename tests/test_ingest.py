@@ -27,7 +27,7 @@ from zonemap.cli import main
 from zonemap.config import Config
 from zonemap.errors import CRSError, DataFileError, SchemaError
 from zonemap.figures import load_figures
-from zonemap.ingest import DEFAULT_ACCURACY_M, ImportOptions, import_file
+from zonemap.ingest import DATUM_NOT_VERIFIED, DEFAULT_ACCURACY_M, ImportOptions, import_file
 from zonemap.io import load_layer, load_reference_towns
 from zonemap.reconcile import reconcile
 
@@ -329,6 +329,8 @@ def test_gcj02_offset_is_detected_against_the_town_outline(src: Path, tmp_path: 
                          config=config)
     back = result.features.geometry.iloc[0]
     assert vertex_offset_m(back, outline) < 1.0
-    for clean in (outline, ORIGINAL):  # WGS84 data, on the border or inside the town: no complaint
-        frame(clean).to_file(src / "clean.geojson", driver="GeoJSON")
-        assert import_file(src / "clean.geojson", opts, config=config).warnings == ()
+    frame(outline).to_file(src / "clean.geojson", driver="GeoJSON")  # WGS84 data on the border: verified
+    assert import_file(src / "clean.geojson", opts, config=config).warnings == ()
+    frame(ORIGINAL).to_file(src / "inside.geojson", driver="GeoJSON")  # far from every border: cannot be tested
+    (warning,) = import_file(src / "inside.geojson", opts, config=config).warnings
+    assert warning == f"{src / 'inside.geojson'}: {DATUM_NOT_VERIFIED}"

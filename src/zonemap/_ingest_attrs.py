@@ -1,4 +1,24 @@
-"""Attribute mapping behind :mod:`zonemap.ingest` (private): a file's columns -> the feature schema."""
+"""Attribute mapping behind :mod:`zonemap.ingest` (private): a file's columns -> the feature schema.
+
+The result holds the schema columns (``id``, ``name_zh``, ``name_en``, ``kind``, ``town``,
+``geometry_source``, ``accuracy_m`` and, when given, ``parent``, ``status``, ``notes``,
+``source``, ``quote``) followed by **every attribute column of the file under its own name**
+(地块编号, 用地性质, 面积亩, 权属单位...).
+
+Ids are kept exactly as written (only surrounding spaces are dropped; a number from a numeric
+column is written without a trailing ``.0``). The id column is ``--id-column`` or the first
+of :data:`zonemap.schema.ID_COLUMNS` present (case-insensitive); a detected column that is
+empty throughout (a KML without Placemark ids) is ignored and features are numbered. Empty and
+duplicated ids are refused, naming the rows.
+
+A file column named like a schema property fills that property when its values fit the
+schema (``status`` values among :data:`zonemap.schema.STATUSES`, ``kind`` among the layer's
+kinds, ``town`` equal to the import's town, text for the text properties). When they do not
+fit (a ``status`` column of 现状 / 规划, a ``town`` column of 塘厦镇), the file's column is
+kept unchanged as ``<name>_src`` (``status_src``) and the schema property is left to its
+default; a log line says so. ``accuracy_m`` is zonemap's own column: it always fills the
+property and must be a positive number.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +34,9 @@ import pandas as pd
 
 from ._ingest_read import RawData
 from .errors import DataFileError, Problem, SchemaError
-from .schema import OPTIONAL_PROPERTIES
+from .schema import ID_COLUMNS, LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES
 
-__all__ = ["DEFAULT_KINDS", "Mapping", "check_mojibake", "relabel", "schema_frame", "with_ids"]
+__all__ = ["DEFAULT_KINDS", "Mapping", "check_mojibake", "find_column", "schema_frame", "text_values", "with_ids"]
 
 log = logging.getLogger(__name__)
 
@@ -24,60 +44,120 @@ log = logging.getLogger(__name__)
 DEFAULT_KINDS = {"zones": "zone", "parcels": "parcel", "places": "landmark"}
 
 _NAME_COLUMNS = ("name_zh", "名称", "名字", "地块名称", "项目名称", "name", "mc")
-_SCHEMA_COLUMNS = ("name_en", "kind", "accuracy_m", *OPTIONAL_PROPERTIES)
+_SCHEMA_NAMES = (*REQUIRED_PROPERTIES, *OPTIONAL_PROPERTIES)
+#: Most problems listed per kind of id problem; the rest are counted.
+_MAX_LISTED = 100
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _column(attrs: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], path: Path,
-            option: str) -> str | None:
+def find_column(attrs: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], path: Path,
+                option: str) -> str | None:
+    """The column ``wanted`` (which must exist), else the first of ``candidates`` present (case-insensitive).
+
+    Raises
+    ------
+    SchemaError
+        When ``wanted`` is not a column, naming the columns there are.
+    """
     if wanted is not None:
         if wanted not in attrs.columns:
-            raise SchemaError(f"{path}: no column {wanted!r} (fix: {option} one of: "
-                              f"{', '.join(map(str, attrs.columns)) or '(the file has no attribute columns)'})")
+            there = ", ".join(map(str, attrs.columns)) or "(the file has no attribute columns)"
+            raise SchemaError(f"{path}: no column {wanted!r} (fix: {option} one of: {there})")
         return wanted
     lower = {str(c).strip().lower(): c for c in attrs.columns}
     return next((lower[c] for c in candidates if c in lower), None)
 
 
-def _text(values: pd.Series) -> pd.Series:
-    """Cell values as stripped text, ``""`` for missing; integral floats without ``.0``."""
-    def one(v: Any) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v).strip()
-    return values.map(one)
+def _numeric_text(values: np.ndarray) -> np.ndarray:
+    """Numbers as text: integral values without ``.0`` (1.0 -> "1"), others as Python writes them."""
+    out = np.full(values.shape, "", dtype=object)
+    finite = np.isfinite(values)
+    integral = finite & (np.floor(values) == values) & (np.abs(values) < 2**53)
+    out[integral] = values[integral].astype(np.int64).astype(str)
+    rest = finite & ~integral
+    out[rest] = [repr(float(v)) for v in values[rest]]  # non-integral ids are rare; each needs repr's digits
+    return out
 
 
-def _ids(attrs: pd.DataFrame, column: str | None, path: Path, labels: list[str],
+def text_values(values: pd.Series) -> pd.Series:
+    """Cell values as stripped text, ``""`` for missing; integral numbers without ``.0``.
+
+    Typed columns (numbers, booleans, text) are converted column-wise; only object columns
+    mixing types are converted value by value.
+    """
+    index = values.index
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype(str).where(values.notna(), "")
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return pd.Series(_numeric_text(values.to_numpy(dtype=float, na_value=np.nan)), index=index, dtype=object)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in ("string", "empty"):
+        return values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    if kind in ("floating", "integer", "mixed-integer-float", "decimal"):
+        return pd.Series(_numeric_text(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)), index=index,
+                         dtype=object)
+    return values.map(_one_text)
+
+
+def _one_text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return ""
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _listed(problems: list[Problem], path: Path, what: str) -> list[Problem]:
+    if len(problems) <= _MAX_LISTED:
+        return problems
+    more = len(problems) - _MAX_LISTED
+    return [*problems[:_MAX_LISTED], Problem(str(path), "", f"... and {more} more feature(s) with {what}",
+                                             problems[0].hint)]
+
+
+def _ids(attrs: pd.DataFrame, column: str | None, given: bool, path: Path, labels: list[str],
          town: str) -> tuple[pd.Series, list[Problem]]:
     if column is None:
         stem = _slug(path.stem) or "import"
-        return pd.Series([f"{town}-{stem}-{i + 1:03d}" for i in range(len(attrs))], dtype=object), []
-    ids = _text(attrs[column]).map(lambda s: re.sub(r"\s+", "-", s.lower()))
-    problems = [Problem(str(path), labels[i], f"missing id in column {column!r}",
-                        f"fill in {column!r} for every feature, or leave out --id-column to number features")
-                for i in np.flatnonzero(ids.to_numpy() == "").tolist()]
+        width = max(3, len(str(len(attrs))))
+        numbers = pd.Series(np.arange(1, len(attrs) + 1)).astype(str).str.zfill(width)
+        return (f"{town}-{stem}-" + numbers).astype(object), []
+    ids = text_values(attrs[column]).reset_index(drop=True)
+    fill = (f"fill in {column!r} for every feature, or delete the column to have features numbered" if given else
+            f"fill in {column!r} for every feature, or name the id column with --id-column")
+    empty = np.flatnonzero(ids.to_numpy() == "").tolist()
+    problems = _listed([Problem(str(path), labels[i], f"missing id in column {column!r}", fill) for i in empty],
+                       path, "no id")
     dup = ids[(ids != "") & ids.duplicated(keep=False)]
-    for fid, group in dup.groupby(dup):
-        where = ", ".join(labels[i] for i in group.index)
-        problems.append(Problem(str(path), f"id {fid}", f"id used by {len(group)} features ({where})",
-                                "give each feature its own id, or leave out --id-column to number features"))
-    return ids.reset_index(drop=True), problems
+    dups = []
+    for fid, group in dup.groupby(dup, sort=False):
+        where = ", ".join(labels[i] for i in group.index[:20]) + (", ..." if len(group) > 20 else "")
+        dups.append(Problem(str(path), f"id {fid}", f"id used by {len(group)} features ({where})",
+                            f"give each feature its own id in {column!r}, or name another column with --id-column"))
+    return ids, problems + _listed(dups, path, "a shared id")
+
+
+def _id_column(attrs: pd.DataFrame, wanted: str | None, path: Path) -> str | None:
+    col = find_column(attrs, wanted, ID_COLUMNS, path, "--id-column")
+    if col is not None and wanted is None and (text_values(attrs[col]) == "").all():
+        log.info("%s: column %r is empty throughout; features are numbered", path, col)
+        return None
+    if col is not None and wanted is None:
+        log.info("%s: ids from column %r (pass --id-column to choose another)", path, col)
+    return col
 
 
 def _names(attrs: pd.DataFrame, name_column: str | None, path: Path, ids: pd.Series) -> tuple[pd.Series, pd.Series]:
-    col = _column(attrs, name_column, _NAME_COLUMNS, path, "--name-column")
-    zh = _text(attrs[col]).reset_index(drop=True) if col is not None else pd.Series([""] * len(ids), dtype=object)
+    col = find_column(attrs, name_column, _NAME_COLUMNS, path, "--name-column")
+    zh = text_values(attrs[col]).reset_index(drop=True) if col is not None else pd.Series("", index=ids.index)
     if col is None:
         log.info("%s: no name column (pass --name-column); names are the feature ids", path)
     zh = zh.where(zh != "", ids)
-    en_col = _column(attrs, None, ("name_en",), path, "")
-    en = _text(attrs[en_col]).reset_index(drop=True) if en_col is not None else zh.where(zh.map(str.isascii), ids)
+    en_col = find_column(attrs, None, ("name_en",), path, "")
+    en = text_values(attrs[en_col]).reset_index(drop=True) if en_col is not None else zh.where(zh.map(str.isascii), ids)
     return zh, en.where(en != "", ids)
 
 
@@ -91,10 +171,74 @@ class Mapping:
     accuracy_m: float
     id_column: str | None
     name_column: str | None
+    parent: str | None = None
+    parent_field: str | None = None
+
+
+def _present(values: pd.Series) -> np.ndarray:
+    return (text_values(values) != "").to_numpy()
+
+
+def _fits(name: str, values: pd.Series, m: Mapping) -> str | None:
+    """Why a file column named like a schema property cannot fill it, or ``None`` when it can."""
+    given = values[_present(values)]
+    if not len(given):
+        return None
+    if name == "kind":
+        bad = ~given.astype(str).isin(LAYERS[m.layer].kinds)
+        return f"values such as {given[bad].iloc[0]!r} are not kinds of {m.layer}" if bad.any() else None
+    if name == "town":
+        bad = given.astype(str) != m.town
+        return f"values such as {given[bad].iloc[0]!r} are not the town id {m.town!r}" if bad.any() else None
+    if name == "status":
+        bad = ~given.astype(str).isin(STATUSES)
+        return (f"values such as {given[bad].iloc[0]!r} are not zonemap statuses ({', '.join(sorted(STATUSES))})"
+                if bad.any() else None)
+    if REQUIRED_PROPERTIES.get(name, OPTIONAL_PROPERTIES.get(name)) is str:
+        kind = pd.api.types.infer_dtype(given, skipna=True)
+        return None if kind == "string" else f"it holds {kind} values, not text"
+    return None
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    new, n = f"{name}_src", 2
+    while new in taken:
+        new, n = f"{name}_src{n}", n + 1
+    return new
+
+
+def _json_ready(col: pd.Series) -> pd.Series:
+    """A kept attribute as values JSON can hold: dates and times as ISO text, other objects as text."""
+    if pd.api.types.is_datetime64_any_dtype(col.dtype) or isinstance(col.dtype, pd.PeriodDtype):
+        return col.astype(str).where(col.notna(), None)
+    if pd.api.types.is_timedelta64_dtype(col.dtype):
+        return col.astype(str).where(col.notna(), None)
+    if col.dtype == object:
+        kind = pd.api.types.infer_dtype(col, skipna=True)
+        if kind in ("date", "datetime", "time", "bytes", "decimal", "mixed", "period", "interval"):
+            return col.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else
+                           v if isinstance(v, str | int | float | bool | dict | list) else
+                           v.isoformat() if hasattr(v, "isoformat") else str(v))
+    return col
+
+
+def _parents(attrs: pd.DataFrame, m: Mapping, path: Path, n: int) -> pd.Series | None:
+    if m.parent is not None and m.parent_field is not None:
+        raise SchemaError(f"{path}: both --parent and --parent-field given (fix: pass one of them)")
+    if m.parent is not None:
+        if not m.parent.strip():
+            raise SchemaError(f"{path}: --parent is empty (fix: give the id of the zone the features lie in)")
+        return pd.Series(m.parent.strip(), index=range(n), dtype=object)
+    if m.parent_field is not None:
+        col = find_column(attrs, m.parent_field, (), path, "--parent-field")
+        assert col is not None
+        text = text_values(attrs[col]).reset_index(drop=True)
+        return text.where(text != "", None)
+    return None
 
 
 def schema_frame(raw: RawData, m: Mapping, path: Path, crs_label: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    """Map the file's attributes to the feature schema (geometry taken from ``raw``).
+    """Map the file's attributes to the feature schema, keeping every original column (geometry from ``raw``).
 
     Parameters
     ----------
@@ -110,43 +254,79 @@ def schema_frame(raw: RawData, m: Mapping, path: Path, crs_label: str) -> tuple[
     Returns
     -------
     tuple of (GeoDataFrame, list of Problem)
-        The schema columns (values a file gives win over defaults) and id problems.
+        The schema columns, then the file's own columns; and the id and ``accuracy_m`` problems.
     """
     attrs = raw.attrs.reset_index(drop=True)
-    id_col = _column(attrs, m.id_column, ("id",), path, "--id-column")
-    ids, problems = _ids(attrs, id_col, path, raw.labels, m.town)
+    id_col = _id_column(attrs, m.id_column, path)
+    ids, problems = _ids(attrs, id_col, m.id_column is not None, path, raw.labels, m.town)
     name_zh, name_en = _names(attrs, m.name_column, path, ids)
     frame = pd.DataFrame({
         "id": ids, "name_zh": name_zh, "name_en": name_en,
         "kind": m.kind or DEFAULT_KINDS[m.layer], "town": m.town,
         "geometry_source": f"imported from {path.name} ({crs_label})", "accuracy_m": m.accuracy_m,
-    })
-    for col in _SCHEMA_COLUMNS:
-        if col not in attrs.columns or (col == "kind" and m.kind):
+    }, index=range(len(attrs)))
+    kept: dict[str, str] = {}  # file column -> its name in the result
+    for col in attrs.columns:
+        name = str(col)
+        if name not in _SCHEMA_NAMES or col == id_col or name in ("id", "name_zh", "name_en"):
             continue
-        given = attrs[col].astype(object)
-        present = given.notna() & (given.astype(str).str.strip() != "")
-        frame[col] = given.where(present, frame.get(col))
+        if name in ("geometry_source", "accuracy_m"):
+            continue
+        why = "--kind was given" if name == "kind" and m.kind else _fits(name, attrs[col], m)
+        if name == "parent" and (m.parent is not None or m.parent_field is not None):
+            why = "--parent or --parent-field was given"
+        if why is None:
+            given = attrs[col].astype(object)
+            frame[name] = given.where(_present(given), frame.get(name))
+            continue
+        kept[name] = _free_name(name, {str(c) for c in attrs.columns} | set(kept.values()))
+        log.warning("%s: column %r does not fit the schema property %r (%s); kept unchanged as %r",
+                    path, name, name, why, kept[name])
     if "geometry_source" in attrs.columns:  # keep the file's own provenance, then say how it came in
-        before = _text(attrs["geometry_source"])
+        before = text_values(attrs["geometry_source"])
         frame["geometry_source"] = before.where(before == "", before + "; ") + frame["geometry_source"]
-    frame["accuracy_m"] = frame["accuracy_m"].map(_number)
+    if "accuracy_m" in attrs.columns:
+        given = attrs["accuracy_m"].astype(object)
+        frame["accuracy_m"] = given.where(_present(given), m.accuracy_m)
+    parents = _parents(attrs, m, path, len(attrs))
+    if parents is not None:
+        frame["parent"] = parents
+    accuracy, found = _accuracy(frame["accuracy_m"], with_ids(raw.labels, ids), path)
+    frame["accuracy_m"] = accuracy
+    problems += found
+    frame = _with_originals(frame, attrs, kept, {id_col} if id_col in _SCHEMA_NAMES else set())
     return gpd.GeoDataFrame(frame, geometry=list(raw.geoms), crs="EPSG:4326"), problems
 
 
-def _number(value: Any) -> Any:
-    """Numbers as Python floats (JSON-ready); anything else unchanged, for the validator to report."""
-    return float(value) if isinstance(value, int | float | np.number) and not isinstance(value, bool) else value
+def _with_originals(frame: pd.DataFrame, attrs: pd.DataFrame, kept: dict[str, str], used: set[Any]) -> pd.DataFrame:
+    """The schema columns, then every file column under its own name (or ``<name>_src`` when it did not fit)."""
+    extra = {}
+    for col in attrs.columns:
+        name = str(col)
+        if name in kept:
+            extra[kept[name]] = _json_ready(attrs[col])
+        elif name not in _SCHEMA_NAMES and col not in used and name != "geometry":
+            extra[name] = _json_ready(attrs[col])
+    if not extra:
+        return frame
+    return pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
 
 
-def relabel(problems: list[Problem], labels: list[str]) -> list[Problem]:
-    """Name features the way the input does (``row 5``, ``entity #2 ...``) in validator problems."""
-    out = []
-    for p in problems:
-        m = re.match(r"feature #(\d+)(.*)", p.feature)
-        feature = labels[int(m.group(1))] + m.group(2) if m and int(m.group(1)) < len(labels) else p.feature
-        out.append(Problem(p.file, feature, p.message, p.hint))
-    return out
+def _accuracy(values: pd.Series, labels: list[str], path: Path) -> tuple[pd.Series, list[Problem]]:
+    """``accuracy_m`` as floats; problems for values that are not positive finite numbers."""
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numeric = pd.Series(True, index=values.index)
+    else:
+        numeric = values.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_))
+    as_float = pd.to_numeric(values.where(numeric), errors="coerce").to_numpy(dtype=float)
+    bad = ~numeric.to_numpy() | ~np.isfinite(as_float)
+    problems = [Problem(str(path), labels[i], f"accuracy_m must be a number, got {values.iat[i]!r}",
+                        "write accuracy_m as a number of metres, e.g. 10") for i in np.flatnonzero(bad).tolist()]
+    low = ~bad & (as_float <= 0)
+    problems += [Problem(str(path), labels[i], f"accuracy_m must be positive, got {values.iat[i]!r}",
+                         "give an honest estimate in metres") for i in np.flatnonzero(low).tolist()]
+    out = pd.Series(as_float, index=values.index).where(~bad, None) if bad.any() else pd.Series(as_float)
+    return out, _listed(problems, path, "a bad accuracy_m")
 
 
 def with_ids(labels: list[str], ids: pd.Series) -> list[str]:
@@ -163,6 +343,8 @@ def check_mojibake(raw: RawData, path: Path) -> None:
         Naming the column, the garbled text and the ``--encoding`` that fixes it.
     """
     for col in raw.attrs.columns:
+        if pd.api.types.is_numeric_dtype(raw.attrs[col].dtype):
+            continue
         for value in raw.attrs[col].dropna().astype(str).head(50):
             if not value.isascii() and value.isprintable() and _gbk_as_latin1(value):
                 raise DataFileError(
@@ -176,5 +358,3 @@ def _gbk_as_latin1(value: str) -> bool:
     except (UnicodeEncodeError, UnicodeDecodeError):
         return False
     return any("\u4e00" <= ch <= "\u9fff" for ch in fixed)
-
-

@@ -23,6 +23,7 @@ from .crs import CHINA_BBOX, convert_datum, local_metric_crs, parse_crs, to_wgs8
 from .errors import Problem
 
 __all__ = [
+    "DATUM_NOT_VERIFIED",
     "CrsChoice",
     "DatumFinding",
     "check_geographic",
@@ -30,6 +31,7 @@ __all__ = [
     "choose_crs",
     "convert",
     "datum_finding",
+    "datum_test",
     "guess_projected",
 ]
 
@@ -246,7 +248,7 @@ def choose_crs(user: object, declared: CRS | None, source: str) -> CrsChoice | N
 
 @dataclass(frozen=True)
 class DatumFinding:
-    """Evidence that data follows the reference outline only after a datum shift.
+    """Evidence that data follows a reference outline only after a datum shift.
 
     Distances are from the data's vertices to the outline's border: ``*_median_m`` their
     median, ``*_spread_m`` their median absolute deviation, as WGS84 (``as_is``) and after
@@ -260,17 +262,27 @@ class DatumFinding:
     shifted_median_m: float
     shifted_spread_m: float
 
-    def message(self, town_name: str) -> str:
-        """Describe the finding for a person."""
+    def message(self, outline_name: str) -> str:
+        """Describe the finding for a person (``outline_name``: 凤岗镇, Shenzhen (深圳市)...)."""
         service = "AMap/Gaode or Tencent (GCJ-02)" if self.datum == "gcj02" else "Baidu (BD-09)"
-        return (f"the features follow the reference border of {town_name} only after a {self.datum} -> WGS84 "
+        return (f"the features follow the reference border of {outline_name} only after a {self.datum} -> WGS84 "
                 f"conversion ({self.vertices} vertices within 1.5 km of it lie {self.as_is_median_m:.0f} "
                 f"± {self.as_is_spread_m:.0f} m from it as WGS84, {self.shifted_median_m:.0f} "
                 f"± {self.shifted_spread_m:.0f} m as {self.datum}): it looks traced on {service}")
 
 
-def _boundary_distances(geoms: np.ndarray, outline: shapely.Geometry, crs: CRS) -> np.ndarray:
-    line = to_metric(np.array([shapely.boundary(outline)], dtype=object), crs)[0]
+#: A datum test outcome: the data fits the outline as WGS84, a shift fits it better, or nothing can be said.
+DatumVerdict = Literal["wgs84", "shifted", "unknown"]
+
+#: Vertices this close (m) to an outline's border are evidence for or against a datum shift.
+NEAR_BORDER_M = 1500.0
+
+#: What import says when no outline could test the datum (issue 12.8).
+DATUM_NOT_VERIFIED = ("datum not verified: no reference features near this data; AMap/Tencent coordinates are "
+                      "GCJ-02, Baidu BD-09: pass --crs if so")
+
+
+def _boundary_distances(geoms: np.ndarray, line: shapely.Geometry, crs: CRS) -> np.ndarray:
     pts = shapely.get_coordinates(geoms)
     if len(pts) > 5000:
         pts = pts[np.linspace(0, len(pts) - 1, 5000).astype(int)]
@@ -282,41 +294,58 @@ def _median_spread(d: np.ndarray) -> tuple[float, float]:
     return med, float(np.median(np.abs(d - med)))
 
 
-def datum_finding(geoms: np.ndarray, outline: shapely.Geometry) -> DatumFinding | None:
-    """Test whether data follows a WGS84 town outline better as GCJ-02 or BD-09.
+def datum_test(geoms: np.ndarray, outline: shapely.Geometry) -> tuple[DatumVerdict, DatumFinding | None]:
+    """Test whether data follows a WGS84 outline as WGS84, or better as GCJ-02 or BD-09.
 
-    A feature traced along the town border (on it, or at a steady distance inside it) keeps
-    a nearly constant distance to the border in the right datum; a datum shift of several
-    hundred metres makes that distance swing. Only vertices within 1.5 km of the border
-    count; data far inside the town gives no evidence either way.
+    A feature traced along a border (on it, or at a steady distance from it) keeps a nearly
+    constant distance to the border in the right datum; a datum shift of several hundred
+    metres makes that distance swing. Only vertices within :data:`NEAR_BORDER_M` of the
+    border count; data far from it gives no evidence either way.
 
     Parameters
     ----------
     geoms
         The imported geometries taken as WGS84.
     outline
-        The town's reference outline (WGS84).
+        A reference outline (WGS84): a town, Shenzhen, Dongguan.
 
     Returns
     -------
-    DatumFinding or None
-        The better datum when converting from it cuts the spread of distances from over
-        60 m to under a third of that and under 30 m; ``None`` otherwise.
+    tuple of (str, DatumFinding or None)
+        ``("wgs84", None)`` when the distances to the border are steady as WGS84 (spread
+        at most 60 m); ``("shifted", finding)`` when converting from GCJ-02 or BD-09 cuts
+        the spread from over 60 m to under a third of that and under 30 m; ``("unknown",
+        None)`` when fewer than 8 vertices (or a fifth of them) lie near the border, or
+        neither reading is steady.
     """
+    geoms = geoms[~shapely.is_missing(geoms)]
+    if not len(geoms):
+        return "unknown", None
+    boundary = shapely.boundary(outline)
+    lon0, lat0, lon1, lat1 = shapely.total_bounds(geoms)
+    pad = NEAR_BORDER_M / 90_000.0  # metres to degrees, generously (1 degree of latitude is 111 km)
+    if not shapely.intersects(shapely.box(lon0 - pad, lat0 - pad, lon1 + pad, lat1 + pad), boundary):
+        return "unknown", None
     crs = local_metric_crs(np.array([outline], dtype=object))
-    as_is = _boundary_distances(geoms, outline, crs)
-    near = as_is < 1500.0
+    line = to_metric(np.array([boundary], dtype=object), crs)[0]
+    as_is = _boundary_distances(geoms, line, crs)
+    near = as_is < NEAR_BORDER_M
     if near.sum() < 8 or near.mean() < 0.2:
-        return None
+        return "unknown", None
     base = _median_spread(as_is[near])
     if base[1] <= 60.0:
-        return None
+        return "wgs84", None
     best = None
     for datum in ("gcj02", "bd09"):
-        shifted = _median_spread(_boundary_distances(convert_datum(geoms, datum, "wgs84"), outline, crs)[near])
+        shifted = _median_spread(_boundary_distances(convert_datum(geoms, datum, "wgs84"), line, crs)[near])
         if shifted[1] < min(base[1] / 3, 30.0) and (best is None or shifted[1] < best.shifted_spread_m):
             best = DatumFinding(datum, int(near.sum()), *base, *shifted)
-    return best
+    return ("shifted", best) if best is not None else ("unknown", None)
+
+
+def datum_finding(geoms: np.ndarray, outline: shapely.Geometry) -> DatumFinding | None:
+    """The GCJ-02 / BD-09 finding of :func:`datum_test`, or ``None``."""
+    return datum_test(geoms, outline)[1]
 
 
 def convert(geoms: np.ndarray, choice: CrsChoice) -> np.ndarray:
