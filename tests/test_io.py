@@ -15,7 +15,7 @@ import shapely
 from click.testing import CliRunner
 from pyproj import Geod
 
-import zonemap.io
+import zonemap._files
 from zonemap.cli import main
 from zonemap.config import Config
 from zonemap.errors import DataFileError, SchemaError
@@ -67,7 +67,7 @@ def test_failing_fsync_or_rename_keeps_the_previous_output(target: Path, stage: 
     def fail(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(zonemap.io.os, stage, fail)
+    monkeypatch.setattr(zonemap._files.os, stage, fail)
     with pytest.raises(OSError, match="No space left"):
         write_text(target, "new\n" * 1000)
     monkeypatch.undo()
@@ -122,7 +122,7 @@ def test_failed_import_keeps_the_previous_output_and_the_input(target: Path, tmp
     def fail(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(zonemap.io.os, "replace", fail)
+    monkeypatch.setattr(zonemap._files.os, "replace", fail)
     args = ["import", str(src), "--layer", "zones", "--town", "fenggang", "--out", str(target)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "No space left on device" in result.output

@@ -13,6 +13,7 @@ import pytest
 from _geo import GEOD, LAT0, LON0, square
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from rich.cells import cell_len
 from rich.console import Console
 
 from zonemap.build import build
@@ -92,12 +93,24 @@ def test_markdown_escapes_and_names_sources(result: Reconciliation) -> None:
 
 
 def test_terminal_table_does_not_read_markup(result: Reconciliation) -> None:
-    console = Console(record=True, width=250)
+    figures = terminal_tables(result)[0]
+    subjects = list(figures.columns[1].cells)
+    assert [t.plain for t in subjects] == [f"fg-zone-t {EVIL} / [bold red]zone[/]", "fg-parcel-t 地块 / parcel"]
+    assert all(not t.spans and not t.style for t in subjects)  # shown as typed, not styled
+
+
+def test_terminal_tables_fit_80_columns_with_bilingual_status(result: Reconciliation) -> None:
+    console = Console(record=True, width=80)
+    natural = Console(record=True, width=400)  # what the tables want when nothing limits them
     for table in terminal_tables(result):
         console.print(table)
-    text = console.export_text()
-    assert "[bold red]zone[/]" in text and EVIL in text  # shown as typed, not styled
-    assert "f-zone" in text and "fg-parcel-t" in text
+        natural.print(table)
+    texts = console.export_text(), natural.export_text()
+    for text in texts:
+        assert max(cell_len(line.rstrip()) for line in text.splitlines()) <= 80
+    statuses = [t.plain for t in terminal_tables(result)[0].columns[-1].cells]
+    assert statuses == ["一致 agrees"] * 2
+    assert all(text.count("一致 agrees") == 2 for text in texts)  # each on one line, not wrapped
 
 
 def test_people_see_rounded_numbers_machines_get_full_precision(result: Reconciliation, tmp_path: Path) -> None:
@@ -122,7 +135,10 @@ def test_people_see_rounded_numbers_machines_get_full_precision(result: Reconcil
     header = [c.value for c in sheet[1]]
     col = header.index("measured_m2")
     assert [row[col].value for row in sheet.iter_rows(min_row=2)] == list(measured)
-    assert sheet.cell(row=2, column=header.index("notes") + 1).value == "'=1+1"  # text, never a formula
+    notes = sheet.cell(row=2, column=header.index("notes") + 1)
+    assert notes.value == "=1+1" and notes.data_type == "s"  # text as written, never a formula
+    assert csv["notes"].iloc[0] == "'=1+1"  # a spreadsheet shows it, does not run it
+    assert (out / "reconciliation_figures.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM for Excel
     assert len(list(wb["checks"].iter_rows(min_row=2))) == len(result.checks)
 
 
@@ -138,6 +154,7 @@ def make_geodata(root: Path, zone_value: str) -> Path:
     write_geojson(zones, root / "fenggang" / "zones.geojson")
     write_geojson(parcels, root / "fenggang" / "parcels.geojson")
     write_figures(root / "figures.csv", zone_value)
+    (root / "towns.csv").write_text("id,name_zh,name_en,aliases\nfenggang,凤岗镇,Fenggang Town,\n", encoding="utf-8")
     return root
 
 

@@ -2,9 +2,12 @@
 
 People get a rich terminal table, Markdown and HTML, with numbers rounded for reading.
 Machines get CSV, JSON and XLSX with every number at full precision. Each report names
-every figure's source and quote and every geometry's provenance and accuracy. Text from
-the data is escaped in HTML and Markdown (a feature named ``<img src=x>`` stays text) and
-never read as rich markup. Files are written atomically.
+every figure's source and quote and every geometry's provenance and accuracy.
+
+Data text is shown literally in every output: escaped in HTML, Markdown-escaped in Markdown (no link,
+image or emphasis comes out of a quote), never read as rich markup, control and bidi characters shown
+as escapes for people (terminal, Markdown, HTML); CSV cells that a spreadsheet would run as formulas
+are neutralised (:func:`zonemap.io.csv_text`) and XLSX stores text as text. Files are written atomically.
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from ._textsafe import md_escape, safe_text, xlsx_text
 from .errors import ZonemapError
-from .io import atomic_write, write_text
+from .io import CSV_ENCODING, atomic_write, write_csv, write_text
 from .reconcile import FAILING_STATUSES, Reconciliation
-from .schema import AREA_UNITS_M2, unit_text
+from .schema import AREA_UNITS_M2, FIGURE_STATUSES, unit_text
 
 __all__ = [
     "FORMATS",
@@ -32,6 +37,7 @@ __all__ = [
     "display_figures",
     "figures_for_maps",
     "parse_formats",
+    "status_label",
     "summary",
     "terminal_tables",
     "to_html",
@@ -48,8 +54,27 @@ _FIGURE_HEADERS = ("figure", "subject", "stated", "measured", "difference", "ban
                    "status", "source", "geometry", "notes")
 _CHECK_HEADERS = ("check", "subject", "value", "limit", "passed", "detail")
 _TITLE = "Area reconciliation (图数一致): measured polygons against stated figures"
-_STATUS_STYLE = {"agrees": "green", "consistent": "yellow", "disagrees": "bold red", "part_within_whole": "green",
-                 "part_exceeds_whole": "bold red", "no_geometry": "dim"}
+#: Columns of the terminal figures table (every column stays in the files): with their width caps
+#: they fit an 80-column terminal, long cells wrap.
+#: Widths plus one cell of padding and one of separator between columns: 70 + 10 = 80.
+_TERMINAL_FIGURES = (("figure", 10), ("subject", 16), ("stated", 10), ("measured", 10), ("difference", 12),
+                     ("status", 11))
+_TERMINAL_CHECKS = (("check", 28), ("subject", 12), ("value", 12), ("limit", 12), ("passed", 6))
+
+_TABLE_STYLE: dict[str, Any] = {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False, "padding": (0, 1, 0, 0)}
+
+
+def status_label(status: str) -> str:
+    """A status for people, in both languages: ``"agrees"`` -> ``"一致 agrees"`` (unknown: unchanged)."""
+    known = FIGURE_STATUSES.get(status)
+    return known.label if known else status
+
+
+def _status_style(status: str) -> str:
+    known = FIGURE_STATUSES.get(status)
+    if known is None:
+        return ""
+    return f"bold {known.colour}" if known.fails_strict else known.colour
 
 
 def _num(value: Any, digits: int = 0, sign: bool = False) -> str:
@@ -96,10 +121,18 @@ def _unit_m2(r: pd.Series) -> float:
     return float(AREA_UNITS_M2[str(r["unit"])])
 
 
+def _for_people(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as one line of text with control and bidi characters shown as escapes."""
+    return df.map(lambda v: safe_text(v, one_line=True))
+
+
 def display_figures(result: Reconciliation) -> pd.DataFrame:
-    """The figures table as text for people (rounded); the data stays unrounded in ``result``."""
+    """The figures table as text for people (rounded, status in both languages, control characters
+    shown as escapes); the data stays unrounded in ``result``."""
     rows = [_figure_row(r) for _, r in result.figures.iterrows()]
-    return pd.DataFrame(rows, columns=list(_FIGURE_HEADERS))
+    table = pd.DataFrame(rows, columns=list(_FIGURE_HEADERS))
+    table["status"] = [status_label(s) for s in result.figures["status"].astype(str)]
+    return _for_people(table)
 
 
 def display_checks(result: Reconciliation) -> pd.DataFrame:
@@ -113,7 +146,7 @@ def display_checks(result: Reconciliation) -> pd.DataFrame:
         }
         for _, r in result.checks.iterrows()
     ]
-    return pd.DataFrame(rows, columns=list(_CHECK_HEADERS))
+    return _for_people(pd.DataFrame(rows, columns=list(_CHECK_HEADERS)))
 
 
 def figures_for_maps(result: Reconciliation) -> pd.DataFrame:
@@ -125,32 +158,38 @@ def figures_for_maps(result: Reconciliation) -> pd.DataFrame:
 def summary(result: Reconciliation) -> str:
     """One line: figures by status and failed checks."""
     counts = result.figures["status"].value_counts()
-    by_status = ", ".join(f"{n} {s}" for s, n in counts.items())
+    by_status = ", ".join(f"{n} {status_label(str(s))}" for s, n in counts.items())
     return (f"{len(result.figures)} area figure(s): {by_status}; "
             f"{result.n_failed_checks} of {len(result.checks)} check(s) failed")
 
 
 def terminal_tables(result: Reconciliation) -> list[Table]:
-    """Rich tables (figures, checks) for the terminal; data text is never read as markup."""
+    """Rich tables (figures, checks) for the terminal, readable at 80 columns.
+
+    The figures table shows figure, subject, stated, measured, difference and status (in both
+    languages); bands, offsets, sources and notes are in the files, as are the checks' details.
+    Cells wrap rather than widen the table. Data text is never read as markup, and control and
+    bidi characters are shown as escapes.
+    """
     figs = display_figures(result)
-    t1 = Table(title=_TITLE, show_lines=False)
-    cols = ("figure", "subject", "stated", "measured", "difference", "band ±", "geometry ±", "offset")
-    for col in (*cols, "status"):
-        t1.add_column(col, justify="left" if col in ("figure", "subject", "status") else "right")
-    for _, r in figs.iterrows():
-        cells = [Text(str(r[c])) for c in cols]
-        t1.add_row(*cells, Text(str(r["status"]), style=_STATUS_STYLE.get(str(r["status"]), "")))
-    t2 = Table(title="Checks")
-    for col in _CHECK_HEADERS:
-        t2.add_column(col)
+    t1 = Table(title=_TITLE, **_TABLE_STYLE)
+    for col, width in _TERMINAL_FIGURES:
+        t1.add_column(col, max_width=width, overflow="fold",
+                      justify="left" if col in ("figure", "subject", "stated", "status") else "right")
+    for (_, r), status in zip(figs.iterrows(), result.figures["status"].astype(str), strict=True):
+        cells = [Text(str(r[c])) for c, _ in _TERMINAL_FIGURES[:-1]]
+        t1.add_row(*cells, Text(str(r["status"]), style=_status_style(status)))
+    t2 = Table(title="Checks", **_TABLE_STYLE)
+    for col, width in _TERMINAL_CHECKS:
+        t2.add_column(col, max_width=width, overflow="fold")
     for _, r in display_checks(result).iterrows():
         t2.add_row(*(Text(str(r[c]), style="bold red" if c == "passed" and r[c] == "NO" else "")
-                     for c in _CHECK_HEADERS))
+                     for c, _ in _TERMINAL_CHECKS))
     return [t1, t2]
 
 
 def _md_cell(text: str) -> str:
-    return html.escape(str(text)).replace("|", "\\|").replace("\n", " ")
+    return md_escape(text)
 
 
 def _md_table(df: pd.DataFrame) -> list[str]:
@@ -161,7 +200,7 @@ def _md_table(df: pd.DataFrame) -> list[str]:
 
 def to_markdown(result: Reconciliation) -> str:
     """Markdown report: summary, figures (with source, quote, geometry provenance), checks."""
-    lines = [f"# {_TITLE}", "", _md_cell(summary(result)), "",
+    lines = [f"# {_TITLE}", "", md_escape(summary(result), cell=False), "",
              "Band: stated precision (half a unit of the last written digit, widened for 约); geometry ±: "
              "perimeter × accuracy_m; offset: how far the drawn boundary would have to move on average.", "",
              "## Figures", "", *_md_table(display_figures(result)), "", "## Checks", "",
@@ -169,14 +208,11 @@ def to_markdown(result: Reconciliation) -> str:
     return "\n".join(lines)
 
 
-def _html_table(df: pd.DataFrame, status_col: str | None) -> str:
+def _html_table(df: pd.DataFrame, bad: Iterable[bool]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
     body = []
-    for row in df.itertuples(index=False):
-        cls = ""
-        if status_col is not None:
-            status = str(getattr(row, status_col))
-            cls = f' class="{"bad" if status in FAILING_STATUSES or status == "NO" else "ok"}"'
+    for row, is_bad in zip(df.itertuples(index=False), bad, strict=True):
+        cls = f' class="{"bad" if is_bad else "ok"}"'
         body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -188,9 +224,10 @@ def to_html(result: Reconciliation) -> str:
              "tr.ok td{background:#fff}")
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(_TITLE)}</title>'
             f"<style>{style}</style></head><body><h1>{html.escape(_TITLE)}</h1>"
-            f"<p>{html.escape(summary(result))}</p><h2>Figures</h2>"
-            f"{_html_table(display_figures(result), 'status')}<h2>Checks</h2>"
-            f"{_html_table(display_checks(result), 'passed')}</body></html>\n")
+            f"<p>{html.escape(safe_text(summary(result)))}</p><h2>Figures</h2>"
+            f"{_html_table(display_figures(result), result.figures['status'].isin(FAILING_STATUSES))}"
+            f"<h2>Checks</h2>{_html_table(display_checks(result), ~result.checks['passed'].astype(bool))}"
+            "</body></html>\n")
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -227,9 +264,10 @@ def write_xlsx(result: Reconciliation, path: Path | str) -> Path:
         ws = wb.active if k == 0 else wb.create_sheet()
         assert ws is not None
         ws.title = name
-        ws.append(list(df.columns))
+        ws.append([_xlsx_value(str(c)) for c in df.columns])
         for rec in _records(df):
             ws.append([_xlsx_value(v) for v in rec.values()])
+        _text_stays_text(ws)
         ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
@@ -241,13 +279,21 @@ def write_xlsx(result: Reconciliation, path: Path | str) -> Path:
 def _xlsx_value(v: Any) -> Any:
     if hasattr(v, "item"):
         v = v.item()
-    if isinstance(v, str) and v.startswith("="):
-        return "'" + v  # openpyxl would store it as a formula
+    if isinstance(v, str):
+        return xlsx_text(v)  # characters XML cannot hold become visible escapes
     return v
 
 
+def _text_stays_text(ws: Any) -> None:
+    """Store text starting with ``=`` as text, value unchanged (openpyxl would make it a formula)."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def write_reports(result: Reconciliation, out_dir: Path | str, formats: Iterable[str] = FORMATS,
-                  stem: str = "reconciliation") -> list[Path]:
+                  stem: str = "reconciliation", csv_encoding: str = CSV_ENCODING) -> list[Path]:
     """Write the report in each format to ``out_dir``.
 
     Parameters
@@ -260,6 +306,9 @@ def write_reports(result: Reconciliation, out_dir: Path | str, formats: Iterable
         Any of :data:`FORMATS`; ``csv`` writes ``<stem>_figures.csv`` and ``<stem>_checks.csv``.
     stem
         File name stem.
+    csv_encoding
+        Of the CSV files: UTF-8 with a BOM by default (Excel on Chinese Windows), or e.g. ``"gbk"``
+        (a character GBK cannot hold is refused naming its row). See :func:`zonemap.io.csv_text`.
 
     Returns
     -------
@@ -278,7 +327,7 @@ def write_reports(result: Reconciliation, out_dir: Path | str, formats: Iterable
         elif fmt == "csv":
             for name in ("figures", "checks"):
                 df = getattr(result, name)
-                written.append(write_text(out / f"{stem}_{name}.csv", df.to_csv(index=False)))
+                written.append(write_csv(df, out / f"{stem}_{name}.csv", encoding=csv_encoding))
         elif fmt == "xlsx":
             written.append(write_xlsx(result, out / f"{stem}.xlsx"))
         else:
