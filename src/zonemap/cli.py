@@ -186,18 +186,20 @@ def map_(sources: tuple[str, ...], config: Config, file_opts: FileOptions, out_d
 @click.option("--accuracy-m", type=float, default=None, help="Positional accuracy in metres (default: 10).")
 @click.option("--fix", is_flag=True, help="Repair geometry (make_valid, close rings, drop empty parts); logged.")
 @click.option("--swap-xy", is_flag=True, help="Swap the two coordinates (for lat/lon-ordered sources).")
-@click.option("--max-mb", type=float, default=None, help="Refuse input files larger than this (default: 512).")
+@click.option("--max-mb", type=float, default=None,
+              help="Refuse input files larger than this (default: a sixth of the machine's memory).")
+@click.option("--parent", default=None, help="Zone id every feature lies in (sets 'parent').")
+@click.option("--parent-field", default=None, help="Column holding each feature's zone id (sets 'parent').")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output GeoJSON (default: <input stem>.<layer>.geojson in the current directory).")
 @config_options
 def import_(path: Path, layer: str, town: str, out: Path | None, max_mb: float | None, accuracy_m: float | None,
             config: Config, **options: Any) -> None:
-    """Import a planner's file (GeoJSON, GeoPackage, Shapefile, KML, DXF, CSV) as an RFC 7946 layer."""
-    from .ingest import DEFAULT_ACCURACY_M, ImportOptions, import_file
-    from .io import MAX_JSON_BYTES
+    """Import a planner's file (GeoJSON, GeoPackage, Shapefile, KML, DXF, CSV, GeoParquet) as an RFC 7946 layer."""
+    from .ingest import DEFAULT_ACCURACY_M, ImportOptions, default_max_bytes, import_file
 
     opts = ImportOptions(layer=layer, town=town, accuracy_m=DEFAULT_ACCURACY_M if accuracy_m is None else accuracy_m,
-                         max_bytes=MAX_JSON_BYTES if max_mb is None else int(max_mb * 2**20), **options)
+                         max_bytes=default_max_bytes() if max_mb is None else int(max_mb * 2**20), **options)
     result = import_file(path, opts, config=config, out=out or Path(f"{path.stem}.{layer}.geojson"))
     for line in (*result.changes, *result.warnings):
         click.echo(f"  {line}")
