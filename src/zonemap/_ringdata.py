@@ -8,18 +8,21 @@ A band's ``figures`` name the registry rows that state its radii; their values m
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ._textsafe import escape_char, unsafe_chars
 from .errors import Problem, SchemaError
 
-__all__ = ["BOUNDARIES", "SIDES", "RingBand", "RingSet", "check_band_figures", "parse_ring_sets"]
+__all__ = ["BOUNDARIES", "MAX_RADIUS_KM", "SIDES", "RingBand", "RingSet", "check_band_figures", "check_ring_centres",
+           "parse_ring_sets"]
 
 #: Boundary layers a ring set may measure from.
 BOUNDARIES = frozenset({"shenzhen"})
@@ -28,6 +31,8 @@ SIDES = frozenset({"outside"})
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: Largest band radius accepted (km); a larger one is a unit mistake (metres written as km).
+MAX_RADIUS_KM = 1000.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,10 @@ def _text(obj: dict[str, Any], key: str, bad: Any, required: bool = True) -> str
         bad(f"{key!r} must be a non-empty string" if required else f"{key!r} must be a string",
             f"give the ring set or band a {key}")
         return ""
+    found = unsafe_chars(value, allow_newlines=key == "quote")
+    if found:
+        bad(f"{key!r} holds control or bidi character(s) {' '.join(escape_char(c) for _, c in found)}",
+            "delete them (they come from copying out of Word, Excel or a PDF)")
     return value
 
 
@@ -98,6 +107,8 @@ def _parse_band(raw: Any, where: str, path: str, problems: list[Problem]) -> Rin
     inner, outer = _number(raw, "inner_km", bad), _number(raw, "outer_km", bad)
     if inner >= outer:
         bad(f"inner_km {inner} is not less than outer_km {outer}", "swap or fix the radii")
+    if outer > MAX_RADIUS_KM:
+        bad(f"outer_km {outer:g} is more than {MAX_RADIUS_KM:g} km", "write the radii in kilometres, e.g. 0.5, not 500")
     colour = _text(raw, "colour", bad)
     if colour and not _COLOUR.match(colour):
         bad(f"colour {colour!r} is not #rrggbb", "write the colour as 6 hex digits, e.g. #d7301f")
@@ -134,6 +145,11 @@ def _parse_set(raw: Any, where: str, path: str, problems: list[Problem],
         bad("'bands' must be a non-empty list", "list the bands from the centre outwards")
         raw_bands = []
     bands = [_parse_band(b, f"{where} band #{j} ({_label(b)})", path, problems) for j, b in enumerate(raw_bands)]
+    ordered = sorted((b for b in bands if b is not None and b.inner_km < b.outer_km), key=lambda b: b.inner_km)
+    for a, b in itertools.pairwise(ordered):
+        if b.inner_km < a.outer_km:
+            bad(f"bands {a.id} ({a.inner_km:g}-{a.outer_km:g} km) and {b.id} ({b.inner_km:g}-{b.outer_km:g} km) "
+                "overlap", "make each band start where the previous one ends")
     return RingSet(set_id, _text(raw, "name_zh", bad), _text(raw, "name_en", bad), town,
                    tuple(b for b in bands if b is not None), centre=centre, boundary=boundary, side=side,
                    source=_text(raw, "source", bad, required=False), quote=_text(raw, "quote", bad, required=False))
@@ -220,4 +236,33 @@ def check_band_figures(sets: list[RingSet], figures: pd.DataFrame, path: Path | 
                         p, where, f"{row['quantity']} is {expected:g} m here but figure {fid!r} states "
                         f"{row['value']} {row['unit']} ({float(row['stated_m']):g} m)",
                         "make the band radii equal the stated figure"))
+    return problems
+
+
+def check_ring_centres(sets: list[RingSet], features: Mapping[str, Collection[str]], path: Path | str) -> list[Problem]:
+    """Check that every ring set's centre is a feature of its town.
+
+    Parameters
+    ----------
+    sets
+        Parsed ring sets.
+    features
+        Feature ids by town id (the project's layers).
+    path
+        ``rings.json``, for messages.
+
+    Returns
+    -------
+    list of Problem
+        One per centre that names no feature of the ring set's town.
+    """
+    problems: list[Problem] = []
+    for rs in sets:
+        if rs.centre is None or rs.centre_lonlat is not None:
+            continue
+        ids = features.get(rs.town, ())
+        if rs.centre not in ids:
+            problems.append(Problem(str(path), f"ring set {rs.id}",
+                                    f"centre {rs.centre!r} is not a feature of town {rs.town!r}",
+                                    "name the id of a Point in the town's places.geojson, or fix the town"))
     return problems

@@ -25,7 +25,7 @@ import re
 import pandas as pd
 
 __all__ = ["FORMULA_START", "escape_char", "md_escape", "neutralise_csv_series", "safe_text", "unsafe_chars",
-           "xlsx_text"]
+           "unsafe_pattern", "xlsx_text"]
 
 #: Bidirectional formatting characters: embeddings/overrides, isolates, marks, the Arabic letter mark.
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -106,6 +106,11 @@ def unsafe_chars(text: str, *, allow_newlines: bool = False) -> list[tuple[int, 
     """
     pattern = _UNSAFE if allow_newlines else _UNSAFE_ONELINE
     return [(m.start(), m.group(0)) for m in pattern.finditer(text)]
+
+
+def unsafe_pattern(*, allow_newlines: bool = False) -> str:
+    """The regular expression (text) matching what :func:`unsafe_chars` reports, for pandas string methods."""
+    return (_UNSAFE if allow_newlines else _UNSAFE_ONELINE).pattern
 
 
 def md_escape(text: object, *, cell: bool = True) -> str:

@@ -5,6 +5,7 @@ Validation never stops at the first problem: a planner fixing a file wants the w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -13,17 +14,21 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import shapely
 
+from ._textsafe import escape_char, unsafe_chars, unsafe_pattern
 from .config import Config
 from .errors import Problem, ZonemapError
 from .figures import check_figures, read_figures_table
 from .io import read_json
-from .schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES, TOWNS_FILE
+from .schema import LAYERS, MULTILINE_PROPERTIES, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES, TOWNS_FILE
 
 __all__ = [
     "FIGURES_FILE",
     "read_town_layers",
+    "ring_problems",
+    "table_text_problems",
     "town_layer_problems",
     "validate_geodata",
     "validate_layer_data",
@@ -31,6 +36,8 @@ __all__ = [
 ]
 
 FIGURES_FILE = "figures.csv"
+_CONTROL_HINT = ("delete them or retype the text (they come from copying out of Word, Excel or a PDF; they garble "
+                 "terminals and spreadsheets, and bidi controls reorder how text is displayed)")
 # ids are kept as planners write them (FG-2024-001, 地块01): any text without surrounding space or controls
 _ID = re.compile(r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$")
 # Bounding box of China (lon, lat), generous: outside it a coordinate is not lon/lat here.
@@ -44,9 +51,58 @@ def _feature_label(index: int, feature: Any) -> str:
     return f"feature #{index}" + (f" (id {fid})" if fid else "")
 
 
+def _control_message(name: str, found: list[tuple[int, str]]) -> str:
+    shown = ", ".join(f"{escape_char(c)} at {i}" for i, c in found[:5]) + (" ..." if len(found) > 5 else "")
+    return f"{name} holds {len(found)} control or bidi character(s): {shown}"
+
+
+def _text_problems(props: dict[str, Any]) -> list[tuple[str, str]]:
+    """Control characters (C0, DEL, C1), bidi controls and unpaired surrogates in text properties.
+
+    TAB and line breaks are accepted in the multi-line properties (notes, quote, source) only.
+    """
+    out: list[tuple[str, str]] = []
+    for name, value in props.items():
+        if isinstance(value, str):
+            found = unsafe_chars(value, allow_newlines=name in MULTILINE_PROPERTIES)
+            if found:
+                out.append((_control_message(repr(name), found), _CONTROL_HINT))
+    return out
+
+
+def table_text_problems(table: pd.DataFrame, path: Path | str) -> list[Problem]:
+    """Control and bidi characters in the text cells of a table (a figures registry), column-wise.
+
+    Parameters
+    ----------
+    table
+        Cells as text; the index is the row number in the file when named ``row``.
+    path
+        The file, for messages.
+
+    Returns
+    -------
+    list of Problem
+        One per cell holding such characters, naming row and column.
+    """
+    problems: list[Problem] = []
+    rows = table.index if table.index.name == "row" else pd.RangeIndex(2, len(table) + 2)
+    for col in table.columns:
+        values = table[col]
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "mixed"):
+            continue
+        multiline = str(col) in MULTILINE_PROPERTIES
+        pattern = unsafe_pattern(allow_newlines=multiline)
+        hit = values.astype(object).str.contains(pattern, regex=True, na=False).to_numpy(dtype=bool)
+        for row, value in zip(rows[hit], values[hit], strict=True):
+            found = unsafe_chars(str(value), allow_newlines=multiline)
+            problems.append(Problem(str(path), f"row {row}", _control_message(repr(str(col)), found), _CONTROL_HINT))
+    return problems
+
+
 def _property_problems(props: dict[str, Any], layer: str, town: str | None,
                        towns: Collection[str] | None) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str]] = _text_problems(props)
     for name, typ in REQUIRED_PROPERTIES.items():
         value = props.get(name)
         if value is None or value == "":
@@ -263,18 +319,64 @@ def validate_geodata(config: Config) -> list[Problem]:
         return [Problem(str(config.geodata_dir / TOWNS_FILE), "", str(exc))]
     problems: list[Problem] = []
     feature_ids: set[str] = set()
+    by_town: dict[str, set[str]] = {}
     for town in towns.ids:
         if (config.geodata_dir / town).is_dir():
             decoded, unreadable = read_town_layers(config.geodata_dir / town)
             found, by_id = town_layer_problems(decoded, town, towns.ids)
             problems += unreadable + found
             feature_ids |= set(by_id)
+            by_town[town] = set(by_id)
     figures = config.geodata_dir / FIGURES_FILE
     if figures.is_file():
         try:
-            problems += check_figures(read_figures_table(figures), figures, feature_ids)
+            table = read_figures_table(figures)
+            problems += check_figures(table, figures, feature_ids) + table_text_problems(table, figures)
         except ZonemapError as exc:
             problems.append(Problem(str(figures), "", str(exc)))
+    from .project import RINGS_FILE
+
+    rings = config.geodata_dir / RINGS_FILE
+    if rings.is_file():
+        problems += ring_problems(rings, figures if figures.is_file() else None, by_town, towns.ids)
+    return problems
+
+
+def ring_problems(path: Path, figures: Path | None, features: Mapping[str, Collection[str]],
+                  towns: Collection[str]) -> list[Problem]:
+    """Every problem of a ``rings.json``: format, colours, radii, overlapping bands, centres, cited figures.
+
+    Parameters
+    ----------
+    path
+        The ``rings.json``.
+    figures
+        The project's figures table (band radii are checked against the figures they cite), or ``None``.
+    features
+        Feature ids by town id: a ring set's centre must be one of its town's.
+    towns
+        The project's town ids.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the ring sets can be built.
+    """
+    from ._ringdata import check_band_figures, check_ring_centres, parse_ring_sets
+    from .figures import load_figures
+
+    try:
+        sets = parse_ring_sets(read_json(path), path, towns=towns)
+    except ZonemapError as exc:
+        return list(exc.problems) or [Problem(str(path), "", str(exc))]
+    problems = check_ring_centres(sets, features, path)
+    cited = [f for s in sets for b in s.bands for f in b.figures]
+    if cited and figures is None:
+        problems.append(Problem(str(path), "", f"bands cite figure(s) {', '.join(cited)} but the project has no "
+                                f"{FIGURES_FILE}", f"add them to {FIGURES_FILE} or empty the bands' 'figures'"))
+    elif cited and figures is not None:
+        with contextlib.suppress(ZonemapError):  # the figures table's own problems are reported with the table
+            problems += check_band_figures(sets, load_figures(figures), path)
     return problems
 
 
