@@ -10,16 +10,16 @@ from pathlib import Path
 from .errors import DataFileError, SchemaError, ZonemapError
 from .io import write_text
 from .project import FIGURES_FILE, LAYOUT, RINGS_FILE
-from .schema import FIGURE_COLUMNS, LAYERS, TOWN_FIELDS, TOWNS_FILE, Town
+from .schema import FIGURE_COLUMNS, FIGURE_COMMENT_PREFIX, LAYERS, TOWN_FIELDS, TOWNS_FILE, Town
 from .towns import dongguan_towns
 
 __all__ = ["InitResult", "init_project"]
 
 log = logging.getLogger(__name__)
 
-#: The example row of a new figures table: its figure_id says it is an example, its subject
-#: names no feature, so `validate` points at it until the planner replaces it.
-EXAMPLE_FIGURE_ID = "example-delete-me"
+#: The example row of a new figures table: a comment row (first cell starts with
+#: :data:`~zonemap.schema.FIGURE_COMMENT_PREFIX`), shown to the planner, skipped by every reader.
+EXAMPLE_FIGURE_ID = f"{FIGURE_COMMENT_PREFIX}example"
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def init_project(directory: Path | str, town: str, *, town_id: str | None = None
     example = {"figure_id": EXAMPLE_FIGURE_ID, "town": t.id, "subject": "REPLACE-WITH-A-FEATURE-ID",
                "quantity": "area", "value": "12.5", "unit": "公顷", "qualifier": "约",
                "source": "example: name the document", "quote": "example: copy the sentence that states the figure",
-               "part_of": "", "notes": "EXAMPLE ROW: replace it with a real figure or delete it"}
+               "part_of": "", "notes": "EXAMPLE ROW (a comment: its figure_id starts with #): copy it without the #"}
     empty = '{"type":"FeatureCollection","features":[]}\n'
     files = {
         TOWNS_FILE: towns_csv,

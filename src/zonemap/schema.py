@@ -16,6 +16,7 @@ __all__ = [
     "AREA_QUANTITIES",
     "AREA_UNITS_M2",
     "FIGURE_COLUMNS",
+    "FIGURE_COMMENT_PREFIX",
     "FIGURE_REQUIRED",
     "FIGURE_STATUSES",
     "ID_COLUMNS",
@@ -369,3 +370,6 @@ MULTILINE_PROPERTIES = frozenset({"notes", "quote", "source"})
 #: (地块编号 / 地块编码 in pinyin initials), BSM (标识码, the feature code of 三调 / cadastral data), TBBH
 #: (图斑编号, the patch number of land-survey data).
 ID_COLUMNS = ("id", "地块编号", "编号", "dkbh", "dkbm", "bsm", "tbbh")
+
+#: A figures-table row whose first cell starts with this is a comment (``zonemap init``'s example row).
+FIGURE_COMMENT_PREFIX = "#"
