@@ -14,7 +14,9 @@ from typing import Any
 
 import click
 
+from ._files import install_signal_handlers
 from ._options import config_options, file_options, out_dir_option, project_for, ring_options, strict_option
+from ._textsafe import safe_text
 from .config import Config
 from .errors import CheckFailed, ZonemapError
 from .project import FileOptions
@@ -38,8 +40,16 @@ class _Group(click.Group):
         except (OSError, MemoryError) as exc:
             if debug:
                 raise
-            click.echo(f"Error: {exc} (rerun with --debug for details)", err=True)
+            click.echo(f"Error: {safe_text(exc)} (rerun with --debug for details)", err=True)
             ctx.exit(2)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # a zonemap bug: say so briefly, never a traceback without --debug
+            if debug:
+                raise
+            click.echo(f"Error: internal error ({type(exc).__name__}: {safe_text(exc)}); this is a zonemap bug, "
+                       "not your data's fault (rerun with --debug and report the traceback)", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_Group)
@@ -48,6 +58,7 @@ class _Group(click.Group):
 @click.version_option(package_name="zonemap")
 def main(debug: bool, verbose: int) -> None:
     """zonemap: industrial-zone geodata, area reconciliation and maps for Dongguan."""
+    install_signal_handlers()  # SIGTERM/SIGHUP clean up temp files like Ctrl-C does
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
