@@ -131,6 +131,10 @@ def _ids(attrs: pd.DataFrame, column: str | None, given: bool, path: Path, label
     empty = np.flatnonzero(ids.to_numpy() == "").tolist()
     problems = _listed([Problem(str(path), labels[i], f"missing id in column {column!r}", fill) for i in empty],
                        path, "no id")
+    control = np.flatnonzero(ids.str.contains(r"[\x00-\x1f\x7f]", regex=True).to_numpy()).tolist()
+    problems += _listed([Problem(str(path), labels[i], f"id {ids.iat[i]!r} in column {column!r} holds control "
+                                 "characters", "write the id as plain text, e.g. FG-2024-001") for i in control],
+                        path, "control characters in the id")
     dup = ids[(ids != "") & ids.duplicated(keep=False)]
     dups = []
     for fid, group in dup.groupby(dup, sort=False):
@@ -232,7 +236,7 @@ def _parents(attrs: pd.DataFrame, m: Mapping, path: Path, n: int) -> pd.Series |
     if m.parent_field is not None:
         col = find_column(attrs, m.parent_field, (), path, "--parent-field")
         assert col is not None
-        text = text_values(attrs[col]).reset_index(drop=True)
+        text = text_values(attrs[col]).reset_index(drop=True).astype(object)
         return text.where(text != "", None)
     return None
 

@@ -257,6 +257,11 @@ def _check_options(opts: ImportOptions, path: Path, out: Path | None, config: Co
             parse_crs(opts.crs)
     except ZonemapError as exc:
         raise type(exc)(f"{path}: {exc}") from None
+    if path.is_dir():
+        inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in FORMATS)[:5]
+        example = f" (here: {', '.join(inside)})" if inside else ""
+        raise DataFileError(f"{path}: is a directory, not a layer file (fix: pass one file inside it{example}; "
+                            "a Shapefile is given by its .shp)")
     if not path.is_file():
         raise MissingFileError(f"{path}: file not found (fix: check the path)")
     if out is not None and out.resolve() == path.resolve():
