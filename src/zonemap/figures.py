@@ -188,7 +188,7 @@ def _series(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     """An Arrow string array as a pandas ``str`` column, without a copy per value."""
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    return pd.Series(pd.arrays.ArrowStringArray(arr.cast(pa.large_string())), index=index)
+    return pd.Series(pd.arrays.ArrowStringArray(arr.cast(pa.large_string())), index=index).astype(str)
 
 
 def _text(word: str) -> pa.Scalar:
@@ -435,10 +435,11 @@ def read_figures_table(path: Path | str, default_town: str | None = None) -> pd.
 # --------------------------------------------------------------------------- deriving numbers
 
 
-def _per_value(column: pd.Series, fn: Any, dtype: Any) -> NDArray[Any]:
-    """``fn`` of each cell, computed once per distinct value (units, quantities, qualifiers)."""
+def _per_value(column: pd.Series, *fns: Any) -> list[NDArray[Any]]:
+    """Each ``fn`` of each cell, computed once per distinct value (units, quantities, qualifiers)."""
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    return np.asarray([fn(u) for u in uniques], dtype=dtype)[codes] if len(uniques) else np.zeros(0, dtype=dtype)
+    return [np.asarray([fn(u) for u in uniques], dtype=object)[codes] if len(uniques)
+            else np.zeros(0, dtype=object) for fn in fns]
 
 
 def _unit_of(written: Any) -> tuple[str, int]:
@@ -447,8 +448,16 @@ def _unit_of(written: Any) -> tuple[str, int]:
 
 def _derive(df: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
     """Numbers of a registry table from its parsed values and units (no checks)."""
-    code = _per_value(df["unit"], lambda u: _unit_of(u)[0], object)
-    unit_exp = _per_value(df["unit"], lambda u: _unit_of(u)[1], np.int64)
+    exp_word = {e: w for w, e in _MULT_EXP.items()}
+    code, unit_exp_o, unit_word_o, area_factor, length_factor = _per_value(
+        df["unit"],
+        lambda u: _unit_of(u)[0],
+        lambda u: _unit_of(u)[1],
+        lambda u: exp_word.get(_unit_of(u)[1], ""),
+        lambda u: float(AREA_UNITS_M2.get(_unit_of(u)[0], np.nan)),
+        lambda u: float(LENGTH_UNITS_M.get(_unit_of(u)[0], np.nan)),
+    )
+    unit_exp = unit_exp_o.astype(np.int64)
     exp = parsed["exponent"].to_numpy(dtype=np.int64) + unit_exp
     negative = parsed["negative"].to_numpy(dtype=bool)
     usable = parsed["ok"].to_numpy(dtype=bool) & (code != "")
@@ -460,14 +469,11 @@ def _derive(df: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
     value_num = pc.cast(literal, pa.float64()).to_numpy(zero_copy_only=False)
     decimals = parsed["decimals"].to_numpy(dtype=np.int64)
     half_step = 0.5 * 10.0 ** (exp - decimals).astype(float)
-    is_area = _per_value(df["quantity"], lambda q: q in AREA_QUANTITIES, bool)
-    is_length = _per_value(df["quantity"], lambda q: q in LENGTH_QUANTITIES, bool)
-    area_factor = _per_value(pd.Series(code), lambda u: float(AREA_UNITS_M2.get(u, np.nan)), float)
-    length_factor = _per_value(pd.Series(code), lambda u: float(LENGTH_UNITS_M.get(u, np.nan)), float)
-    unit_m2 = np.where(is_area, area_factor, np.nan)
-    unit_m = np.where(is_length, length_factor, np.nan)
-    exp_word = {e: w for w, e in _MULT_EXP.items()}
-    unit_word = pa.array(_per_value(pd.Series(unit_exp), lambda e: exp_word.get(e, ""), object), pa.large_string())
+    is_area, is_length = (a.astype(bool) for a in _per_value(
+        df["quantity"], lambda q: q in AREA_QUANTITIES, lambda q: q in LENGTH_QUANTITIES))
+    unit_m2 = np.where(is_area, area_factor.astype(float), np.nan)
+    unit_m = np.where(is_length, length_factor.astype(float), np.nan)
+    unit_word = pa.array(unit_word_o, pa.large_string())
     mult_word = pc.if_else(pa.array(unit_exp > 0), unit_word,
                            pa.array(parsed["multiplier_word"], type=pa.large_string(), from_pandas=True))
     written = pa.array(df["value"], type=pa.large_string(), from_pandas=True)
@@ -477,11 +483,10 @@ def _derive(df: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
     out["value_as_written"] = df["value"]
     out["unit_as_written"] = df["unit"]
     out["value"] = _series(value, df.index)
-    out["unit"] = np.where(code != "", code, df["unit"].to_numpy(dtype=object))
-    out["unit"] = out["unit"].astype(str)
+    out["unit"] = pd.Series(np.where(code != "", code, df["unit"].to_numpy(dtype=object)), index=df.index, dtype=str)
     out["qualifier"] = qualifier
-    out["bound"] = _per_value(qualifier, lambda q: QUALIFIERS[q].bound if q in QUALIFIERS else "", object)
-    out["bound"] = out["bound"].astype(str)
+    (bound,) = _per_value(qualifier, lambda q: QUALIFIERS[q].bound if q in QUALIFIERS else "")
+    out["bound"] = pd.Series(bound, index=df.index, dtype=str)
     out["decimals"] = decimals
     out["value_num"] = value_num
     out["unit_m2"] = unit_m2
