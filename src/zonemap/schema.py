@@ -373,3 +373,50 @@ ID_COLUMNS = ("id", "地块编号", "编号", "dkbh", "dkbm", "bsm", "tbbh")
 
 #: A figures-table row whose first cell starts with this is a comment (``zonemap init``'s example row).
 FIGURE_COMMENT_PREFIX = "#"
+
+
+# --------------------------------------------------------------------------- figures in prose (zonemap.extract)
+
+#: Words that say what a figure in prose measures, each mapped to its quantity: the cue nearest
+#: before the number in its clause wins (``占地2780亩`` -> area, ``新增产业用地1946亩`` ->
+#: new_industrial_land, ``白地567.5亩`` -> vacant_land). A figure with no cue is an ``area``. A cue
+#: mapped to a quantity outside :data:`AREA_QUANTITIES` (``建筑面积``: floor area, not land) sends the
+#: figure to the non-area table under that kind.
+QUANTITY_CUES = MappingProxyType(
+    {
+        "面积": "area",
+        "总面积": "area",
+        "规划面积": "area",
+        "占地面积": "area",
+        "占地": "area",
+        "用地面积": "land_area",
+        "用地": "land_area",
+        "土地": "land_area",
+        "储备用地": "land_area",
+        "收储土地": "land_area",
+        "新增产业用地": "new_industrial_land",
+        "新增工业用地": "new_industrial_land",
+        "产业用地": "land_area",
+        "白地": "vacant_land",
+        "闲置用地": "vacant_land",
+        "闲置土地": "vacant_land",
+        "建筑面积": "floor_area",
+        "总建筑面积": "floor_area",
+        "楼面面积": "floor_area",
+    }
+)
+
+#: Units that make a number in prose something other than an area or a length, with its kind
+#: (money, count, percent, time). Such numbers are never area figures (``zonemap figures extract --all``
+#: lists them). ``万`` / ``亿`` before them are read as :data:`VALUE_MULTIPLIERS` (``400亿元``).
+NON_AREA_UNITS = MappingProxyType(
+    {
+        **dict.fromkeys(("元", "亿元", "万元", "美元", "亿美元", "万美元", "港元", "欧元"), "money"),
+        **dict.fromkeys(("家", "个", "项", "宗", "人", "名", "头", "只", "对", "座", "条", "所", "户", "栋",
+                         "批", "件", "台", "套", "位", "次", "场", "倍"), "count"),
+        **dict.fromkeys(("%", "％", "个百分点"), "percent"),
+        **dict.fromkeys(("年", "月", "日", "天", "小时", "分钟"), "time"),
+    }
+)
+
+__all__ += ["NON_AREA_UNITS", "QUANTITY_CUES"]
