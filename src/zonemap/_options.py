@@ -21,6 +21,7 @@ from .schema import IMPORT_LAYERS
 __all__ = [
     "config_options",
     "file_options",
+    "force_option",
     "out_dir_option",
     "project_for",
     "ring_options",
@@ -54,6 +55,11 @@ def out_dir_option(default: Path | None = Path("maps"), help: str = "Output dire
     """``--out DIR``: where a command writes its files."""
     return click.option("--out", "out_dir", type=click.Path(path_type=Path), default=default,
                         show_default=default is not None, help=help)
+
+
+def force_option(func: F) -> F:
+    """``--force``: replace read-only output files (outputs that are inputs are refused all the same)."""
+    return click.option("--force", is_flag=True, help="Replace read-only output files.")(func)
 
 
 def strict_option(func: F) -> F:

@@ -11,9 +11,9 @@ import pandas as pd
 from .config import Config
 from .project import Project, load_project
 from .reconcile import Reconciliation, reconcile_project
-from .report import FORMATS, figures_for_maps, summary, write_reports
+from .report import FORMATS, figures_for_maps, report_paths, summary, write_reports
 
-__all__ = ["BuildResult", "build", "build_project", "write_maps", "write_reconciliation"]
+__all__ = ["BuildResult", "build", "build_project", "output_paths", "write_maps", "write_reconciliation"]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,12 @@ def build_project(project: Project) -> BuildResult:
     recon = write_reconciliation(project, result)
     write_maps(project, result, figures_for_maps(recon))
     return result
+
+
+def output_paths(project: Project) -> list[Path]:
+    """Every file :func:`build_project` writes, known before any work (for output checks)."""
+    out = project.config.output_dir
+    return [*report_paths(out, FORMATS).values(), *(out / f"{t}.html" for t in project.town_ids), out / "index.html"]
 
 
 def write_reconciliation(project: Project, result: BuildResult) -> Reconciliation:

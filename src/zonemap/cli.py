@@ -14,12 +14,20 @@ from typing import Any
 
 import click
 
-from ._files import install_signal_handlers
-from ._options import config_options, file_options, out_dir_option, project_for, ring_options, strict_option
+from ._files import check_outputs, install_signal_handlers
+from ._options import (
+    config_options,
+    file_options,
+    force_option,
+    out_dir_option,
+    project_for,
+    ring_options,
+    strict_option,
+)
 from ._textsafe import safe_text
 from .config import Config
 from .errors import CheckFailed, ZonemapError
-from .project import FileOptions
+from .project import FileOptions, Project
 from .schema import IMPORT_LAYERS
 
 __all__ = ["main"]
@@ -52,6 +60,11 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
+def _inputs(project: Project) -> list[Path | None]:
+    """What a command reads: the project's files and the reference directory (never an output)."""
+    return [*project.inputs, project.config.reference_dir]
+
+
 @click.group(cls=_Group)
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of short messages.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
@@ -81,11 +94,15 @@ def validate(paths: tuple[Path, ...], config: Config) -> None:
 @config_options
 @out_dir_option(Path("maps"), "Output directory for maps and reports.")
 @strict_option
-def build(config: Config, out_dir: Path, strict: bool) -> None:
+@force_option
+def build(config: Config, out_dir: Path, strict: bool, force: bool) -> None:
     """Validate the project (default: the bundled geodata) and write maps and reconciliation reports."""
-    from .build import build as run_build
+    from .build import build_project, output_paths
+    from .project import load_project
 
-    result = run_build(config.evolve(output_dir=out_dir))
+    project = load_project(config.evolve(output_dir=out_dir))
+    check_outputs(output_paths(project), _inputs(project), force=force)
+    result = build_project(project)
     for line in result.summary_lines():
         click.echo(line)
     if strict and result.failed_checks:
@@ -137,8 +154,9 @@ _SOURCES = click.argument("sources", nargs=-1, metavar="[TOWN|PATH]...")
 @ring_options
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Write the table as CSV.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None, help="Write the table as JSON.")
+@force_option
 def rings(sources: tuple[str, ...], config: Config, file_opts: FileOptions, csv_path: Path | None,
-          json_path: Path | None) -> None:
+          json_path: Path | None, force: bool) -> None:
     """Proximity table: Shenzhen boundary distance, nearest district, ring/band shares.
 
     SOURCES are towns of the project (default: all) or layer files read directly
@@ -149,6 +167,7 @@ def rings(sources: tuple[str, ...], config: Config, file_opts: FileOptions, csv_
     from .rings import proximity_table, write_proximity
 
     project, towns = project_for(sources, config, file_opts)
+    check_outputs([csv_path, json_path], _inputs(project), force=force)
     table = pd.concat([proximity_table(project, t) for t in towns], ignore_index=True)
     for path in write_proximity(table, csv_path, json_path):
         click.echo(f"wrote {path}")
@@ -166,8 +185,9 @@ def rings(sources: tuple[str, ...], config: Config, file_opts: FileOptions, csv_
 @out_dir_option(Path("maps"))
 @click.option("--cdn", is_flag=True, help="Link Leaflet from its CDN instead of inlining it (smaller, needs network).")
 @click.option("--offline", is_flag=True, hidden=True, help="Accepted for compatibility: pages are offline by default.")
+@force_option
 def map_(sources: tuple[str, ...], config: Config, file_opts: FileOptions, out_dir: Path, cdn: bool,
-         offline: bool) -> None:
+         offline: bool, force: bool) -> None:
     """Write the Leaflet map of each town (or of the layer files) to OUT/<name>.html.
 
     Features are coloured by reconciliation status whenever stated figures exist
@@ -178,10 +198,12 @@ def map_(sources: tuple[str, ...], config: Config, file_opts: FileOptions, out_d
     from .report import figures_for_maps
 
     project, towns = project_for(sources, config, file_opts)
+    names = {t: Path(str(sources[0])).stem if project.from_files else t for t in towns}
+    check_outputs([out_dir / f"{n}.html" for n in names.values()], _inputs(project), force=force)
     recon = figures_for_maps(reconcile_project(project, towns)) if len(project.figures) else None
     for town in towns:
-        name = Path(str(sources[0])).stem if project.from_files else town
-        click.echo(f"wrote {write_map(project, town, out_dir, offline=not cdn, reconciliation=recon, name=name)}")
+        page = write_map(project, town, out_dir, offline=not cdn, reconciliation=recon, name=names[town])
+        click.echo(f"wrote {page}")
 
 
 @main.command("import")
@@ -226,8 +248,9 @@ def import_(path: Path, layer: str, town: str, out: Path | None, max_mb: float |
               help="Reports to write, comma-separated: md,html,csv,json,xlsx (default: none, table only).")
 @out_dir_option(None, "Directory for the reports (default: maps).")
 @strict_option
+@force_option
 def reconcile(sources: tuple[str, ...], config: Config, file_opts: FileOptions, formats: str,
-              out_dir: Path | None, strict: bool) -> None:
+              out_dir: Path | None, strict: bool, force: bool) -> None:
     """Compare measured areas with stated figures.
 
     SOURCES are towns of the project (default: all) or layer files read directly, with
@@ -236,10 +259,12 @@ def reconcile(sources: tuple[str, ...], config: Config, file_opts: FileOptions, 
     from rich.console import Console
 
     from .reconcile import reconcile_project
-    from .report import parse_formats, summary, terminal_tables, write_reports
+    from .report import parse_formats, report_paths, summary, terminal_tables, write_reports
 
     wanted = parse_formats(formats)
     project, towns = project_for(sources, config, file_opts)
+    out = out_dir or config.output_dir
+    check_outputs(report_paths(out, wanted).values(), _inputs(project), force=force)
     for note in project.notes:
         click.echo(f"note: {note}", err=True)
     if not len(project.figures):
@@ -249,7 +274,7 @@ def reconcile(sources: tuple[str, ...], config: Config, file_opts: FileOptions, 
     console = Console()
     for table in terminal_tables(result):
         console.print(table)
-    for path in write_reports(result, out_dir or config.output_dir, wanted):
+    for path in write_reports(result, out, wanted):
         click.echo(f"wrote {path}")
     click.echo(summary(result))
     if strict and result.n_failed:

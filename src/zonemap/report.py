@@ -37,6 +37,7 @@ __all__ = [
     "display_figures",
     "figures_for_maps",
     "parse_formats",
+    "report_paths",
     "status_label",
     "summary",
     "terminal_tables",
@@ -315,21 +316,34 @@ def write_reports(result: Reconciliation, out_dir: Path | str, formats: Iterable
     list of Path
         The files written.
     """
+    paths = report_paths(out_dir, formats, stem)
+    writers = {
+        "md": lambda p: write_text(p, to_markdown(result)),
+        "html": lambda p: write_text(p, to_html(result)),
+        "json": lambda p: write_text(p, to_json(result)),
+        "figures.csv": lambda p: write_csv(result.figures, p, encoding=csv_encoding),
+        "checks.csv": lambda p: write_csv(result.checks, p, encoding=csv_encoding),
+        "xlsx": lambda p: write_xlsx(result, p),
+    }
+    return [writers[key](path) for key, path in paths.items()]
+
+
+def report_paths(out_dir: Path | str, formats: Iterable[str] = FORMATS,
+                 stem: str = "reconciliation") -> dict[str, Path]:
+    """The files :func:`write_reports` writes, by part, known before any work (for output checks).
+
+    Raises
+    ------
+    ZonemapError
+        For an unknown format.
+    """
     out = Path(out_dir)
-    written: list[Path] = []
+    paths: dict[str, Path] = {}
     for fmt in formats:
-        if fmt == "md":
-            written.append(write_text(out / f"{stem}.md", to_markdown(result)))
-        elif fmt == "html":
-            written.append(write_text(out / f"{stem}.html", to_html(result)))
-        elif fmt == "json":
-            written.append(write_text(out / f"{stem}.json", to_json(result)))
-        elif fmt == "csv":
-            for name in ("figures", "checks"):
-                df = getattr(result, name)
-                written.append(write_csv(df, out / f"{stem}_{name}.csv", encoding=csv_encoding))
-        elif fmt == "xlsx":
-            written.append(write_xlsx(result, out / f"{stem}.xlsx"))
+        if fmt == "csv":
+            paths |= {f"{name}.csv": out / f"{stem}_{name}.csv" for name in ("figures", "checks")}
+        elif fmt in FORMATS:
+            paths[fmt] = out / f"{stem}.{fmt}"
         else:
             raise ZonemapError(f"unknown report format {fmt!r} (fix: use any of {', '.join(FORMATS)})")
-    return written
+    return paths
