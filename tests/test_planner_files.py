@@ -39,7 +39,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -271,3 +272,25 @@ def test_browser_paints_each_parcel_in_its_status_colour(shp: Path, tmp_path: Pa
     want = sorted(FIGURE_STATUSES[s].colour for s in expected_status().values())
     assert sorted(fills) == want
     assert not problems, problems
+
+
+def test_outputs_that_would_destroy_inputs_are_refused_before_any_work(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import GEODATA
+
+    project = tmp_path / "geo"
+    shutil.copytree(GEODATA, project)
+    before = _digest(project)
+    code, output = _run(["rings", "--geodata", str(project), "--csv", str(project / "figures.csv")])
+    assert code == 2 and "figures.csv" in output and "input" in output, output
+    code, output = _run(["rings", "--geodata", str(project), "--json", str(project / "towns.csv")])
+    assert code == 2, output
+    assert _digest(project) == before
+    out = tmp_path / "maps"
+    assert _run(["build", "--geodata", str(project), "--out", str(out)])[0] == 0
+    (out / "index.html").chmod(0o444)
+    code, output = _run(["build", "--geodata", str(project), "--out", str(out)])
+    assert code == 2 and "read-only" in output and "--force" in output, output
+    assert _run(["build", "--geodata", str(project), "--out", str(out), "--force"])[0] == 0
+    assert not list(out.glob(".*.tmp")) and not list(project.rglob(".*.tmp"))
