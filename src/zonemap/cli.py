@@ -281,5 +281,46 @@ def reconcile(sources: tuple[str, ...], config: Config, file_opts: FileOptions, 
         raise CheckFailed(f"{result.n_disagreeing} figure(s) disagree, {result.n_failed_checks} check(s) failed")
 
 
+@main.group()
+def figures() -> None:
+    """Stated figures: draft registry rows from planning texts."""
+
+
+@figures.command("extract")
+@click.argument("texts", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--town", default=None, help="Town of every figure: id or name (凤岗镇, fenggang); default: left empty.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("figures.draft.csv"), show_default=True,
+              help="The draft registry (CSV, UTF-8 with BOM).")
+@click.option("--layer", "layers", multiple=True, type=click.Path(path_type=Path),
+              help="GeoJSON layer whose name_zh subjects are matched to feature ids (repeatable).")
+@click.option("--all", "all_numbers", is_flag=True,
+              help="Also write the numbers that are not areas (money, counts, percent, years) to <out>.others.csv.")
+@click.option("--encoding", default=None, help="Text encoding, e.g. big5 (default: UTF-8, else GBK, detected).")
+@config_options
+def figures_extract(texts: tuple[Path, ...], town: str | None, out: Path, layers: tuple[Path, ...],
+                    all_numbers: bool, encoding: str | None, config: Config) -> None:
+    """Draft stated-figure rows from TEXT files (simplified or traditional Chinese) for review."""
+    from ._files import check_outputs
+    from .extract import extract_files, summary_lines, write_extraction
+    from .schema import TOWNS_FILE
+    from .towns import dongguan_towns, load_towns
+
+    others = out.with_name(f"{out.stem}.others.csv") if all_numbers else None
+    check_outputs([out, others], [*texts, *layers])
+    town_id = ""
+    if town:
+        towns_file = config.geodata_dir / TOWNS_FILE
+        registry = load_towns(towns_file).merged(dongguan_towns()) if towns_file.is_file() else dongguan_towns()
+        town_id = registry.resolve(town).id
+    result = extract_files(texts, town=town_id, layers=layers, encoding=encoding)
+    for name, used in result.encodings.items():
+        if used != "utf-8":
+            click.echo(f"note: {safe_text(name)} read as {used}", err=True)
+    for path in write_extraction(result, out, others):
+        click.echo(f"wrote {safe_text(str(path))}")
+    for line in summary_lines(result):
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
