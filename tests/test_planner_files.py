@@ -294,3 +294,21 @@ def test_outputs_that_would_destroy_inputs_are_refused_before_any_work(tmp_path:
     assert code == 2 and "read-only" in output and "--force" in output, output
     assert _run(["build", "--geodata", str(project), "--out", str(out), "--force"])[0] == 0
     assert not list(out.glob(".*.tmp")) and not list(project.rglob(".*.tmp"))
+
+
+def test_outline_file_replaces_the_reference_outline(shp: Path, tmp_path: Path) -> None:
+    truth = parcels_lonlat()
+    # the planner's outline: the hull of the first three parcels grown by ~50 m; the fourth lies outside
+    hull = shapely.union_all(truth.geometry.iloc[:3].values).envelope.buffer(0.0005)
+    outline = tmp_path / "outline.geojson"
+    gpd.GeoDataFrame({"name": ["塘厦镇"]}, geometry=[hull], crs=4326).to_file(outline, driver="GeoJSON")
+    out = tmp_path / "out"
+    code, output = _run(["reconcile", str(shp), "--encoding", "GBK", "--town", "塘厦", "--layer", "zones",
+                         "--outline", str(outline), "--format", "csv", "--out", str(out)])
+    assert code == 0, output
+    checks = {r["subject"]: r for r in _rows(out / "reconciliation_checks.csv") if r["check"] == "zone_inside_town_outline"}
+    assert set(checks) == set(IDS)
+    for pid in IDS[:3]:
+        assert float(checks[pid]["value"]) == pytest.approx(0.0, abs=1e-9) and checks[pid]["passed"] == "True"
+    assert float(checks[IDS[3]]["value"]) == pytest.approx(100.0, abs=1e-9)
+    assert checks[IDS[3]]["passed"] == "False"

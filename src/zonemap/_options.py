@@ -108,6 +108,8 @@ _FILE_OPTIONS: Sequence[Callable[[F], F]] = (
                  help="Attribute holding each feature's stated area (面积亩, TBMJ...; unit from its name)."),
     click.option("--area-unit", default=None,
                  help="Unit of --area-field when its name does not say (亩, 公顷, m2...)."),
+    click.option("--outline", type=click.Path(path_type=Path), default=None,
+                 help="Polygon file outlining the town (default: its reference-layer outline, matched by name)."),
     click.option("--area-decimals", type=int, default=None,
                  help="Decimals --area-field values were rounded to (default: the field's declared decimals)."),
 )
@@ -116,7 +118,7 @@ _FILE_OPTIONS: Sequence[Callable[[F], F]] = (
 def file_options(func: F) -> F:
     """Add the options for reading a planner's files directly; pass them as ``file_opts``."""
     names = ("town", "layer", "crs", "encoding", "layer_name", "id_field", "name_field", "accuracy_m", "fix",
-             "swap_xy", "parent", "parent_field", "figures", "area_field", "area_unit", "area_decimals")
+             "swap_xy", "parent", "parent_field", "figures", "area_field", "area_unit", "area_decimals", "outline")
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -175,5 +177,5 @@ def project_for(sources: Sequence[str], config: Config, file_opts: FileOptions) 
                           f"zonemap reconcile parcels.shp {used[0]} ...)")
     if file_opts.town:
         towns.append(file_opts.town)
-    project = load_project(config, towns)
+    project = load_project(config, towns, outline=file_opts.outline)
     return project, project.resolve_towns(towns)

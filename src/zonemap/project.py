@@ -36,7 +36,7 @@ import pandas as pd
 import shapely
 
 from .config import Config
-from .errors import MissingFileError, Problem, SchemaError, ZonemapError
+from .errors import DataFileError, MissingFileError, Problem, SchemaError, ZonemapError
 from .figures import LOADED_COLUMNS, load_figures
 from .io import TownData, features_frame, load_reference_towns, read_json
 from .schema import LAYERS, TOWNS_FILE, Town
@@ -51,6 +51,7 @@ __all__ = [
     "as_project",
     "load_files",
     "load_project",
+    "read_outline",
 ]
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,61 @@ def _empty_figures() -> pd.DataFrame:
     return pd.DataFrame(columns=list(LOADED_COLUMNS))
 
 
-def load_project(config: Config, towns: Iterable[str] = ()) -> Project:
+def read_outline(path: Path | str, town: Town) -> gpd.GeoDataFrame:
+    """A town outline from a planner's polygon file (any format GDAL reads), as a reference row.
+
+    Parameters
+    ----------
+    path
+        The file; its polygons are united. A file without a CRS must be lon/lat degrees.
+    town
+        The town it outlines.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row: ``name`` (the town's Chinese name), ``town`` (its id), geometry in EPSG:4326.
+
+    Raises
+    ------
+    MissingFileError, DataFileError
+        If the file is absent, unreadable or holds no polygon.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise MissingFileError(f"{p}: outline file not found (fix: check the --outline path)")
+    try:
+        gdf = gpd.read_file(p)
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        raise DataFileError(f"{p}: cannot read the outline: {exc} (fix: give a GeoJSON, GeoPackage or "
+                            "Shapefile of the town's boundary polygon)") from None
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    polys = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if len(geoms) else geoms
+    if not len(polys):
+        raise DataFileError(f"{p}: no polygon in the outline file (fix: give the town's boundary polygon)")
+    if gdf.crs is None:
+        x0, y0, x1, y1 = shapely.total_bounds(polys)
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+            raise DataFileError(f"{p}: the outline has no coordinate system and is not lon/lat degrees "
+                                "(fix: save it with its CRS, e.g. a .prj next to the .shp)")
+        crs: Any = "EPSG:4326"
+    else:
+        crs = gdf.crs
+    outline = gpd.GeoSeries([shapely.union_all(polys)], crs=crs).to_crs("EPSG:4326")
+    return gpd.GeoDataFrame({"name": [town.name_zh], "town": [town.id]}, geometry=outline.values, crs="EPSG:4326")
+
+
+def _with_outline(reference: gpd.GeoDataFrame | None, outline: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """The reference outlines with the planner's own outline of one town in place of the reference one."""
+    if outline is None:
+        return reference
+    if reference is None:
+        return outline
+    rest = reference[reference["town"] != outline["town"].iloc[0]]
+    return gpd.GeoDataFrame(pd.concat([rest, outline], ignore_index=True), crs="EPSG:4326")
+
+
+def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str | None = None) -> Project:
     """Load and validate a project directory (``config.geodata_dir``), reading each file once.
 
     Parameters
@@ -202,6 +257,8 @@ def load_project(config: Config, towns: Iterable[str] = ()) -> Project:
         ``geodata_dir`` is the project; ``reference_dir`` the optional reference layers.
     towns
         Only these towns (ids or names); every declared town with a folder when empty.
+    outline
+        A polygon file outlining the one town worked on (instead of its reference outline).
 
     Returns
     -------
@@ -269,6 +326,12 @@ def load_project(config: Config, towns: Iterable[str] = ()) -> Project:
     reference = load_reference_towns(config, registry.merged(dongguan_towns()))
     if config.reference_towns is not None:
         inputs.append(config.reference_towns)
+    if outline is not None:
+        if len(chosen) != 1:
+            raise SchemaError(f"--outline {outline}: outlines one town, the project has {len(chosen)} "
+                              f"({', '.join(chosen)}) (fix: name the town, e.g. zonemap map {chosen[0]} --outline ...)")
+        reference = _with_outline(reference, read_outline(outline, registry.get(chosen[0])))
+        inputs.append(Path(outline))
     needs_shenzhen = any(s.boundary for s in ring_sets)
     shenzhen = _load_shenzhen(config) if needs_shenzhen or (root / "shenzhen").is_dir() else None
     return Project(config, registry, layers, figures, tuple(s for s in ring_sets if s.town in chosen),
@@ -296,6 +359,8 @@ class FileOptions:
         name) and its precision in decimals (default: the field's declared decimals).
     centre, centre_feature, bands_km
         Rings around a point (lon, lat) or a feature, with these (inner, outer) bands in km.
+    outline
+        A polygon file outlining the town (instead of the reference layer's outline).
     """
 
     town: str | None = None
@@ -317,6 +382,7 @@ class FileOptions:
     centre: tuple[float, float] | None = None
     centre_feature: str | None = None
     bands_km: tuple[tuple[float, float], ...] | None = None
+    outline: Path | None = None
 
 
 def _file_town(opts: FileOptions, registry: TownRegistry, paths: Sequence[Path]) -> Town:
@@ -458,7 +524,9 @@ def load_files(paths: Sequence[Path | str], opts: FileOptions, config: Config) -
     empty = features_frame([], files[0])
     layer_frames = {name: (frame if name == opts.layer else empty.copy()) for name in LAYERS}
     reference = load_reference_towns(config, registry)
-    inputs = [*files, *([opts.figures] if opts.figures is not None else [])]
+    if opts.outline is not None:
+        reference = _with_outline(reference, read_outline(opts.outline, town))
+    inputs = [*files, *(p for p in (opts.figures, opts.outline) if p is not None)]
     if config.reference_towns is not None:
         inputs.append(config.reference_towns)
     return Project(config, registry, {town.id: TownData(town=town.id, **layer_frames)}, figures,
