@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 from pathlib import Path
 
 import pytest
@@ -215,3 +216,18 @@ def test_default_town_fills_empty_or_absent_town(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match=r"missing column.*town"):
         load_figures(no_town)
     assert list(load_figures(no_town, default_town="tangxia")["town"]) == ["tangxia"]
+
+
+def test_closest_ids_in_a_large_layer_are_the_best_matches(tmp_path: Path) -> None:
+    ids = [f"FG-2024-{i:05d}" for i in range(30_000)]  # above the exhaustive-search size
+    path = _write(tmp_path, "f1,fenggang,FG-2024-1234,area,1,mu,,s.txt,q,,",
+                  "f2,fenggang,GF-2024-29999,area,1,mu,,s.txt,q,,")
+    with pytest.raises(SchemaError) as info:
+        load_figures(path, set(ids))
+    for problem, subject in zip(info.value.problems, ["FG-2024-1234", "GF-2024-29999"], strict=True):
+        first = problem.message.split("(closest: ")[1].split(", ")[0].rstrip(")")
+        # the best difflib ratio over every id, computed exhaustively
+        best = max(difflib.SequenceMatcher(None, i, subject).ratio() for i in ids)
+        assert difflib.SequenceMatcher(None, first, subject).ratio() == best
+    assert "closest: FG-2024-01234" in info.value.problems[0].message
+    assert "closest: FG-2024-29999" in info.value.problems[1].message

@@ -390,3 +390,15 @@ def test_area_field_figures_reconcile_like_registry_figures(tmp_path: Path) -> N
     assert list(result["status"]) == [AGREES, DISAGREES]
     assert result.loc["FG-1", "band_m2"] == pytest.approx(0.005 * MU)
     assert result.loc["FG-2", "stated_m2"] == pytest.approx(stated[1] * MU)
+
+
+def test_validate_reads_an_xlsx_figures_table(tmp_path: Path) -> None:
+    from zonemap.validate import validate_paths
+
+    wb = openpyxl.Workbook()
+    for row in [*_table_rows(), ["f-bad", "t", "p", "area", "-3", "亩", "", "s", "q", "", ""]]:
+        wb.active.append(row)
+    path = tmp_path / "figures.xlsx"
+    wb.save(path)
+    (problem,) = validate_paths([path])
+    assert (problem.feature, problem.message) == ("row 5 (figure f-bad)", "value '-3' is negative")

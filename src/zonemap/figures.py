@@ -63,6 +63,7 @@ from .schema import (
 
 __all__ = [
     "LOADED_COLUMNS",
+    "XLSX_SUFFIXES",
     "area_field_figures",
     "check_figures",
     "decimals_as_written",
@@ -96,8 +97,11 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 #: Ids named in a message about many features (the rest are counted).
 _SHOWN_IDS = 5
 
-#: Missing subjects given closest-id suggestions (each scans every feature id).
+#: Missing subjects given closest-id suggestions.
 _SUGGESTED_SUBJECTS = 20
+
+#: Up to this many feature ids, a missing subject is compared with all of them (see _NearIds).
+_EXHAUSTIVE_IDS = 2000
 
 _HELP_FIELDS = "give every row one field per column; quote a field holding a comma"
 _HELP_VALUE = 'write the number as in the source: "245.98", "1.2万", "12,000", "约6.7", "6.7以上"'
@@ -435,6 +439,17 @@ def read_figures_table(path: Path | str, default_town: str | None = None) -> pd.
 # --------------------------------------------------------------------------- deriving numbers
 
 
+def _isin(column: pd.Series, values: Collection[Any]) -> NDArray[np.bool_]:
+    """``column.isin(values)`` for text, vectorized in Arrow (pandas builds one scalar per value)."""
+    if isinstance(values, pa.Array):
+        value_set = values
+    elif isinstance(values, pd.Series):
+        value_set = _arrow_text(values)
+    else:
+        value_set = pa.array([str(v) for v in values], type=pa.large_string())
+    return pc.is_in(_arrow_text(column), value_set=value_set).to_numpy(zero_copy_only=False)
+
+
 def _per_value(column: pd.Series, *fns: Any) -> list[NDArray[Any]]:
     """Each ``fn`` of each cell, computed once per distinct value (units, quantities, qualifiers)."""
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
@@ -531,8 +546,49 @@ def _cycles(ids: pd.Series, parents: pd.Series) -> list[list[int]]:
     return cycles
 
 
-def _closest(subject: str, ids: list[str]) -> str:
-    near = difflib.get_close_matches(subject, ids, n=3, cutoff=0.6)
+def _id_array(ids: Collection[Any]) -> pa.Array:
+    """Feature ids as an Arrow string array (ids that are not ``str`` as their ``str``)."""
+    try:
+        return pa.array(list(ids), type=pa.large_string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([str(i) for i in ids], type=pa.large_string())
+
+
+class _NearIds:
+    """Closest ids to a misspelt one. Among many ids (more than :data:`_EXHAUSTIVE_IDS`) only
+    those sorting next to it, forwards or by their reversed spelling, are compared: a typo
+    keeps either the beginning or the end of an id, and comparing a million ids takes a minute.
+    """
+
+    def __init__(self, ids: pa.Array) -> None:
+        arr = pc.unique(ids)
+        self.forwards = pc.array_sort_indices(arr)
+        self.ids = arr.take(self.forwards).to_numpy(zero_copy_only=False)
+        if len(arr) > _EXHAUSTIVE_IDS:
+            backwards = pc.utf8_reverse(arr)
+            self.backwards = backwards.take(pc.array_sort_indices(backwards)).to_numpy(zero_copy_only=False)
+        else:
+            self.backwards = None
+
+    def closest(self, subject: str) -> str:
+        pool = self.ids
+        if self.backwards is not None:
+            w = _EXHAUSTIVE_IDS // 4
+            at = int(np.searchsorted(self.ids, subject))
+            back = int(np.searchsorted(self.backwards, subject[::-1]))
+            pool = [*self.ids[max(at - w, 0):at + w], *(i[::-1] for i in self.backwards[max(back - w, 0):back + w])]
+        return _closest(subject, pool)
+
+
+def _closest(subject: str, ids: Collection[str]) -> str:
+    """`` (closest: a, b)`` by difflib's ratio (ties in id order), or ``""`` when none is close."""
+    matcher = difflib.SequenceMatcher(b=subject)
+    scored = []
+    for candidate in set(ids):
+        matcher.set_seq1(candidate)
+        if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6 and matcher.ratio() >= 0.6:
+            scored.append((-matcher.ratio(), candidate))
+    near = [c for _, c in sorted(scored)[:3]]
     return f" (closest: {', '.join(near)})" if near else ""
 
 
@@ -562,11 +618,11 @@ def _problems(
         lambda i: f"value {val[i]!r} is not a number as a source writes it", _HELP_VALUE)
     bad(parsed["two_qualifiers"], lambda i: f"value {val[i]!r} has more than one qualifier word",
         "keep the one the source uses")
-    known_unit = d["unit"].isin(list(AREA_UNITS_M2) + list(LENGTH_UNITS_M)).to_numpy()
-    is_area, is_length = qty.isin(AREA_QUANTITIES).to_numpy(), qty.isin(LENGTH_QUANTITIES).to_numpy()
-    bad(is_area & (df["unit"] != "") & ~d["unit"].isin(list(AREA_UNITS_M2)),
+    known_unit = _isin(d["unit"], [*AREA_UNITS_M2, *LENGTH_UNITS_M])
+    is_area, is_length = _isin(qty, AREA_QUANTITIES), _isin(qty, LENGTH_QUANTITIES)
+    bad(is_area & (df["unit"] != "") & ~_isin(d["unit"], AREA_UNITS_M2),
         lambda i: f"unknown area unit {unit[i]!r}", f"use one of {', '.join(_AREA_FORMS)}")
-    bad(is_length & (df["unit"] != "") & ~d["unit"].isin(list(LENGTH_UNITS_M)),
+    bad(is_length & (df["unit"] != "") & ~_isin(d["unit"], LENGTH_UNITS_M),
         lambda i: f"unknown length unit {unit[i]!r}", f"use one of {', '.join(_LENGTH_FORMS)}")
     bad(~is_area & ~is_length & (qty != ""), lambda i: f"unknown quantity {qty.iat[i]!r}",
         f"use one of {', '.join(sorted(AREA_QUANTITIES | LENGTH_QUANTITIES))}")
@@ -574,7 +630,7 @@ def _problems(
         lambda i: f"value {val[i]!r} and unit {unit[i]!r} both carry a multiplier (万 / 亿)",
         'write the multiplier once: "1.2" with 万平方米, or "1.2万" with 平方米')
     qual_col = df["qualifier"]
-    bad(~qual_col.isin(list(QUALIFIERS)), lambda i: f"unknown qualifier {qual_col.iat[i]!r}",
+    bad(~_isin(qual_col, QUALIFIERS), lambda i: f"unknown qualifier {qual_col.iat[i]!r}",
         f"use one of {', '.join(repr(q) for q in QUALIFIERS)}")
     in_value = parsed["qualifier"]
     bad((qual_col != "") & (in_value != "") & (qual_col != in_value),
@@ -584,7 +640,7 @@ def _problems(
     usable = ok & known_unit
     neg = usable & parsed["negative"].to_numpy()
     bad(neg, lambda i: f"value {val[i]!r} is negative", "a stated area or length is positive: drop the minus sign")
-    zero_ok = qty.isin(ZERO_QUANTITIES).to_numpy()
+    zero_ok = _isin(qty, ZERO_QUANTITIES)
     bad(usable & (num == 0) & ~zero_ok, lambda i: f"value {val[i]!r} is zero",
         "a stated area or length is more than zero: check the digits, or drop the row")
     bad(usable & ~neg & ~np.isfinite(num), lambda i: f"value {val[i]!r} is too large to be a number",
@@ -601,11 +657,11 @@ def _problems(
     if towns is not None:
         known_towns = sorted(set(towns))
         town = df["town"]
-        bad((town != "") & ~town.isin(known_towns),
+        bad((town != "") & ~_isin(town, known_towns),
             lambda i: f"unknown town {town.iat[i]!r}" + _closest(town.iat[i], known_towns),
             f"use a town id of the project: {', '.join(known_towns) or '(none declared)'}")
     ids, parents = df["figure_id"], df["part_of"]
-    bad((parents != "") & ~parents.isin(set(ids)) & (parents != ids),
+    bad((parents != "") & ~_isin(parents, ids) & (parents != ids),
         lambda i: f"part_of {parents.iat[i]!r} is not a figure_id",
         "name the figure_id of the whole, or leave part_of empty")
     for cycle in _cycles(ids, parents):
@@ -616,13 +672,15 @@ def _problems(
                                         "a figure is part of a larger one: empty part_of on the outermost figure")))
     if feature_ids is not None:
         subj = df["subject"]
-        missing = (subj != "") & ~subj.isin(feature_ids if isinstance(feature_ids, set) else set(feature_ids))
-        pool = sorted(map(str, feature_ids))
-        first_missing = set(subj[missing].drop_duplicates().head(_SUGGESTED_SUBJECTS))
-        of = f" of {ids_from}" if ids_from else ""
-        bad(missing, lambda i: f"subject {subj.iat[i]!r} is not a feature id{of}"
-            + (_closest(subj.iat[i], pool) if subj.iat[i] in first_missing else ""),
-            "use the id of a feature in the layer, exactly as written there")
+        id_array = _id_array(feature_ids)
+        missing = (subj != "") & ~_isin(subj, id_array)
+        if missing.any():
+            near = _NearIds(id_array)
+            first_missing = set(subj[missing].drop_duplicates().head(_SUGGESTED_SUBJECTS))
+            of = f" of {ids_from}" if ids_from else ""
+            bad(missing, lambda i: f"subject {subj.iat[i]!r} is not a feature id{of}"
+                + (near.closest(subj.iat[i]) if subj.iat[i] in first_missing else ""),
+                "use the id of a feature in the layer, exactly as written there")
     for fid in ids[ids.duplicated() & (ids != "")].unique():
         found.append((len(df), Problem(path, f"figure {fid}", "figure_id used more than once",
                                        "give each figure its own id")))

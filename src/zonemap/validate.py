@@ -20,7 +20,7 @@ import shapely
 from ._textsafe import escape_char, unsafe_chars, unsafe_pattern
 from .config import Config
 from .errors import Problem, ZonemapError
-from .figures import check_figures, read_figures_table
+from .figures import XLSX_SUFFIXES, check_figures, read_figures_table
 from .io import read_json
 from .schema import LAYERS, MULTILINE_PROPERTIES, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES, TOWNS_FILE
 
@@ -401,7 +401,7 @@ def validate_paths(paths: Iterable[Path | str]) -> list[Problem]:
             problems += validate_geodata(Config(geodata_dir=path))
         elif not path.exists():
             problems.append(Problem(str(path), "", "no such file or directory", "check the path"))
-        elif path.suffix.lower() == ".csv":
+        elif path.suffix.lower() in (".csv", *XLSX_SUFFIXES):
             try:
                 problems += check_figures(read_figures_table(path), path)
             except ZonemapError as exc:
