@@ -294,11 +294,12 @@ def csv_text(df: pd.DataFrame) -> str:
     Returns
     -------
     str
-        The CSV, ``\\n`` line ends, cells quoted where needed.
+        The CSV, CRLF line ends, cells quoted where needed (any cell holding a CR or LF).
     """
     safe = pd.DataFrame({c: neutralise_csv_series(df[c]) for c in df.columns}, index=df.index)
     safe.columns = pd.Index([neutralise_csv_series(pd.Series([str(c)], dtype=object)).iloc[0] for c in df.columns])
-    return safe.to_csv(index=False, lineterminator="\n")
+    # CRLF line ends (RFC 4180): Python's csv module then quotes every cell holding a CR or an LF
+    return safe.to_csv(index=False, lineterminator="\r\n")
 
 
 def write_csv(df: pd.DataFrame, path: Path | str, encoding: str = CSV_ENCODING) -> Path:

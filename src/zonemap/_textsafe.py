@@ -44,8 +44,11 @@ _FORMULA_RE = f"^[{re.escape(FORMULA_START)}]"
 # number (no formula), so it is left as written.
 _PLAIN_NUMBER_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 
-# XML 1.0 cannot hold these (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE) nor unpaired surrogates.
-_XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+# XML 1.0 cannot hold these (openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE, unpaired surrogates, U+FFFE/U+FFFF);
+# a lone CR would be read back as LF (XML end-of-line handling), so it is shown as an escape too.
+_XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|\r(?!\n)")
+# Excel reads _xHHHH_ in a cell as the character U+HHHH (ECMA-376 ST_Xstring); "_x005F" escapes the "_".
+_XLSX_XSTRING = re.compile("_(x[0-9A-Fa-f]{4}_)")
 
 # Markdown: ASCII punctuation a CommonMark/GFM renderer may read as inline syntax anywhere (links and
 # images need '[' ']', emphasis '*' '_', code '`', tables '|', strikethrough '~', math '$', autolinks
@@ -118,7 +121,8 @@ def md_escape(text: object, *, cell: bool = True) -> str:
 
     Control and bidi characters become visible escapes, line breaks a space, inline Markdown
     punctuation is backslash-escaped and ``<``, ``>``, ``&`` become entities; a dot after ``www`` is
-    escaped so GFM does not autolink a bare address. ``"![t](http://x/b.png)"`` renders as that text.
+    escaped so GFM does not autolink a bare address, and an ``@`` is followed by an invisible word joiner
+    (U+2060), the one way to stop GFM linking ``a@b.cn``. ``"![t](http://x/b.png)"`` renders as that text.
 
     Parameters
     ----------
@@ -131,14 +135,21 @@ def md_escape(text: object, *, cell: bool = True) -> str:
     s = safe_text(text, one_line=False).replace("\r", " ").replace("\n", " ").replace("\t", " ")
     s = _MD_PUNCT.sub(r"\\\1", s)
     s = re.sub(r"(?i)(www)\.", r"\1\\.", s)
+    s = s.replace("\\@", "\\@\u2060")  # GFM links a@b.c whatever the escapes; an invisible word joiner stops it
     if not cell:
         s = _MD_BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], s)
     return s.translate(_MD_ENTITIES)
 
 
 def xlsx_text(text: str) -> str:
-    """``text`` with the characters an XLSX cell cannot store written as visible escapes."""
-    return _XLSX_ILLEGAL.sub(_escape_match, text)
+    """``text`` as an XLSX cell stores it, shown the same by Excel and by openpyxl.
+
+    Characters XML cannot hold (C0 controls but TAB/LF, unpaired surrogates, U+FFFE, U+FFFF) and a
+    lone CR become visible escapes (``\x0b``); CR LF becomes LF (as XML reads it anyway); a literal
+    ``_x0007_`` is protected as ``_x005F_x0007_`` so Excel shows those characters, not U+0007.
+    """
+    text = _XLSX_XSTRING.sub(r"_x005F_\1", text)
+    return _XLSX_ILLEGAL.sub(_escape_match, text).replace("\r\n", "\n")
 
 
 def neutralise_csv_series(col: pd.Series) -> pd.Series:
