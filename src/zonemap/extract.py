@@ -31,9 +31,10 @@ How a text is read:
   as ``subject_text``. With layers (:func:`read_gazetteer`), it is matched to a feature id by
   ``name_zh``: exactly, else with difflib's ratio (``match_score``) of at least
   :data:`MATCH_CUTOFF`.
-- **Part of**: a figure is guessed to be part of a larger area figure of the same subject (``可新增
-  产业用地1946亩`` of the 2780-亩 park), or of a larger one earlier in its sentence when its clause
-  says ``其中`` (``其中林村板块9.1平方公里`` of 22 km²).
+- **Part of**: a figure of another quantity (new industrial land, vacant land, land area) is guessed
+  to be part of a larger ``area`` figure of the same subject (``可新增产业用地1946亩`` of the 2780-亩
+  park), and any figure part of a larger one earlier in its sentence when its clause says ``其中``
+  (``其中林村板块9.1平方公里`` of 22 km²).
 
 The extractor is rules and regular expressions over the whole text (no model): the work per text
 is a handful of regex scans, and per figure a binary search into the clause and subject positions.
@@ -308,7 +309,8 @@ _CLAUSE_END = re.compile(r"[。！？!?；;\n、:：]|,(?![0-9]{3}(?![0-9]))|(?<
 _PLACE_WORDS = (
     "产业集聚区", "集聚区", "产业区", "产业园区", "园区", "产业园", "科技园", "工业园", "文创园", "片区", "板块",
     "用地", "地块", "项目", "基地", "中心", "新城", "智谷", "数码城", "小镇", "组团", "示范区", "实验区",
-    "先行区", "核心区", "承载区", "功能区", "开发区", "保税区", "商圈", "公园", "大厦", "街道",
+    "先行区", "核心区", "承载区", "功能区", "开发区", "保税区", "商圈", "公园", "大厦", "街道", "社区", "镇", "区",
+    "站",
 )
 #: Words that cannot be part of a name: a name starts after them (verbs, particles, connectives).
 _NAME_BREAKS = (
@@ -322,13 +324,15 @@ _NAME_BREAKS = (
 #: A name starting with one of these is a description, not a name (现代化产业园区项目, 低效用地).
 _GENERIC_STARTS = (
     "现代化", "现代", "产业", "新兴", "战略性", "低效", "连片", "城中村", "首期", "市级", "省级", "国家级",
-    "重大", "专项", "工业", "制造业", "集中", "综合", "一期", "二期", "该",
+    "重大", "专项", "工业", "制造业", "集中", "综合", "一期", "二期", "该", "开发", "标准",
 )
+#: Names may start with digits or letters (33文创园), not continue with them (常平站1公里 is no name).
 _NAME = re.compile(
-    rf"(?:[\u3400-\u9fff0-9A-Za-z]|—(?=[\u3400-\u9fff])){{0,24}}(?:{_alternation(_PLACE_WORDS)})"
+    rf"[0-9A-Za-z]*(?:[\u3400-\u9fff]|—(?=[\u3400-\u9fff])){{0,24}}(?:{_alternation(_PLACE_WORDS)})"
 )
-_RUN = re.compile(r"(?:[\u3400-\u9fff0-9A-Za-z]|—(?=[\u3400-\u9fff]))+")
+_RUN = re.compile(r"[0-9A-Za-z]*[\u3400-\u9fff](?:[\u3400-\u9fff]|—(?=[\u3400-\u9fff]))*")
 _BREAK = re.compile(_alternation(_NAME_BREAKS))
+_UNIT_AT = re.compile(_UNIT, re.IGNORECASE)
 _PARENS = re.compile(r"\([^()\n]*\)")
 _RING_WORD = re.compile("圈")
 _PART_CUE = "其中"
@@ -357,8 +361,9 @@ def _names(text: str) -> _Names:
             if hit is None:
                 continue
             name = hit.group()
-            if (len(name) < 3 or name in _PLACE_WORDS or name.startswith(_GENERIC_STARTS)
-                    or re.fullmatch(r"[0-9A-Za-z]+", name[:2]) is not None or inside[base + a]):
+            lead = len(name) - len(name.lstrip("0123456789"))
+            if (len(name) < 3 or name in _PLACE_WORDS or name.startswith(_GENERIC_STARTS) or inside[base + a]
+                    or (lead and _UNIT_AT.match(name, lead) is not None)):  # 1公里范围...: a number, no name
                 continue
             found.append((base + a, base + hit.end(), name))
     return _Names(np.asarray([f[0] for f in found], dtype=np.int64), np.asarray([f[1] for f in found], dtype=np.int64),
@@ -525,7 +530,7 @@ def extract_text(original: str, source: str = "", *, town: str = "", id_prefix: 
                 "_sentence": s_a, "_clause": clause[0], "_where": where, "_part_cue": _PART_CUE in
                 text[clause[0]:m.start()]}
         if where in ("sentence", "paragraph"):
-            base["notes"] = f"subject from the {'same sentence' if where == 'sentence' else 'paragraph'}"
+            base["notes"] = f"subject from {'the sentence' if where == 'sentence' else 'an earlier sentence'}"
         if ringed:
             for quantity, value in (("ring_inner_radius", g["num"]), ("ring_outer_radius", g["num2"])):
                 rows.append({**base, "quantity": quantity, "value": value + kept_mult, "unit": unit,
@@ -661,9 +666,12 @@ def _guess_parts(figures: pd.DataFrame, same: NDArray[np.bool_]) -> None:
     """Fill ``part_of`` (and a note) where a figure lies inside a larger one's subject or sentence."""
     stated = _stated_m2(figures)
     is_area = figures["quantity"].isin(AREA_QUANTITIES).to_numpy()
-    whole = is_area & figures["quantity"].isin(["area", "land_area"]).to_numpy() & figures["kind"].eq("area").to_numpy()
+    quantity = figures["quantity"].to_numpy(dtype=object)
+    whole = is_area & np.isin(quantity, ["area", "land_area"]) & figures["kind"].eq("area").to_numpy()
     larger = whole[None, :] & is_area[:, None] & (stated[None, :] > stated[:, None])
     np.fill_diagonal(larger, False)
+    # same subject: a part quantity (new industrial land, vacant land...) of the subject's stated area
+    same = same & (quantity[None, :] == "area") & (quantity[:, None] != "area")
     sentence = figures["_sentence"].to_numpy()
     pos = figures["start"].to_numpy()
     earlier = pos[None, :] < pos[:, None]
