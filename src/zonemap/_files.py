@@ -196,9 +196,7 @@ def _write_error(target: Path, exc: OSError) -> OutputPathError:
         fix = "a folder on the path is a file, or the output is a folder: choose another output path"
     else:
         fix = "check the disk and the path, then run again"
-    err = OutputPathError(f"{target}: cannot write: {what} (fix: {fix})")
-    err.errno, err.strerror = exc.errno, what
-    return err
+    return OutputPathError(f"{target}: cannot write: {what} (fix: {fix})")
 
 
 @contextlib.contextmanager
@@ -424,9 +422,14 @@ def _resolved(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def _input_files(inputs: Iterable[Path | str]) -> tuple[set[Path], list[Path], set[tuple[int, int]]]:
-    """Resolved input files (with Shapefile sidecars), input directories, and (device, inode) pairs."""
-    files: set[Path] = set()
+def _key(path: Path) -> tuple[Path, str]:
+    """A file's folder and lower-case name: a Shapefile's parts are found case-insensitively (GDAL, Windows)."""
+    return path.parent, path.name.lower()
+
+
+def _input_files(inputs: Iterable[Path | str]) -> tuple[set[tuple[Path, str]], list[Path], set[tuple[int, int]]]:
+    """Input files (resolved, with Shapefile sidecars) as :func:`_key`, input directories, (device, inode) pairs."""
+    files: set[tuple[Path, str]] = set()
     dirs: list[Path] = []
     inodes: set[tuple[int, int]] = set()
     for raw in inputs:
@@ -437,14 +440,9 @@ def _input_files(inputs: Iterable[Path | str]) -> tuple[set[Path], list[Path], s
         group = [p]
         if p.suffix.lower() in SHAPEFILE_SIDECARS or p.name.lower().endswith(".shp.xml"):
             stem = p.name[: -len(".shp.xml")] if p.name.lower().endswith(".shp.xml") else p.stem
-            group += [p.with_name(stem + ext) for ext in SHAPEFILE_SIDECARS]
-            group += [p.with_name(stem + ext.upper()) for ext in SHAPEFILE_SIDECARS]
-            group.append(p.with_name(stem + ".shp.xml"))
-            with contextlib.suppress(OSError):
-                group += [q for q in p.parent.iterdir() if q.stem.lower() == stem.lower()
-                          and q.suffix.lower() in SHAPEFILE_SIDECARS]
+            group += [p.with_name(stem + ext) for ext in (*SHAPEFILE_SIDECARS, ".shp.xml")]
         for q in group:
-            files.add(q)
+            files.add(_key(q))
             with contextlib.suppress(OSError):
                 st = q.stat()
                 inodes.add((st.st_dev, st.st_ino))
@@ -462,7 +460,8 @@ def check_outputs(outputs: Iterable[Path | str | None], inputs: Iterable[Path | 
     inputs
         Every file the command reads, and the directories it reads from (the geodata directory,
         the reference directory): an output anywhere under an input directory is refused. A
-        Shapefile input brings its sidecars (``.shx``, ``.dbf``, ``.prj``, ``.cpg``...).
+        Shapefile input brings its sidecars (``.shx``, ``.dbf``, ``.prj``, ``.cpg``...), matched
+        without regard to case (``FULL.SHX`` is ``full.shx`` to GDAL and on Windows).
     force
         Allow replacing read-only output files.
 
@@ -485,7 +484,7 @@ def check_outputs(outputs: Iterable[Path | str | None], inputs: Iterable[Path | 
             raise OutputPathError(f"{out}: named as two outputs (also as {seen[real]}) "
                                   "(fix: give each output its own path)")
         seen[real] = out
-        if real in files or _same_inode(real, inodes):
+        if _key(real) in files or _same_inode(real, inodes):
             raise OutputPathError(f"{out}: is an input of this command; writing it would destroy the input "
                                   "(fix: write the output to another file)")
         for d in dirs:
