@@ -1,0 +1,404 @@
+"""Which method made a layer's stated areas, and the 三调 field arithmetic.
+
+A parcel layer's stated areas (TBMJ, 用地面积...) were computed by some program from some
+geometry. :func:`diagnose_methods` recomputes every feature's area with each candidate method
+and says which ones reproduce the stated value within its precision:
+
+========================  ==============================================================
+``geodesic``              ellipsoidal area on CGCS2000 (:func:`zonemap.areas.ellipsoidal_area`,
+                          equal to GeographicLib's to ~1e-9)
+``sandiao``               the 三调 procedure (:func:`zonemap.sandiao.sandiao_area`)
+``gk_plane``              shoelace area in the feature's 3-degree Gauss–Krüger zone
+                          (EPSG:4534–4554; 4513–4533 with zone prefix give the same areas)
+``utm``                   shoelace area in the feature's UTM zone on WGS84 (EPSG:326xx/327xx)
+``web_mercator``          planar area in EPSG:3857 (inflated by ~1/cos²φ: +18 % at 22.8°N)
+``sphere``                area on the sphere of mean radius R₁ = (2a + b)/3 = 6371008.7714 m
+                          with geodetic latitudes (PostGIS ``ST_Area(geography, false)``, Turf.js)
+========================  ==============================================================
+
+How far apart they are decides what can be told apart: at Dongguan the GK plane area is
+4–40 ppm above the geodesic one (0.4–4 m² per 10 ha), UTM 49N/50N differ from both by up to
+~0.1 %, the sphere by ~0.3 %, Web Mercator by ~18 %. The geodesic area and the 三调 procedure
+differ by ~1e-8 on large parcels and up to ~1e-6 on small ones with few vertices, so at a
+precision of 0.01 m² they only separate on some parcels: both are listed (``sandiao|geodesic``)
+when both match.
+
+:func:`sandiao_field_checks` checks the 三调 attribute arithmetic: 图斑地类面积 TBDLMJ = TBMJ − KCMJ
+(图斑面积 minus 扣除面积) and 扣除面积 KCMJ = TBMJ × KCXS (扣除系数), each at the decimals the found
+value is stored to.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from ._ellipsoid import A as _A
+from ._ellipsoid import F as _F
+from ._ellipsoid import edge_terms
+from .areas import _as_array, _rings, ellipsoidal_area
+from .errors import SchemaError
+from .sandiao import _geom_zone, _shoelace, gk3_epsg, sandiao_area, tm_plane_area
+from .schema import ID_COLUMNS
+
+__all__ = [
+    "AREA_METHODS",
+    "FIELD_CHECK_COLUMNS",
+    "SANDIAO_FIELDS",
+    "diagnose_methods",
+    "sandiao_field_checks",
+    "sphere_area",
+    "summarize_methods",
+    "web_mercator_area",
+]
+
+log = logging.getLogger(__name__)
+
+_Arr = NDArray[np.float64]
+
+#: Candidate methods, in the order they are listed: name -> (area column, what it means for the stated values).
+AREA_METHODS: dict[str, tuple[str, str]] = {
+    "sandiao": ("area_sandiao_m2", "computed by the 三调 procedure on the CGCS2000 ellipsoid"),
+    "geodesic": ("area_m2", "computed on the CGCS2000 ellipsoid"),
+    "gk_plane": ("area_gk_m2", "computed on the Gauss–Krüger plane, not the ellipsoid"),
+    "utm": ("area_utm_m2", "computed on a UTM plane (WGS84), not the ellipsoid or the Gauss–Krüger zone"),
+    "web_mercator": ("area_webmerc_m2", "computed on Web Mercator, which inflates areas by about 1/cos²(latitude): "
+                     "not a survey area"),
+    "sphere": ("area_sphere_m2", "computed on a sphere (R = 6371008.8 m), not the ellipsoid"),
+}
+_LABELS = {
+    "sandiao": "the 三调 procedure area",
+    "geodesic": "the geodesic (ellipsoidal) area",
+    "gk_plane": "the Gauss–Krüger plane area",
+    "utm": "the UTM plane area",
+    "web_mercator": "the Web Mercator (EPSG:3857) area",
+    "sphere": "the spherical area",
+}
+#: Mean radius R₁ = (2a + b)/3 of GRS80 (m), the sphere of the ``sphere`` candidate.
+SPHERE_MEAN_RADIUS_M = (2 * _A + _A * (1 - _F)) / 3
+_WGS84_F = 1 / 298.257223563
+_DEG = math.pi / 180
+
+#: The 三调 attribute fields :func:`sandiao_field_checks` reads (case-insensitive): 图斑面积, 扣除系数,
+#: 扣除面积, 图斑地类面积 (the area fields among them are in :data:`zonemap.schema.AREA_FIELD_UNITS`).
+SANDIAO_FIELDS = ("TBMJ", "KCXS", "KCMJ", "TBDLMJ")
+#: Columns of :func:`sandiao_field_checks`' result.
+FIELD_CHECK_COLUMNS = ("id", "check", "expected", "found", "difference", "decimals")
+_MAX_DECIMALS = {"TBMJ": 6, "KCMJ": 6, "TBDLMJ": 6, "KCXS": 8}
+
+
+def _ring_terms(arr: NDArray[np.object_]) -> tuple[_Arr, _Arr, NDArray[np.intp], NDArray[np.intp],
+                                                   NDArray[np.bool_], NDArray[np.bool_]]:
+    coords, starts, ring_geom, is_hole = _rings(arr)
+    junk = np.zeros(max(coords.shape[0] - 1, 0), dtype=bool)
+    if starts.size:
+        junk[starts[1:] - 1] = True
+    return coords[:, 0], coords[:, 1], starts, ring_geom, is_hole, junk
+
+
+def _per_geometry(arr: NDArray[np.object_], signed: _Arr, ring_geom: NDArray[np.intp],
+                  is_hole: NDArray[np.bool_]) -> _Arr:
+    ring_area = np.where(is_hole, -np.abs(signed), np.abs(signed))
+    area = np.asarray(np.bincount(ring_geom, weights=ring_area, minlength=arr.size), dtype=np.float64)
+    area[shapely.is_missing(arr)] = np.nan
+    return area
+
+
+def web_mercator_area(geoms_lonlat: Any) -> _Arr:
+    """Planar area (m²) of each polygon in Web Mercator (EPSG:3857: x = aλ, y = a·atanh(sin φ)).
+
+    Parameters
+    ----------
+    geoms_lonlat
+        Polygons in lon/lat degrees.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shoelace areas of the projected vertices; NaN for missing geometries.
+    """
+    arr = _as_array(geoms_lonlat)
+    lon, lat, starts, ring_geom, is_hole, junk = _ring_terms(arr)
+    if not starts.size:
+        return _per_geometry(arr, np.zeros(0), ring_geom, is_hole)
+    x = lon * (_DEG * _A)
+    y = np.arctanh(np.sin(lat * _DEG)) * _A
+    return _per_geometry(arr, _shoelace(x, y, starts, junk), ring_geom, is_hole)
+
+
+def sphere_area(geoms_lonlat: Any, radius_m: float = SPHERE_MEAN_RADIUS_M) -> _Arr:
+    """Area (m²) of each polygon on a sphere, geodetic latitudes taken as spherical ones.
+
+    Parameters
+    ----------
+    geoms_lonlat
+        Polygons in lon/lat degrees.
+    radius_m
+        The sphere's radius; the mean radius of GRS80 by default (PostGIS's and Turf.js's).
+
+    Returns
+    -------
+    numpy.ndarray
+        Areas with great-circle edges (spherical-excess terms of :mod:`zonemap._ellipsoid`,
+        exact to ~1e-12 for edges up to 1 km); NaN for missing geometries.
+    """
+    arr = _as_array(geoms_lonlat)
+    lon, lat, starts, ring_geom, is_hole, junk = _ring_terms(arr)
+    if not starts.size:
+        return _per_geometry(arr, np.zeros(0), ring_geom, is_hole)
+    y = np.sin(lat * _DEG)
+    terms = edge_terms(np.diff(lon) * _DEG, y[:-1], y[1:])
+    terms[junk] = 0.0
+    signed = np.add.reduceat(np.append(terms, 0.0), starts) * radius_m**2
+    return _per_geometry(arr, signed, ring_geom, is_hole)
+
+
+def _utm_zone(arr: NDArray[np.object_]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    b = shapely.bounds(arr)
+    lon = np.nan_to_num((b[:, 0] + b[:, 2]) / 2, nan=114.0)
+    lat = np.nan_to_num((b[:, 1] + b[:, 3]) / 2, nan=23.0)
+    zone = np.clip(np.floor((lon + 180.0) / 6.0).astype(np.int64) + 1, 1, 60)
+    return zone, lat < 0
+
+
+def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd.DataFrame:
+    """Per feature: the area by every candidate method, its difference from the stated area, and the matches.
+
+    Parameters
+    ----------
+    geoms_lonlat
+        Polygons in CGCS2000/WGS84 lon/lat degrees (array-like or GeoSeries; its index is kept).
+    stated_m2
+        The stated area of each feature (m²); NaN where none is stated.
+    precision_m2
+        Half a unit of the last stated digit (m²), one per feature or one for all: a method
+        matches when ``|area − stated| <= precision``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stated_m2, precision_m2``, the areas ``area_sandiao_m2, area_m2`` (geodesic),
+        ``area_gk_m2, area_utm_m2, area_webmerc_m2, area_sphere_m2``, the differences
+        ``diff_<method>_m2`` (area − stated), ``method`` (the matching candidates joined by
+        ``|`` in the order of :data:`AREA_METHODS`, ``none`` when none matches, ``no_data``
+        when the geometry or the stated value is missing), ``gk_epsg`` and ``utm_epsg``.
+
+    Raises
+    ------
+    SchemaError
+        Stated values or precisions that are not one per feature, or negative precisions.
+    """
+    arr = _as_array(geoms_lonlat)
+    n = arr.size
+    stated = np.asarray(stated_m2, dtype=float).ravel()
+    precision = np.broadcast_to(np.asarray(precision_m2, dtype=float), (n,)) if np.ndim(precision_m2) == 0 \
+        else np.asarray(precision_m2, dtype=float).ravel()
+    if stated.size != n or precision.size != n:
+        raise SchemaError(f"diagnose_methods: {n} geometries but {stated.size} stated values and "
+                          f"{precision.size} precisions (fix: give one stated area and precision per feature)")
+    if np.any(precision < 0):
+        i = int(np.flatnonzero(precision < 0)[0])
+        raise SchemaError(f"diagnose_methods: feature #{i} has a negative precision {precision[i]} "
+                          "(fix: the precision is half a unit of the last stated digit, >= 0)")
+    gzone = _geom_zone(arr, None)
+    uzone, south = _utm_zone(arr)
+    areas = {
+        "sandiao": sandiao_area(arr),
+        "geodesic": ellipsoidal_area(arr),
+        "gk_plane": tm_plane_area(arr, 3.0 * gzone),
+        "utm": tm_plane_area(arr, 6.0 * uzone - 183.0, k0=0.9996, a=_A, f=_WGS84_F),
+        "web_mercator": web_mercator_area(arr),
+        "sphere": sphere_area(arr),
+    }
+    index = getattr(geoms_lonlat, "index", None)
+    out = pd.DataFrame({"stated_m2": stated, "precision_m2": np.array(precision)}, index=index)
+    codes = np.zeros(n, dtype=np.int64)
+    tol = precision * (1 + 1e-9)
+    for bit, (name, (col, _)) in enumerate(AREA_METHODS.items()):
+        out[col] = areas[name]
+        diff = areas[name] - stated
+        out[f"diff_{name}_m2"] = diff
+        codes |= (np.abs(diff) <= tol).astype(np.int64) << bit
+    names = list(AREA_METHODS)
+    table = {c: "|".join(nm for b, nm in enumerate(names) if c >> b & 1) or "none" for c in np.unique(codes)}
+    method = pd.Series(codes, index=out.index).map(table).to_numpy(dtype=object)
+    method[~np.isfinite(stated) | ~np.isfinite(areas["geodesic"])] = "no_data"
+    out["method"] = method
+    out["gk_epsg"] = gk3_epsg(gzone)
+    out["utm_epsg"] = np.where(south, 32700, 32600) + uzone
+    return out
+
+
+def _method_sets(method: pd.Series) -> dict[str, NDArray[np.bool_]]:
+    text = method.astype(str)
+    return {name: text.str.split("|").map(lambda parts, nm=name: nm in parts).to_numpy(dtype=bool)
+            for name in AREA_METHODS}
+
+
+_DEFAULT_FIELD = "The stated areas"
+
+
+def summarize_methods(table: pd.DataFrame, field: str = _DEFAULT_FIELD, noun: str = "features") -> str:
+    """One sentence (or two) on which method made a layer's stated areas.
+
+    Parameters
+    ----------
+    table
+        The result of :func:`diagnose_methods`.
+    field
+        What the stated values are, to start the sentence (``"TBMJ"``).
+    noun
+        What the features are (``"parcels"``).
+
+    Returns
+    -------
+    str
+        E.g. "TBMJ matches the Gauss–Krüger plane area of EPSG:4547 to ±0.005 m² on 99.8 % of
+        parcels (998 of 1,000): computed on the Gauss–Krüger plane, not the ellipsoid. 2 match
+        no method."
+    """
+    with_data = table["method"] != "no_data"
+    sub = table[with_data]
+    n = len(sub)
+    if n == 0:
+        return f"{field}: no {noun} with both a geometry and a stated area."
+    sets = _method_sets(sub["method"])
+    counts = {name: int(v.sum()) for name, v in sets.items()}
+    best = max(counts.values())
+    none = int((sub["method"] == "none").sum())
+    if best == 0:
+        return (f"{field} match none of the methods ({', '.join(_LABELS[m] for m in AREA_METHODS)}) "
+                f"on any of the {n:,} {noun}: they were not computed from these geometries, or are rounded "
+                "more coarsely than their digits say.")
+    top = [name for name, c in counts.items() if c == best]
+    precision = sub["precision_m2"].to_numpy(dtype=float)
+    to = f"to ±{precision[0]:g} m²" if np.all(precision == precision[0]) else "within their stated precision"
+
+    def label(name: str) -> str:
+        text = _LABELS[name]
+        if name == "gk_plane":
+            codes = sorted(set(sub.loc[sets[name], "gk_epsg"].astype(int)))
+            text += " of EPSG:" + ", ".join(str(c) for c in codes)
+        elif name == "utm":
+            codes = sorted(set(sub.loc[sets[name], "utm_epsg"].astype(int)))
+            text += " of EPSG:" + ", ".join(str(c) for c in codes)
+        return text
+
+    verb = "match" if field == _DEFAULT_FIELD else "matches"
+    share = 100.0 * best / n
+    pct = f"{share:.1f}".rstrip("0").rstrip(".") if share < 100 else "100"
+    if len(top) == 1:
+        head = f"{field} {verb} {label(top[0])} {to} on {pct} % of {noun} ({best:,} of {n:,}): " \
+               f"{AREA_METHODS[top[0]][1]}."
+    else:
+        head = (f"{field} {verb} {' and '.join(label(t) for t in top)} equally {to} on {pct} % of {noun} "
+                f"({best:,} of {n:,}): these methods cannot be told apart at this precision "
+                f"({AREA_METHODS[top[0]][1]}).")
+    rest = []
+    others = [(name, c) for name, c in counts.items() if c and name not in top]
+    if others and len(top) == 1 and "sandiao" in top and counts.get("geodesic", 0):
+        rest.append(f"{counts['geodesic']:,} of them also match the geodesic area, which the 三调 procedure "
+                    "differs from by ~1e-8 to 1e-6")
+    elif others and len(top) == 1 and "geodesic" in top and counts.get("sandiao", 0):
+        rest.append(f"{counts['sandiao']:,} of them also match the 三调 procedure area")
+    if none:
+        rest.append(f"{none:,} {noun} match no method (off by more than their precision: a typing error, "
+                    "another geometry, or another program)")
+    return head + ("" if not rest else " " + "; ".join(r[0].upper() + r[1:] for r in rest) + ".")
+
+
+def _find_column(frame: pd.DataFrame, names: Sequence[str]) -> str | None:
+    lower = {str(c).lower(): c for c in frame.columns}
+    for name in names:
+        if name.lower() in lower:
+            return str(lower[name.lower()])
+    return None
+
+
+def _stored_decimals(values: _Arr, max_decimals: int) -> int:
+    """The fewest decimals (<= ``max_decimals``) every value is a whole number of ``10**-d`` at."""
+    v = values[np.isfinite(values)]
+    for d in range(max_decimals + 1):
+        scaled = v * 10.0**d
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled)) * 1e-3):
+            return d
+    return max_decimals
+
+
+def _numeric(frame: pd.DataFrame, col: str, ids: pd.Series) -> _Arr:
+    raw = frame[col]
+    num = pd.to_numeric(raw, errors="coerce")
+    bad = num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise SchemaError(f"field {col}: feature #{i} (id {ids.iloc[i]}) holds {raw.iloc[i]!r}, not a number "
+                          f"({int(bad.sum())} such) (fix: {col} must be numeric)")
+    return num.to_numpy(dtype=float)
+
+
+def sandiao_field_checks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check the 三调 area arithmetic of a layer: TBDLMJ = TBMJ − KCMJ and KCMJ = TBMJ × KCXS.
+
+    Parameters
+    ----------
+    frame
+        The layer's attribute table (a GeoDataFrame works); the fields are found by name,
+        case-insensitively. A check runs when its three fields are present; rows where one of
+        them is empty are skipped (logged).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per failing feature and check: ``id`` (the layer's id column from
+        :data:`zonemap.schema.ID_COLUMNS`, else the row number), ``check``, ``expected``
+        (the exact result rounded to the found value's decimals), ``found``, ``difference``
+        (found − exact) and ``decimals``. A value fails when it is off the exact result by
+        more than half a unit of its last decimal. The decimals are inferred from the stored
+        values: the fewest at which every value of the field is whole (2 for 三调 areas,
+        4 for KCXS, typically), logged.
+
+    Raises
+    ------
+    SchemaError
+        A field holding text that is not a number (naming the feature and value).
+    """
+    cols = {name: _find_column(frame, [name]) for name in SANDIAO_FIELDS}
+    id_col = _find_column(frame, ID_COLUMNS)
+    ids = frame[id_col].reset_index(drop=True) if id_col else pd.Series(np.arange(len(frame)))
+    values = {name: _numeric(frame, col, ids) for name, col in cols.items() if col is not None}
+    parts = []
+    checks = (
+        ("TBDLMJ", ("TBMJ", "KCMJ"), "TBDLMJ = TBMJ - KCMJ", lambda v: v["TBMJ"] - v["KCMJ"]),
+        ("KCMJ", ("TBMJ", "KCXS"), "KCMJ = TBMJ * KCXS", lambda v: v["TBMJ"] * v["KCXS"]),
+    )
+    for target, inputs, label, formula in checks:
+        if target not in values or not all(i in values for i in inputs):
+            continue
+        found = values[target]
+        exact = formula(values)
+        ok_rows = np.isfinite(found) & np.isfinite(exact)
+        if (~ok_rows).any():
+            log.info("%s: %d rows with an empty field not checked", label, int((~ok_rows).sum()))
+        dec = _stored_decimals(found, _MAX_DECIMALS[target])
+        log.info("%s: %s stored to %d decimals (inputs: %s)", label, cols[target], dec,
+                 ", ".join(f"{cols[i]} {_stored_decimals(values[i], _MAX_DECIMALS[i])}" for i in inputs))
+        with np.errstate(invalid="ignore"):
+            diff = found - exact
+            fail = ok_rows & (np.abs(diff) > 0.5 * 10.0**-dec * (1 + 1e-6))
+        idx = np.flatnonzero(fail)
+        parts.append(pd.DataFrame({
+            "id": ids.iloc[idx].to_numpy(), "check": label, "expected": np.round(exact[idx], dec),
+            "found": found[idx], "difference": diff[idx], "decimals": dec, "_row": idx,
+        }))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("id", "check") else float)
+                             for c in FIELD_CHECK_COLUMNS})
+    out = pd.concat(parts, ignore_index=True).sort_values(["_row", "check"], kind="stable")
+    return out.drop(columns="_row").reset_index(drop=True)
