@@ -236,7 +236,8 @@ def test_special_files_and_read_only_outputs_are_refused(tmp_path: Path) -> None
     os.mkfifo(fifo)
     folder = tmp_path / "folder"
     folder.mkdir()
-    for out, kind in ((fifo, "a FIFO (named pipe)"), (folder, "a directory"), (Path("/dev/null"), "a character device")):
+    specials = ((fifo, "a FIFO (named pipe)"), (folder, "a directory"), (Path("/dev/null"), "a character device"))
+    for out, kind in specials:
         with pytest.raises(OutputPathError, match=re.escape(f"{out}: is {kind}, not a regular file")):
             check_outputs([out], [])
         with pytest.raises(OutputPathError, match=re.escape(f"{out}: is {kind}")):
