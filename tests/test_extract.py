@@ -245,6 +245,17 @@ def test_glossed_text_keeps_glosses_in_quotes() -> None:
     assert got.loc["2,800", "subject_text"] == "牛山产业园"
 
 
+def test_heading_line_names_the_subject_and_crlf_stays_out_of_quotes(tmp_path: Path) -> None:
+    text = tmp_path / "report.txt"
+    text.write_bytes("一、林村产业基地\r\n规划面积约２２平方公里，可新增产业用地300亩。\r\n".encode("utf-8-sig"))
+    got = extract_files([text]).figures
+    assert got["subject_text"].tolist() == ["林村产业基地", "林村产业基地"]
+    assert got["notes"].iat[0] == "subject from the heading above"
+    assert got["quote"].tolist() == ["规划面积约２２平方公里", "可新增产业用地300亩"]
+    assert got["value"].tolist() == ["22", "300"]
+    assert got["part_of"].iat[1] == got["figure_id"].iat[0]
+
+
 def test_heldout_text_subjects_and_parts() -> None:
     got = extract_files([TEXTS / "heldout.txt"]).figures
     assert got["subject_text"].tolist() == HELDOUT_SUBJECTS

@@ -27,10 +27,10 @@ How a text is read:
   the quote starts at the subject.
 - **Subject**: a named place or zone (a run of characters ending in a place word such as 产业区,
   园区, 项目, 用地, 片区, 板块), first the one the figure describes (``占地703亩的洪木涧连片产业用地``),
-  else the nearest before it in the clause, the sentence, then earlier sentences of the paragraph,
-  as ``subject_text``. With layers (:func:`read_gazetteer`), it is matched to a feature id by
-  ``name_zh``: exactly, else with difflib's ratio (``match_score``) of at least
-  :data:`MATCH_CUTOFF`.
+  else the nearest before it in the clause, the sentence, earlier sentences of the paragraph, then a
+  heading line just above the paragraph, as ``subject_text``. With layers (:func:`read_gazetteer`), it
+  is matched to a feature id by ``name_zh``: exactly, else with difflib's ratio (``match_score``) of at
+  least :data:`MATCH_CUTOFF`.
 - **Part of**: a figure of another quantity (new industrial land, vacant land, land area) is guessed
   to be part of a larger ``area`` figure of the same subject (``可新增产业用地1946亩`` of the 2780-亩
   park), and any figure part of a larger one earlier in its sentence when its clause says ``其中``
@@ -235,6 +235,12 @@ def _t2s(text: str) -> str:
     return str(_CONVERTER.convert(text))
 
 
+def _true_runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """(start, end) of each run of True in ``mask``."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
+
+
 def normalise(original: str) -> NormalText:
     """The copy of a text that figures are matched on, with its offset map.
 
@@ -254,20 +260,21 @@ def normalise(original: str) -> NormalText:
     keep = np.ones(len(original), dtype=bool)
     for m in _GLOSS.finditer(original):
         keep[m.start():m.end()] = False
-    pieces: list[str] = []
-    starts: list[int] = []
-    for i in np.flatnonzero(keep).tolist():
-        ch = original[i]
-        folded = ch if ch.isascii() else unicodedata.normalize("NFKC", ch)
-        pieces.append(folded)
-        starts.extend([i] * len(folded))
-    folded_text = "".join(pieces)
+    # NFKC per distinct character (a text has a few thousand), applied with str.translate; the offset
+    # map repeats each kept original position once per character it folds into
+    codes = np.frombuffer(original.encode("utf-32-le"), dtype=np.uint32)
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    folds = [unicodedata.normalize("NFKC", chr(c)) if c > 0x7F else chr(c) for c in distinct.tolist()]
+    lengths = np.asarray([len(f) for f in folds], dtype=np.int64)[inverse] * keep
+    table = {int(c): f for c, f in zip(distinct.tolist(), folds, strict=True) if f != chr(c)}
+    kept = original if keep.all() else "".join(original[a:b] for a, b in _true_runs(keep))
+    folded_text = kept.translate(table)
+    start_arr = np.repeat(np.arange(len(original), dtype=np.int64), lengths)
     simplified = _t2s(folded_text)
     if len(simplified) != len(folded_text):
         log.debug("OpenCC changed the text's length: converting character by character")
         chars = [_t2s(c) for c in folded_text]
         simplified = "".join(s if len(s) == 1 else c for s, c in zip(chars, folded_text, strict=True))
-    start_arr = np.asarray(starts, dtype=np.int64)
     return NormalText(original, simplified, start_arr, start_arr + 1)
 
 
@@ -336,6 +343,10 @@ _UNIT_AT = re.compile(_UNIT, re.IGNORECASE)
 _PARENS = re.compile(r"\([^()\n]*\)")
 _RING_WORD = re.compile("圈")
 _PART_CUE = "其中"
+#: Longest line taken as a heading naming the subject of the paragraph below it.
+_HEADING_CHARS = 40
+_WHERE_NOTES = {"sentence": "subject from the sentence", "paragraph": "subject from an earlier sentence",
+                "heading": "subject from the heading above"}
 
 
 @dataclass
@@ -513,6 +524,13 @@ def extract_text(original: str, source: str = "", *, town: str = "", id_prefix: 
         _, s_a, s_b = _segment(sentences, m.start("num"))
         _, p_a, p_b = _segment(paragraphs, m.start("num"))
         who, where = _subject(text, names, fig_start, m.end(), clause, (s_a, s_b), (p_a, p_b))
+        if who < 0 and p_a > 0:  # a heading line just above: 林村产业基地 / 面积约22平方公里
+            _, h_a, h_b = _segment(paragraphs, p_a - 1)
+            heading = text[h_a:h_b].strip()
+            last = int(np.searchsorted(names.ends, h_b, side="right")) - 1
+            if (0 < len(heading) <= _HEADING_CHARS and not _SENTENCE_END.search(heading) and last >= 0
+                    and names.starts[last] >= h_a):
+                who, where = last, "heading"
         subject_text = names.texts[who] if who >= 0 else ""
         q_a, q_b = clause
         if where in ("sentence", "paragraph") and q_a == _trim(text, s_a, s_b)[0]:
@@ -529,8 +547,8 @@ def extract_text(original: str, source: str = "", *, town: str = "", id_prefix: 
                 else "", "start": a, "end": b, "quote_start": quote_a, "quote_end": quote_b,
                 "_sentence": s_a, "_clause": clause[0], "_where": where, "_part_cue": _PART_CUE in
                 text[clause[0]:m.start()]}
-        if where in ("sentence", "paragraph"):
-            base["notes"] = f"subject from {'the sentence' if where == 'sentence' else 'an earlier sentence'}"
+        if where in _WHERE_NOTES:
+            base["notes"] = _WHERE_NOTES[where]
         if ringed:
             for quantity, value in (("ring_inner_radius", g["num"]), ("ring_outer_radius", g["num2"])):
                 rows.append({**base, "quantity": quantity, "value": value + kept_mult, "unit": unit,
@@ -662,44 +680,75 @@ def _stated_m2(figures: pd.DataFrame) -> NDArray[np.float64]:
     return nums * mult * unit_m2
 
 
-def _guess_parts(figures: pd.DataFrame, same: NDArray[np.bool_]) -> None:
-    """Fill ``part_of`` (and a note) where a figure lies inside a larger one's subject or sentence."""
+def _subject_groups(figures: pd.DataFrame) -> NDArray[np.int64]:
+    """A group number per figure: the same matched feature id, else subject texts with a difflib ratio >= 0.8.
+
+    Distinct subject texts are compared pairwise (a text names tens of places, not thousands); -1 for
+    figures without a subject.
+    """
+    texts = pd.Series([normalise(t).text if t else "" for t in figures["subject_text"]], index=figures.index)
+    keys = figures["subject"].where(figures["subject"] != "", "\0" + texts).where(texts != "", "")
+    distinct = [k for k in keys.unique() if k]
+    parent = list(range(len(distinct)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    plain = [(i, k[1:]) for i, k in enumerate(distinct) if k.startswith("\0")]
+    for n, (i, a) in enumerate(plain):
+        matcher = difflib.SequenceMatcher(a=a, autojunk=False)
+        for j, b in plain[n + 1:]:
+            matcher.set_seq2(b)
+            if matcher.real_quick_ratio() >= 0.8 and matcher.ratio() >= 0.8:
+                parent[root(j)] = root(i)
+    group = {k: root(i) for i, k in enumerate(distinct)}
+    return keys.map(lambda k: group.get(k, -1)).to_numpy(dtype=np.int64)
+
+
+def _guess_parts(figures: pd.DataFrame) -> None:
+    """Fill ``part_of`` (and a note) where a figure lies inside a larger one's subject or sentence.
+
+    Candidates are compared within small groups only (one sentence; one subject of one text), so
+    the work grows with the figures, not their square.
+    """
+    if figures.empty:
+        return
     stated = _stated_m2(figures)
-    is_area = figures["quantity"].isin(AREA_QUANTITIES).to_numpy()
     quantity = figures["quantity"].to_numpy(dtype=object)
+    is_area = np.isin(quantity, list(AREA_QUANTITIES))
     whole = is_area & np.isin(quantity, ["area", "land_area"]) & figures["kind"].eq("area").to_numpy()
-    larger = whole[None, :] & is_area[:, None] & (stated[None, :] > stated[:, None])
-    np.fill_diagonal(larger, False)
-    # same subject: a part quantity (new industrial land, vacant land...) of the subject's stated area
-    same = same & (quantity[None, :] == "area") & (quantity[:, None] != "area")
-    sentence = figures["_sentence"].to_numpy()
     pos = figures["start"].to_numpy()
-    earlier = pos[None, :] < pos[:, None]
-    in_sentence = (sentence[None, :] == sentence[:, None]) & earlier & figures["_part_cue"].to_numpy()[:, None]
-    for reason, mask in (("其中 after it in the sentence", larger & in_sentence), ("same subject", larger & same)):
-        free = (figures["part_of"] == "").to_numpy()
-        for i in np.flatnonzero(free & mask.any(axis=1)).tolist():
-            cand = np.flatnonzero(mask[i])
-            j = int(cand[np.argmin(np.abs(pos[cand] - pos[i]))])
-            figures.iat[i, figures.columns.get_loc("part_of")] = figures["figure_id"].iat[j]
-            note = f"part_of guessed ({reason})"
-            old = figures["notes"].iat[i]
-            figures.iat[i, figures.columns.get_loc("notes")] = f"{old}; {note}" if old else note
-
-
-def _same_subject(figures: pd.DataFrame) -> NDArray[np.bool_]:
-    """Pairs of figures naming the same subject: the same matched id, else texts with a ratio of 0.8 or more."""
-    subj = figures["subject"].to_numpy(dtype=object)
-    texts = [normalise(t).text if t else "" for t in figures["subject_text"]]
-    n = len(figures)
-    same = np.zeros((n, n), dtype=bool)
-    for i in range(n):
-        for j in range(n):
-            if subj[i] and subj[j]:
-                same[i, j] = subj[i] == subj[j]
-            elif texts[i] and texts[j]:
-                same[i, j] = difflib.SequenceMatcher(a=texts[i], b=texts[j], autojunk=False).ratio() >= 0.8
-    return same
+    cue = figures["_part_cue"].to_numpy(dtype=bool)
+    ids = figures["figure_id"].to_numpy(dtype=object)
+    part_of = figures["part_of"].to_numpy(dtype=object).copy()
+    notes = figures["notes"].to_numpy(dtype=object).copy()
+    figures["_group"] = _subject_groups(figures)
+    rules = (
+        # 其中: any figure, inside a larger whole stated earlier in its sentence
+        (["_text", "_sentence"], cue & is_area, whole, True, "其中 after it in the sentence"),
+        # a part quantity (new industrial land, vacant land...) of its subject's stated area
+        (["_text", "_group"], is_area & (quantity != "area") & (figures["_group"].to_numpy() >= 0),
+         whole & (quantity == "area"), False, "same subject"),
+    )
+    for keys, is_part, is_whole, only_earlier, reason in rules:
+        for idx in figures.groupby(keys, sort=False).indices.values():
+            if len(idx) < 2:
+                continue
+            for i in idx[is_part[idx] & (part_of[idx] == "")].tolist():
+                cand = idx[is_whole[idx] & (stated[idx] > stated[i]) & (idx != i)]
+                if only_earlier:
+                    cand = cand[pos[cand] < pos[i]]
+                if not len(cand):
+                    continue
+                j = int(cand[np.argmin(np.abs(pos[cand] - pos[i]))])
+                part_of[i] = ids[j]
+                note = f"part_of guessed ({reason})"
+                notes[i] = f"{notes[i]}; {note}" if notes[i] else note
+    figures["part_of"] = part_of
+    figures["notes"] = notes
 
 
 def extract_files(
@@ -750,8 +799,7 @@ def extract_files(
     matched = match_subjects(figures["subject_text"], gazetteer)
     figures["subject"] = matched["subject"]
     figures["match_score"] = matched["match_score"]
-    same = _same_subject(figures) & (figures["_text"].to_numpy()[:, None] == figures["_text"].to_numpy()[None, :])
-    _guess_parts(figures, same)
+    _guess_parts(figures)
     log.info("%d figure(s), %d other number(s) from %d text(s)", len(figures), len(others), len(paths))
     return Extraction(figures[list(DRAFT_COLUMNS)].reset_index(drop=True), others, encodings)
 
