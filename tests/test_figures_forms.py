@@ -402,3 +402,42 @@ def test_validate_reads_an_xlsx_figures_table(tmp_path: Path) -> None:
     wb.save(path)
     (problem,) = validate_paths([path])
     assert (problem.feature, problem.message) == ("row 5 (figure f-bad)", "value '-3' is negative")
+
+
+def test_a_unit_written_in_the_value(tmp_path: Path) -> None:
+    rows = [
+        "a,t,p,area,245.98亩,,,s,q,,",  # 245.98 x 10000/15 m², ± 0.005 亩
+        "b,t,p,area,约1.2万平方米,,,s,q,,",  # 12 000 ± 500 m², about
+        "c,t,p,area,6.7平方公里以上,,,s,q,,",
+        "d,t,p,area,10余万平方米,,,s,q,,",  # more than 10万 m²: at least 100 000, ± 5 000
+        "e,t,p,area,245.98亩,亩,,s,q,,",  # the same unit twice is fine
+        "f,t,p,area,12.5KM²,,,s,q,,",
+    ]
+    path = tmp_path / "f.csv"
+    path.write_text("\n".join([",".join(FIGURE_COLUMNS), *rows]) + "\n", encoding="utf-8")
+    df = load_figures(path).set_index("figure_id")
+    assert (df.loc["a", "unit"], df.loc["a", "unit_as_written"], df.loc["a", "value"]) == ("mu", "亩", "245.98")
+    assert df.loc["a", "stated_m2"] == pytest.approx(245.98 * MU)
+    assert df.loc["a", "precision_m2"] == pytest.approx(0.005 * MU)
+    assert (df.loc["b", "stated_m2"], df.loc["b", "precision_m2"], df.loc["b", "bound"]) == (12000.0, 500.0, "about")
+    assert (df.loc["c", "stated_m2"], df.loc["c", "bound"]) == (6.7e6, "at_least")
+    assert (df.loc["d", "stated_m2"], df.loc["d", "precision_m2"], df.loc["d", "bound"]) == (1e5, 5e3, "at_least")
+    assert df.loc["e", "stated_m2"] == df.loc["a", "stated_m2"]
+    assert (df.loc["f", "unit"], df.loc["f", "stated_m2"]) == ("km2", 12.5e6)
+
+
+def test_a_unit_in_the_value_that_disagrees_with_the_column_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(",".join(FIGURE_COLUMNS) + "\na,t,p,area,245.98亩,公顷,,s,q,,\nb,t,p,area,3,,,s,q,,\n",
+                    encoding="utf-8")
+    with pytest.raises(SchemaError) as info:
+        load_figures(path)
+    assert [str(p).split(": ", 1)[1] for p in info.value.problems] == [
+        "row 2 (figure a): unit '亩' in the value and '公顷' in column unit disagree "
+        "(fix: keep the one the source uses, in one place)",
+        "row 3 (figure b): empty unit (fix: fill in unit)",
+    ]
+    with pytest.raises(SchemaError, match=r"is in 公顷 but '245.98亩' names another unit"):
+        area_field_figures(_layer(面积公顷=["245.98亩", "1", "2"]), "面积公顷")
+    same = area_field_figures(_layer(面积亩=["245.98亩", "1", "2"]), "面积亩")
+    assert same["stated_m2"].iloc[0] == pytest.approx(245.98 * MU)

@@ -143,7 +143,8 @@ _AFTER = _alternation([w for w, q in QUALIFIERS.items() if q.placement == "after
 _VALUE = re.compile(
     rf"^(?P<pre>{_BEFORE})?(?P<sign>[-−])?"
     r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)"
-    rf"(?P<mid>{_AFTER})?(?P<mult>{_alternation(VALUE_MULTIPLIERS)})?(?P<post>{_AFTER})?$"
+    rf"(?P<mid>{_AFTER})?(?P<mult>{_alternation(VALUE_MULTIPLIERS)})?"
+    rf"(?P<unit>(?i:{_alternation({unicodedata.normalize('NFKC', w) for w in UNIT_FORMS})}))?(?P<post>{_AFTER})?$"
 )
 
 
@@ -218,8 +219,9 @@ def parse_values(values: pd.Series) -> pd.DataFrame:
         ``qualifier`` (the qualifier word written in the value, ``""`` if none), ``digits``
         (ascii, without separators or sign), ``decimals`` (digits after the point),
         ``multiplier_word`` (``万`` / ``亿`` / ``""``), ``exponent`` (its power of ten),
-        ``negative`` (written with a minus sign) and ``two_qualifiers`` (more than one
-        qualifier word in one value).
+        ``unit`` (a unit written after the number, ``245.98亩``; ``""`` if none), ``negative``
+        (written with a minus sign) and ``two_qualifiers`` (more than one qualifier word in
+        one value).
     """
     text = pc.replace_substring_regex(pc.utf8_normalize(_arrow_text(values), "NFKC"), r"\s+", "")
     m = pc.extract_regex(text, _VALUE.pattern)
@@ -241,6 +243,7 @@ def parse_values(values: pd.Series) -> pd.DataFrame:
             "digits": _series(digits, values.index),
             "decimals": np.where(point >= 0, length - point - 1, 0).astype(np.int64),
             "multiplier_word": _series(mult, values.index),
+            "unit": _series(_field(m, "unit"), values.index),
             "exponent": exponent,
             "negative": pc.not_equal(_field(m, "sign"), "").to_numpy(zero_copy_only=False),
             "two_qualifiers": matched & (n_words > 1),
@@ -461,11 +464,25 @@ def _unit_of(written: Any) -> tuple[str, int]:
     return _UNIT_LOOKUP.get(_unit_key(str(written)), ("", 0))
 
 
+def _unit_id(written: Any) -> str:
+    """What a written unit means, as one comparable text (``万平方米`` -> ``m2 x10^4``)."""
+    code, exp = _unit_of(written)
+    return f"{code} x10^{exp}"
+
+
+def _unit_written(df: pd.DataFrame, parsed: pd.DataFrame) -> pd.Series:
+    """The unit column, or where it is empty the unit written in the value (``245.98亩``)."""
+    if "unit" not in parsed.columns:
+        return df["unit"]
+    return df["unit"].mask(df["unit"] == "", parsed["unit"])
+
+
 def _derive(df: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
     """Numbers of a registry table from its parsed values and units (no checks)."""
     exp_word = {e: w for w, e in _MULT_EXP.items()}
+    unit_written = _unit_written(df, parsed)
     code, unit_exp_o, unit_word_o, area_factor, length_factor = _per_value(
-        df["unit"],
+        unit_written,
         lambda u: _unit_of(u)[0],
         lambda u: _unit_of(u)[1],
         lambda u: exp_word.get(_unit_of(u)[1], ""),
@@ -496,9 +513,9 @@ def _derive(df: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
     qualifier = df["qualifier"].mask(df["qualifier"] == "", parsed["qualifier"])
     out = df.copy()
     out["value_as_written"] = df["value"]
-    out["unit_as_written"] = df["unit"]
+    out["unit_as_written"] = unit_written
     out["value"] = _series(value, df.index)
-    out["unit"] = pd.Series(np.where(code != "", code, df["unit"].to_numpy(dtype=object)), index=df.index, dtype=str)
+    out["unit"] = pd.Series(np.where(code != "", code, unit_written.to_numpy(dtype=object)), index=df.index, dtype=str)
     out["qualifier"] = qualifier
     (bound,) = _per_value(qualifier, lambda q: QUALIFIERS[q].bound if q in QUALIFIERS else "")
     out["bound"] = pd.Series(bound, index=df.index, dtype=str)
@@ -611,7 +628,14 @@ def _problems(
 
     val, unit, qty = df["value"].to_numpy(dtype=object), df["unit"].to_numpy(dtype=object), df["quantity"]
     for col in FIGURE_REQUIRED:
-        bad(df[col] == "", f"empty {col}", f"fill in {col}")
+        cells = _unit_written(df, parsed) if col == "unit" else df[col]
+        bad(cells == "", f"empty {col}", f"fill in {col}")
+    in_unit = parsed["unit"]
+    (unit_ids,) = _per_value(df["unit"], _unit_id)
+    (value_unit_ids,) = _per_value(in_unit, _unit_id)
+    bad((df["unit"] != "").to_numpy() & (in_unit != "").to_numpy() & (unit_ids != value_unit_ids),
+        lambda i: f"unit {in_unit.iat[i]!r} in the value and {df['unit'].iat[i]!r} in column unit disagree",
+        "keep the one the source uses, in one place")
     has_value = (df["value"] != "").to_numpy()
     ok = parsed["ok"].to_numpy()
     bad(has_value & ~ok & ~parsed["two_qualifiers"].to_numpy(),
@@ -884,7 +908,7 @@ def area_field_figures(
     col = layer[field].reset_index(drop=True)
     n = len(col)
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        nums = col.to_numpy(dtype=float)
+        nums = col.to_numpy(dtype=float, na_value=np.nan)
         finite = np.isfinite(nums)
         if decimals is None:
             if pd.api.types.is_integer_dtype(col) or np.all(nums[finite] == np.round(nums[finite])):
@@ -918,6 +942,12 @@ def area_field_figures(
             example = written[unread].iat[0]
             raise SchemaError(f"{where}: attribute {field!r} is not a number ({example!r}...) for "
                               f"{_ids_text(ids, unread)} (fix: {_HELP_VALUE})")
+        (value_units,) = _per_value(parsed["unit"], _unit_id)
+        other = (parsed["unit"] != "").to_numpy() & (value_units != _unit_id(unit_written))
+        if other.any():
+            example = written[other].iat[0]
+            raise SchemaError(f"{where}: attribute {field!r} is in {unit_written} but {example!r} names another unit, "
+                              f"for {_ids_text(ids, other)} (fix: --area-unit, or one unit in the whole attribute)")
     table = pd.DataFrame({
         "figure_id": ids + f":{field}", "town": town, "subject": ids, "quantity": "area", "value": written,
         "unit": unit_written, "qualifier": "", "source": source, "quote": f"{field}=" + written,
