@@ -299,7 +299,7 @@ _UNIT = _alternation([*_UNIT_OF, *_NON_AREA])
 _MULT = _alternation(VALUE_MULTIPLIERS)
 #: One number as prose writes it: qualifier, digits (a range or fraction), 余/多, 万/亿, unit, qualifier.
 _FIGURE = re.compile(
-    rf"(?P<pre>{_alternation(_BEFORE)})?"
+    rf"(?:(?P<pre>{_alternation(_BEFORE)})(?:为|达|达到)?)?"
     rf"(?<![0-9.,])(?P<num>{_NUM})"
     rf"(?:(?P<unit1>{_UNIT})?(?P<sep>[—–\-~～至到])(?P<num2>{_NUM})|/(?P<den>[0-9]+))?"
     rf"(?P<mid>{_alternation(_INNER)})?(?P<mult>{_MULT})?(?P<mid2>{_alternation(_INNER)})?"
@@ -543,8 +543,9 @@ def extract_text(original: str, source: str = "", *, town: str = "", id_prefix: 
         a, b = nt.span(fig_start, m.end())
         base = {"town": town, "subject": "", "qualifier": qualifier, "source": source,
                 "quote": original[quote_a:quote_b], "part_of": "", "notes": "", "subject_text": subject_text,
-                "match_score": np.nan, "unit_as_written": nt.cut(m.start("unit"), m.end("unit")) if unit_written
-                else "", "start": a, "end": b, "quote_start": quote_a, "quote_end": quote_b,
+                "match_score": np.nan, "unit_as_written": nt.cut(m.start("mult") if mult_word and not kept_mult
+                                                                 else m.start("unit"), m.end("unit")),
+                "start": a, "end": b, "quote_start": quote_a, "quote_end": quote_b,
                 "_sentence": s_a, "_clause": clause[0], "_where": where, "_part_cue": _PART_CUE in
                 text[clause[0]:m.start()]}
         if where in _WHERE_NOTES:
