@@ -8,12 +8,15 @@ regular expression written here, independently of the extractor's patterns.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import DONGCHENG_SEED, FENGGANG_SEED, GEODATA, REPO
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zonemap.cli import main
 from zonemap.errors import DataFileError, MissingFileError, SchemaError
@@ -128,6 +131,23 @@ def test_normalise_maps_every_character_back_to_the_original() -> None:
     # brackets that are no gloss stay: an acronym, a Chinese aside
     assert normalise("站(TID项目)").text == "站(TID项目)"
     assert normalise("罗山(科技园)").text == "罗山(科技园)"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["質(zhì)", "發(fā)", "６", "．", "，", "㎡", "km²", "面積", "约", "1", "亩", "(TID)",
+                                 "\n", " ", "—", "區(qū)", "a"]), max_size=30))
+def test_offset_map_is_monotone_and_exact(parts: list[str]) -> None:
+    original = "".join(parts)
+    nt = normalise(original)
+    assert len(nt.starts) == len(nt.text)
+    assert (nt.starts[1:] >= nt.starts[:-1]).all()
+    for i, ch in enumerate(nt.text):
+        source = original[nt.starts[i]]
+        if not "\u3400" <= ch <= "\u9fff":  # not a Chinese character: the NFKC fold of its source character
+            assert ch in unicodedata.normalize("NFKC", source)
+    # every gloss (after a Chinese character) is gone; brackets that are no gloss stay
+    assert not re.search("[zfq][hāū]", nt.text)
+    assert nt.text.count("(TID)") == original.count("(TID)")
 
 
 # --------------------------------------------------------------------------- the two seeds
