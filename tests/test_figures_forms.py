@@ -237,6 +237,14 @@ def test_undecodable_csv_names_the_byte_and_the_fix(tmp_path: Path) -> None:
     assert "fix: save the table as 'CSV UTF-8'" in str(info.value)
 
 
+def test_big5_csv_is_not_taken_for_gbk(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    text = ",".join(FIGURE_COLUMNS) + "\nf,t,p,area,245.98,畝,,東莞鳳崗規劃.docx,鳳崗鎮工業區佔地245.98畝,,\n"
+    path.write_bytes(text.encode("big5"))
+    with pytest.raises(DataFileError, match=r"not UTF-8 \(byte \d+\), and read as GBK it holds a private-use"):
+        load_figures(path)
+
+
 def test_utf16_csv_is_refused_with_the_excel_fix(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(_csv_text().encode("utf-16"))

@@ -8,8 +8,9 @@ A registry is a table with the columns of :data:`zonemap.schema.FIGURE_COLUMNS`:
   ``㎡``, ``平方公里``, ``km²``, ``万平方米``, ``万亩``, ``m2``, ``mu``, ``ha``, ``km2``; lengths
   ``米`` / ``m``, ``公里`` / ``千米`` / ``km``), case and width ignored;
 - values with 万 / 亿 (:data:`zonemap.schema.VALUE_MULTIPLIERS`), thousands separators
-  (``12,000``, ``12，000``), full-width digits, and a qualifier inside the value (``约6.7``,
-  ``6.7以上``, ``200余``, ``10多万``; the words of :data:`zonemap.schema.QUALIFIERS`).
+  (``12,000``, ``12，000``), full-width digits, a qualifier inside the value (``约6.7``,
+  ``6.7以上``, ``200余``, ``10多万``; the words of :data:`zonemap.schema.QUALIFIERS`), and the
+  unit too when the unit column is empty (``245.98亩``).
 
 **Precision rule**: a figure is taken to mean ± half a unit of its last written digit, *in the
 unit as written*: ``1.2万平方米`` is 1.2 ± 0.05 万 m² = 12 000 ± 500 m²; ``12,000`` m² is
@@ -255,6 +256,9 @@ def parse_values(values: pd.Series) -> pd.DataFrame:
 # --------------------------------------------------------------------------- reading files
 
 
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
+
+
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
     """Decode a CSV: UTF-8 (with or without BOM) first, then GB18030 (GBK), both strict."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -280,11 +284,11 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
             f"(byte {exc.start}: 0x{data[exc.start]:02x}) (fix: save the table as 'CSV UTF-8' from Excel, "
             "or as UTF-8 from the editor)"
         ) from None
-    odd = next((i for i, ch in enumerate(text) if unicodedata.category(ch) in ("Co", "Cn")), None)
-    if odd is not None:
+    odd = _PRIVATE_USE.search(text)
+    if odd is not None:  # GBK's user-defined rows: what bytes of another encoding read as GBK often land on
         raise DataFileError(
-            f"{path}: not UTF-8 (byte {utf8_error.start}), and read as GBK it holds an unassigned or private-use "
-            f"character at character {odd}: the encoding is neither (fix: save the table as 'CSV UTF-8')"
+            f"{path}: not UTF-8 (byte {utf8_error.start}), and read as GBK it holds a private-use character at "
+            f"character {odd.start()}: the encoding is neither (fix: save the table as 'CSV UTF-8')"
         )
     log.info("%s: read as GBK/GB18030 (not UTF-8)", path)
     return text, "gb18030"
