@@ -481,7 +481,8 @@ def extract_text(original: str, source: str = "", *, town: str = "", id_prefix: 
     Returns
     -------
     Extraction
-        ``subject`` empty (see :func:`match_subjects`), ``part_of`` guessed.
+        ``subject`` and ``part_of`` empty (:func:`extract_files` fills them); ``figures`` also holds
+        private ``_``-prefixed columns (sentence and clause offsets) that :func:`extract_files` uses.
     """
     nt = normalise(original)
     text = nt.text
@@ -557,13 +558,15 @@ def extract_text(original: str, source: str = "", *, town: str = "", id_prefix: 
         elif g["num2"]:
             low, high = g["num"], g["num2"]
             note = f"range {nt.cut(m.start('num'), m.end())} as written: at least the low, at most the high value"
+            note = f"{base['notes']}; {note}" if base["notes"] else note
             rows.append({**base, "quantity": quantity, "value": low + kept_mult, "unit": unit, "qualifier": "不少于",
                          "kind": "range_low", "notes": note})
             rows.append({**base, "quantity": quantity, "value": high + kept_mult, "unit": unit, "qualifier": "不超过",
                          "kind": "range_high", "notes": note})
         else:
             if g["pre"] and (g["post"] or g["mid"] or g["mid2"]):
-                base["notes"] = f"two qualifiers written: {g['pre']} and {g['post'] or g['mid'] or g['mid2']}"
+                two = f"two qualifiers written: {g['pre']} and {g['post'] or g['mid'] or g['mid2']}"
+                base["notes"] = f"{base['notes']}; {two}" if base["notes"] else two
             rows.append({**base, "quantity": quantity, "value": g["num"] + kept_mult, "unit": unit,
                          "kind": "area"})
     figures = pd.DataFrame(rows, columns=[*DRAFT_COLUMNS, "_sentence", "_clause", "_where", "_part_cue"])
