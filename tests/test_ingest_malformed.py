@@ -17,6 +17,7 @@ import shapely
 from click.testing import CliRunner
 
 from zonemap.cli import main
+from zonemap.ingest import ImportOptions, import_file
 
 SQUARE = [[114.10, 22.70], [114.11, 22.70], [114.11, 22.71], [114.10, 22.71], [114.10, 22.70]]
 
@@ -162,3 +163,32 @@ def test_a_crs_member_naming_a_real_crs_is_used(tmp_path: Path) -> None:
                                        "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "EPSG:4547" in result.output
+
+
+def test_a_valid_geojson_is_never_decoded_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Valid files go through GDAL after the streaming pre-scan: the json decoder of the exact path is not used."""
+    import zonemap._ingest_read as reader
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("decoded whole")
+
+    monkeypatch.setattr(reader, "_load_json", refuse)
+    path = tmp_path / "ok.geojson"
+    features = [feature('{"id": "A-1", "名称": "甲", "n": 1}'), feature('{"id": "A-2", "名称": "乙", "n": 2.5}')]
+    crs = '"crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}, '
+    path.write_text(fc(features, crs), encoding="utf-8")
+    result = import_file(path, ImportOptions(layer="zones", town="fenggang"))
+    assert list(result.features["id"]) == ["A-1", "A-2"] and list(result.features["n"]) == [1.0, 2.5]
+    assert result.crs_label == "OGC:CRS84"
+
+
+@pytest.mark.parametrize("text", [
+    fc([feature('{"id": "a", "type": "Feature"}')]),  # a property value "Feature": the count differs from GDAL's
+    fc([feature()])[:-1] + ', "crs": {"type": "name", "properties": {"name": "EPSG:4326"}}}',  # crs after features
+])
+def test_files_the_prescan_cannot_clear_take_the_exact_path(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "odd.geojson"
+    path.write_text(text, encoding="utf-8")
+    result = import_file(path, ImportOptions(layer="zones", town="fenggang"))
+    assert list(result.features["id"]) == ["a"]
+    assert shapely.equals(result.features.geometry.iloc[0], shapely.Polygon(SQUARE))

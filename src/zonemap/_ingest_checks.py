@@ -51,6 +51,7 @@ _CANDIDATES = (4547, 4526, 32650, 32649, 4509, 4498, 4497, 3857, 2383)
 _FIT_KM = 60.0
 
 _GEOD = Geod(ellps="WGS84")
+_WGS84_LONLAT = CRS.from_epsg(4326)
 
 
 @dataclass(frozen=True)
@@ -282,11 +283,16 @@ DATUM_NOT_VERIFIED = ("datum not verified: no reference features near this data;
                       "GCJ-02, Baidu BD-09: pass --crs if so")
 
 
-def _boundary_distances(geoms: np.ndarray, line: shapely.Geometry, crs: CRS) -> np.ndarray:
+def _sample_vertices(geoms: np.ndarray, n: int = 5000) -> np.ndarray:
+    """Up to ``n`` vertices spread evenly over the data, as points."""
     pts = shapely.get_coordinates(geoms)
-    if len(pts) > 5000:
-        pts = pts[np.linspace(0, len(pts) - 1, 5000).astype(int)]
-    return np.asarray(shapely.distance(to_metric(shapely.points(pts), crs), line), dtype=float)
+    if len(pts) > n:
+        pts = pts[np.linspace(0, len(pts) - 1, n).astype(int)]
+    return np.asarray(shapely.points(pts), dtype=object)
+
+
+def _boundary_distances(points: np.ndarray, line: shapely.Geometry, crs: CRS) -> np.ndarray:
+    return np.asarray(shapely.distance(to_metric(points, crs), line), dtype=float)
 
 
 def _median_spread(d: np.ndarray) -> tuple[float, float]:
@@ -328,7 +334,8 @@ def datum_test(geoms: np.ndarray, outline: shapely.Geometry) -> tuple[DatumVerdi
         return "unknown", None
     crs = local_metric_crs(np.array([outline], dtype=object))
     line = to_metric(np.array([boundary], dtype=object), crs)[0]
-    as_is = _boundary_distances(geoms, line, crs)
+    points = _sample_vertices(geoms)
+    as_is = _boundary_distances(points, line, crs)
     near = as_is < NEAR_BORDER_M
     if near.sum() < 8 or near.mean() < 0.2:
         return "unknown", None
@@ -336,8 +343,9 @@ def datum_test(geoms: np.ndarray, outline: shapely.Geometry) -> tuple[DatumVerdi
     if base[1] <= 60.0:
         return "wgs84", None
     best = None
-    for datum in ("gcj02", "bd09"):
-        shifted = _median_spread(_boundary_distances(convert_datum(geoms, datum, "wgs84"), line, crs)[near])
+    for datum in ("gcj02", "bd09"):  # only the sampled vertices near the border are converted
+        moved = np.asarray(convert_datum(points[near], datum, "wgs84"), dtype=object)
+        shifted = _median_spread(_boundary_distances(moved, line, crs))
         if shifted[1] < min(base[1] / 3, 30.0) and (best is None or shifted[1] < best.shifted_spread_m):
             best = DatumFinding(datum, int(near.sum()), *base, *shifted)
     return ("shifted", best) if best is not None else ("unknown", None)
@@ -365,4 +373,6 @@ def convert(geoms: np.ndarray, choice: CrsChoice) -> np.ndarray:
     """
     if isinstance(choice.spec, str):
         return np.asarray(to_wgs84(geoms, choice.spec), dtype=object)
+    if choice.spec.equals(_WGS84_LONLAT, ignore_axis_order=True):
+        return np.asarray(geoms, dtype=object)  # already WGS84 lon/lat: no copy of every geometry
     return to_lonlat(geoms, choice.spec)  # no finiteness check here: check_landing names each feature

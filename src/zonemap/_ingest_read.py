@@ -305,11 +305,13 @@ def _read_geojson_exact(path: Path, opts: ReadOptions) -> RawData:
     )
 
 
-_SCAN_CHUNK = 8 * 2**20
+_SCAN_CHUNK = 2**20
 _SCAN_OVERLAP = 256
-#: Raw-byte patterns that send a GeoJSON to the exact path: properties that are not an object or
-#: null, non-finite numbers, exponents of three digits or more (1e400 overflows to infinity).
-_SUSPECT = re.compile(rb'"properties"\s*:\s*[^\s{n]|NaN|Infinity|\d[eE][+-]?\d{3}')
+#: Raw bytes that send a GeoJSON to the exact path: properties that are not an object or null, and
+#: the non-finite JSON extensions NaN / Infinity (GDAL reads NaN as a number). An overflowing
+#: exponent (1e400) needs no scan: GDAL refuses it, and the exact path names the feature.
+_SUSPECT = re.compile(rb'"properties"\s*:\s*[^\s{n]')
+_NON_FINITE = (b"NaN", b"Infinity")
 _CRS_KEY = re.compile(rb'"crs"\s*:')
 _FEATURES_KEY = re.compile(rb'"features"\s*:')
 
@@ -339,11 +341,13 @@ def _prescan(path: Path) -> _Scan:
             buf = tail + chunk
             fresh = len(tail)  # matches ending at or before this were seen in the previous buffer
             scan.n_feature_words += buf.count(b'"Feature"') - tail.count(b'"Feature"')
-            hit = _SUSPECT.search(buf)
-            while hit is not None and hit.end() <= fresh:
-                hit = _SUSPECT.search(buf, hit.start() + 1)
+            hit = _SUSPECT.search(buf, max(0, fresh - _SCAN_OVERLAP // 2))
             if hit is not None and scan.suspect is None:
                 scan.suspect = f"{hit.group().decode('ascii', 'replace')!r} at byte {offset + hit.start()}"
+            for word in _NON_FINITE:
+                at = buf.find(word, max(0, fresh - len(word)))
+                if at >= 0 and scan.suspect is None:
+                    scan.suspect = f"{word.decode()!r} at byte {offset + at}"
             scan.crs_at += [offset + m.start() for m in _CRS_KEY.finditer(buf) if m.end() > fresh]
             if scan.features_at is None and (m := _FEATURES_KEY.search(buf)) is not None:
                 scan.features_at = offset + m.start()
@@ -360,11 +364,11 @@ def _head_crs(path: Path, scan: _Scan) -> tuple[CRS | None, bool]:
         return None, True  # a "crs" key after the features (or several): only the exact path tells where
     with path.open("rb") as fh:
         head = fh.read(scan.features_at).decode("utf-8-sig", errors="replace")
-    at = head.find('"crs"')
-    colon = head.find(":", at)
+    key = re.search(r'"crs"\s*:\s*', head)
+    if key is None:
+        return None, True
     try:
-        member, _ = json.JSONDecoder().raw_decode(head, colon + 1 + (len(head[colon + 1:]) -
-                                                                     len(head[colon + 1:].lstrip())))
+        member, _ = json.JSONDecoder().raw_decode(head, key.end())
     except (json.JSONDecodeError, ValueError):
         return None, True
     return _crs_member(member, path), False
@@ -781,13 +785,15 @@ def read_raw(path: Path, opts: ReadOptions) -> tuple[str, RawData]:
 
 def _check_finite(raw: RawData, path: Path) -> None:
     """Refuse NaN / infinite coordinates, naming each feature and the number."""
-    coords, owner = shapely.get_coordinates(raw.geoms, return_index=True)
-    bad = ~np.isfinite(coords).all(axis=1)
-    if not bad.any():
-        return
     first: dict[int, float] = {}
-    for i, xy in zip(owner[bad].tolist(), coords[bad], strict=True):
-        first.setdefault(i, xy[~np.isfinite(xy)][0])
+    step = 50_000  # features at a time: the coordinates are never all copied at once
+    for start in range(0, len(raw.geoms), step):
+        coords, owner = shapely.get_coordinates(raw.geoms[start:start + step], return_index=True)
+        bad = ~np.isfinite(coords).all(axis=1)
+        for i, xy in zip((owner[bad] + start).tolist(), coords[bad], strict=True):
+            first.setdefault(i, xy[~np.isfinite(xy)][0])
+    if not first:
+        return
     problems = [Problem(str(path), raw.labels[i], f"coordinate {value} is not a finite number",
                         "write every coordinate as a finite number (no NaN, Infinity or overflowing exponents)")
                 for i, value in first.items()]

@@ -59,7 +59,7 @@ from ._ingest_read import FORMATS, RawData, ReadOptions, dbf_decimals, default_m
 from .config import Config, bundled_geodata_dir
 from .crs import parse_crs
 from .errors import CRSError, DataFileError, MissingFileError, SchemaError, ZonemapError
-from .io import load_reference_towns, to_feature_collection, write_text
+from .io import atomic_write, load_reference_towns, to_feature_collection
 from .schema import IMPORT_LAYERS, LAYERS, TOWNS_FILE, Town
 from .towns import TownRegistry, dongguan_towns, load_towns
 
@@ -365,6 +365,25 @@ def _read(path: Path, opts: ImportOptions) -> tuple[str, RawData]:
     return fmt, raw
 
 
+#: Features encoded at a time when writing: the output text is never held whole in memory.
+_WRITE_CHUNK = 5_000
+_HEAD = '{"type":"FeatureCollection","features":[\n'
+_TAIL = "\n]}\n"
+
+
+def _write_layer(frame: gpd.GeoDataFrame, dest: Path) -> None:
+    """Write ``frame`` as :func:`zonemap.io.to_feature_collection` does, atomically, a chunk of features at a time."""
+    with atomic_write(dest) as fh:
+        fh.write(_HEAD)
+        for start in range(0, len(frame), _WRITE_CHUNK):
+            text = to_feature_collection(frame.iloc[start:start + _WRITE_CHUNK])
+            assert text.startswith(_HEAD) and text.endswith(_TAIL)
+            if start:
+                fh.write(",\n")
+            fh.write(text[len(_HEAD):-len(_TAIL)])
+        fh.write(_TAIL)
+
+
 def import_file(
     path: Path | str, opts: ImportOptions, *, config: Config | None = None, out: Path | str | None = None
 ) -> ImportResult:
@@ -401,6 +420,7 @@ def import_file(
     anchor = _anchor(outlines[0][1] if outlines and outlines[0][0] == town.name_zh else None)
     choice = _place_crs(raw, opts, src, anchor)
     wgs = _to_wgs84(raw, choice, src, anchor)
+    raw.geoms = wgs  # the source-CRS geometries are not needed any more: free them
     warnings = _check_datum(wgs, choice, outlines, src, raw)
     mapping = Mapping(opts.layer, town.id, opts.kind, opts.accuracy_m, opts.id_column, opts.name_column,
                       opts.parent, opts.parent_field)
@@ -410,11 +430,13 @@ def import_file(
     problems += checked.problems
     if problems:
         raise SchemaError(f"{src}: {len(problems)} problem(s) importing into {opts.layer!r}", problems)
+    del wgs
+    raw.geoms = checked.geoms
     frame = frame.set_geometry(list(checked.geoms), crs="EPSG:4326")
     for line in checked.changes:
         log.info("%s: %s", src, line)
     if dest is not None:
-        write_text(dest, to_feature_collection(frame))
+        _write_layer(frame, dest)
         log.info("%s: wrote %d feature(s) to %s", src, len(frame), dest)
     decimals = {k: v for k, v in raw.field_decimals.items() if k in frame.columns}
     return ImportResult(frame, fmt, choice.label, tuple(checked.changes), tuple(warnings), dest, decimals)
