@@ -220,3 +220,15 @@ def test_every_format_gives_the_same_ids_attributes_and_areas(tmp_path: Path) ->
         areas = np.asarray(ellipsoidal_area(got.geometry))
         want = areas if want is None else want
         assert np.allclose(areas, want, rtol=1e-7), name
+
+
+@pytest.mark.parametrize("name", ["甲", "NaN路"])  # "NaN" in a value sends the file down the exact json path
+def test_a_features_own_id_member_is_its_id(name: str, tmp_path: Path) -> None:
+    ring = [list(c) for c in parcels(1)[0].exterior.coords]
+    features = [{"type": "Feature", "id": fid, "properties": {"名称": name},
+                 "geometry": {"type": "Polygon", "coordinates": [ring]}} for fid in (7, 9)]
+    path = tmp_path / "fid.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                    encoding="utf-8")
+    got = imported(path)
+    assert list(got["id"]) == ["7", "9"] and list(got["name_zh"]) == [name, name]

@@ -313,6 +313,8 @@ _SCAN_OVERLAP = 256
 _SUSPECT = re.compile(rb'"properties"\s*:\s*[^\s{n]')
 _NON_FINITE = (b"NaN", b"Infinity")
 _CRS_KEY = re.compile(rb'"crs"\s*:')
+#: A numeric "id" member: GDAL makes a Feature's own integer "id" its FID, not a column.
+_NUMERIC_ID = re.compile(rb'"id"\s*:\s*-?\d')
 _FEATURES_KEY = re.compile(rb'"features"\s*:')
 
 
@@ -324,6 +326,7 @@ class _Scan:
     features_at: int | None = None
     crs_at: list[int] = field(default_factory=list)
     n_feature_words: int = 0
+    numeric_id: bool = False
 
 
 def _prescan(path: Path) -> _Scan:
@@ -349,6 +352,7 @@ def _prescan(path: Path) -> _Scan:
                 if at >= 0 and scan.suspect is None:
                     scan.suspect = f"{word.decode()!r} at byte {offset + at}"
             scan.crs_at += [offset + m.start() for m in _CRS_KEY.finditer(buf) if m.end() > fresh]
+            scan.numeric_id = scan.numeric_id or _NUMERIC_ID.search(buf) is not None
             if scan.features_at is None and (m := _FEATURES_KEY.search(buf)) is not None:
                 scan.features_at = offset + m.start()
             tail = buf[-_SCAN_OVERLAP:]
@@ -381,7 +385,8 @@ def _gdal_geojson(path: Path, scan: _Scan) -> RawData | None:
     try:
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always")
-            meta, table = pyogrio.read_arrow(path, DATE_AS_STRING="YES", ARRAY_AS_STRING="YES")
+            meta, table = pyogrio.read_arrow(path, DATE_AS_STRING="YES", ARRAY_AS_STRING="YES",
+                                             return_fids=scan.numeric_id)
     except Exception:  # malformed JSON, not GeoJSON, a GDAL warning: the exact path names the problem
         return None
     if said:  # e.g. "Non closed ring detected": the exact path names the feature
@@ -392,6 +397,12 @@ def _gdal_geojson(path: Path, scan: _Scan) -> RawData | None:
     geom_col = meta["geometry_name"] or "wkb_geometry"
     wkb = table.column(geom_col).to_numpy(zero_copy_only=False)
     table = table.drop_columns([geom_col])
+    fids = meta.get("fid_column") or "OGC_FID"
+    if scan.numeric_id and fids in table.column_names:
+        if "id" in table.column_names:  # the ids are in the properties; GDAL's FIDs are only its numbering
+            table = table.drop_columns([fids])
+        else:  # each Feature's own integer "id" member, as the exact path reads it
+            table = table.rename_columns(["id" if c == fids else c for c in table.column_names])
     geoms = np.asarray(shapely.from_wkb(wkb, on_invalid="ignore"), dtype=object)
     if (shapely.is_missing(geoms)).any():
         return None  # unreadable or null geometries: the exact path says which and why
