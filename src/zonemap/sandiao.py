@@ -111,7 +111,7 @@ _EP2 = _E2 / (1 - _E2)
 _BL_DECIMALS = 6  # B, L in arc seconds (section 五)
 _PLANE_DECIMALS = 6  # interpolated plane points (m)
 #: Rings whose bounding box is wider than this (m) get the projected shoelace in gk_plane_area.
-_LOCAL_MAX_M = 1000.0
+_LOCAL_MAX_M = 300.0
 _CHUNK = 1 << 14
 
 
@@ -424,44 +424,51 @@ def tm_plane_area(geoms_lonlat: Any, lon0_deg: Any, *, k0: float = 1.0, a: float
         ring_lon0 = lon0[ring_geom]
         vring = _vertex_ring(starts, nv)
         signed = np.zeros(starts.size)
-        lat0 = lat[starts][vring]
-        # local metric frame about each ring's first vertex (for moments; ~1e-4 relative is enough)
-        w = np.sqrt(1 - _E2 * np.sin(lat0 * _DEG) ** 2)
+        # local metric frame about each ring's first vertex (for the moments; ~1e-4 relative is enough)
+        lon_f, lat_f = lon[starts], lat[starts]
+        cos_f = np.cos(lat_f * _DEG)
+        w = np.sqrt(1 - _E2 * (1 - cos_f * cos_f))
         n_r = _A / w
         m_r = _A * (1 - _E2) / w**3
-        ex = (lon - lon[starts][vring]) * _DEG * n_r * np.cos(lat0 * _DEG)
-        ny = (lat - lat0) * _DEG * m_r
+        ex = (lon - lon_f[vring]) * (_DEG * n_r * cos_f)[vring]
+        ny = (lat - lat_f[vring]) * (_DEG * m_r)[vring]
         extent = np.maximum(np.maximum.reduceat(ex, starts) - np.minimum.reduceat(ex, starts),
                             np.maximum.reduceat(ny, starts) - np.minimum.reduceat(ny, starts))
-        big = exact | (extent > _LOCAL_MAX_M)
+        # ∫ k² dA uses the GRS80 geodesic area: other ellipsoids (Xian-80, Krassovsky) are projected
+        grs80_like = abs(a - _A) < 1e-6 and abs(f - _F) < 1e-9
+        big = (exact or not grs80_like) | (extent > _LOCAL_MAX_M)
         small = ~big
         if small.any():
             area_e, _ = ring_sums(lon, lat, starts, perimeter=False)
-            cross = ex[:-1] * ny[1:] - ex[1:] * ny[:-1]
-            cross[junk] = 0.0
-            a2 = np.add.reduceat(np.append(cross, 0.0), starts)  # 2 x local area
-            sx = np.add.reduceat(np.append((ex[:-1] + ex[1:]) * cross, 0.0), starts)  # 6 A cx
-            sy = np.add.reduceat(np.append((ny[:-1] + ny[1:]) * cross, 0.0), starts)
-            sxx = np.add.reduceat(np.append((ex[:-1] ** 2 + ex[:-1] * ex[1:] + ex[1:] ** 2) * cross, 0.0), starts)
+
+            def ring_sum(values: _Arr) -> _Arr:
+                values[junk] = 0.0
+                return np.asarray(np.add.reduceat(np.append(values, 0.0), starts), dtype=np.float64)
+
+            x0, x1, y0, y1 = ex[:-1], ex[1:], ny[:-1], ny[1:]
+            cross = x0 * y1 - x1 * y0
+            a2 = ring_sum(cross.copy())  # 2 x local area
+            sx = ring_sum((x0 + x1) * cross)  # 6 A cx
+            sy = ring_sum((y0 + y1) * cross)
+            sxx = ring_sum((x0 * x0 + x0 * x1 + x1 * x1) * cross)  # 12 ∫ x² dA
+            # edges straight in the plane, not geodesics: a geodesic's image bends towards the central
+            # meridian with curvature ∂ln k/∂n ≈ x/R², enclosing L³κ/12 more or less than the chord
+            east_f = (lon_f - ring_lon0) * (_DEG * n_r * cos_f)  # ≈ distance of the first vertex from the CM
+            dxe, dyn = x1 - x0, y1 - y0
+            bend = ring_sum((dxe * dxe + dyn * dyn) * dyn * (x0 + x1)) * 0.5
+            bend += east_f * ring_sum((dxe * dxe + dyn * dyn) * dyn)
             with np.errstate(invalid="ignore", divide="ignore"):
                 cx = np.where(a2 != 0, sx / (3 * a2), 0.0)
                 cy = np.where(a2 != 0, sy / (3 * a2), 0.0)
                 ixx = sxx / 12 - a2 / 2 * cx * cx  # ∫ (x - cx)² dA, signed like a2
-            lat_r0 = lat[starts]
-            clat = lat_r0 * _DEG + cy / m_r[starts]
-            clon = lon[starts] * _DEG + cx / (n_r[starts] * np.cos(lat_r0 * _DEG))
+            clat = lat_f * _DEG + cy / m_r
+            clon = lon_f * _DEG + cx / (n_r * cos_f)
             ep2 = (f * (2 - f)) / (1 - f) ** 2
             k = k0 * _point_scale(clon - ring_lon0 * _DEG, clat, ep2)
-            r2 = (n_r * m_r)[starts]  # Gaussian radius² (∂²k²/∂x² = 2 k0²/R²)
+            r2 = n_r * m_r  # Gaussian radius² (∂²k²/∂x² = 2 k0²/R²)
             with np.errstate(invalid="ignore"):
                 corr = np.where(a2 != 0, k0 * k0 * np.abs(ixx) / r2 * np.sign(area_e), 0.0)
-            # edges straight in the plane, not geodesics: a geodesic's image bends towards the central
-            # meridian with curvature ∂ln k/∂n ≈ x/R², enclosing L³κ/12 more or less than the chord
-            east = (lon * _DEG - ring_lon0[vring] * _DEG) * n_r * np.cos(lat * _DEG)  # ≈ x from the CM
-            dxe, dyn = np.diff(ex), np.diff(ny)
-            bend = (dxe * dxe + dyn * dyn) * dyn * (east[:-1] + east[1:]) * 0.5
-            bend[junk] = 0.0
-            corr += k0 * k0 * np.add.reduceat(np.append(bend, 0.0), starts) / (12.0 * r2)
+            corr += k0 * k0 * bend / (12.0 * r2)
             signed[small] = (area_e * k * k + corr)[small]
         if big.any():
             vbig = big[vring]
@@ -491,18 +498,16 @@ def _tm_params(epsg: int) -> tuple[float, float, float, float] | None:
     if not crs.is_projected:
         raise CRSError(f"EPSG:{epsg} ({crs.name}) is not a projected CRS "
                        "(fix: give a plane coordinate system, e.g. 4547 or 4526)")
-    params = crs.to_dict()
-    if params.get("proj") not in ("tmerc", "utm"):
+    op = crs.coordinate_operation
+    if op is None or op.method_name.lower() != "transverse mercator":
         return None
+    values = {p.name.lower(): float(p.value) for p in op.params}
     ell = crs.ellipsoid
-    if ell is None:
+    if ell is None or "longitude of natural origin" not in values:
         return None
     f = 1 / ell.inverse_flattening if ell.inverse_flattening else 0.0
-    if params.get("proj") == "utm":
-        lon0 = 6.0 * int(params["zone"]) - 183.0
-        return lon0, 0.9996, float(ell.semi_major_metre), f
-    return float(params.get("lon_0", 0.0)), float(params.get("k_0", params.get("k", 1.0))), \
-        float(ell.semi_major_metre), f
+    k0 = values.get("scale factor at natural origin", 1.0)
+    return values["longitude of natural origin"], k0, float(ell.semi_major_metre), f
 
 
 def gk_plane_area(geoms_lonlat: Any, *, epsg: int | None = None, exact: bool = False) -> _Arr:
