@@ -24,6 +24,7 @@ from .errors import Problem
 
 __all__ = [
     "DATUM_NOT_VERIFIED",
+    "Border",
     "CrsChoice",
     "DatumFinding",
     "check_geographic",
@@ -291,8 +292,30 @@ def _sample_vertices(geoms: np.ndarray, n: int = 5000) -> np.ndarray:
     return np.asarray(shapely.points(pts), dtype=object)
 
 
-def _boundary_distances(points: np.ndarray, line: shapely.Geometry, crs: CRS) -> np.ndarray:
-    return np.asarray(shapely.distance(to_metric(points, crs), line), dtype=float)
+@dataclass(frozen=True)
+class Border:
+    """An outline's border ready for distance tests: lon/lat, and in a local metric projection.
+
+    Build it once per outline (:meth:`of`); :func:`datum_test` takes it in place of the outline.
+    """
+
+    boundary: shapely.Geometry
+    line: shapely.Geometry
+    to_metric: Transformer
+
+    @classmethod
+    def of(cls, outline: shapely.Geometry) -> Border:
+        """The border of a WGS84 outline (polygon or multipolygon)."""
+        crs = local_metric_crs(np.array([outline], dtype=object))
+        boundary = shapely.boundary(outline)
+        return cls(boundary, to_metric(np.array([boundary], dtype=object), crs)[0],
+                   Transformer.from_crs(4326, crs, always_xy=True))
+
+    def distances(self, points: np.ndarray) -> np.ndarray:
+        """Metres from each lon/lat point to the border."""
+        xy = shapely.get_coordinates(points)
+        x, y = self.to_metric.transform(xy[:, 0], xy[:, 1])
+        return np.asarray(shapely.distance(shapely.points(np.column_stack([x, y])), self.line), dtype=float)
 
 
 def _median_spread(d: np.ndarray) -> tuple[float, float]:
@@ -300,7 +323,7 @@ def _median_spread(d: np.ndarray) -> tuple[float, float]:
     return med, float(np.median(np.abs(d - med)))
 
 
-def datum_test(geoms: np.ndarray, outline: shapely.Geometry) -> tuple[DatumVerdict, DatumFinding | None]:
+def datum_test(geoms: np.ndarray, outline: shapely.Geometry | Border) -> tuple[DatumVerdict, DatumFinding | None]:
     """Test whether data follows a WGS84 outline as WGS84, or better as GCJ-02 or BD-09.
 
     A feature traced along a border (on it, or at a steady distance from it) keeps a nearly
@@ -313,7 +336,7 @@ def datum_test(geoms: np.ndarray, outline: shapely.Geometry) -> tuple[DatumVerdi
     geoms
         The imported geometries taken as WGS84.
     outline
-        A reference outline (WGS84): a town, Shenzhen, Dongguan.
+        A reference outline (WGS84): a town, Shenzhen, Dongguan; or its :class:`Border`.
 
     Returns
     -------
@@ -327,15 +350,13 @@ def datum_test(geoms: np.ndarray, outline: shapely.Geometry) -> tuple[DatumVerdi
     geoms = geoms[~shapely.is_missing(geoms)]
     if not len(geoms):
         return "unknown", None
-    boundary = shapely.boundary(outline)
+    border = outline if isinstance(outline, Border) else Border.of(outline)
     lon0, lat0, lon1, lat1 = shapely.total_bounds(geoms)
     pad = NEAR_BORDER_M / 90_000.0  # metres to degrees, generously (1 degree of latitude is 111 km)
-    if not shapely.intersects(shapely.box(lon0 - pad, lat0 - pad, lon1 + pad, lat1 + pad), boundary):
+    if not shapely.intersects(shapely.box(lon0 - pad, lat0 - pad, lon1 + pad, lat1 + pad), border.boundary):
         return "unknown", None
-    crs = local_metric_crs(np.array([outline], dtype=object))
-    line = to_metric(np.array([boundary], dtype=object), crs)[0]
     points = _sample_vertices(geoms)
-    as_is = _boundary_distances(points, line, crs)
+    as_is = border.distances(points)
     near = as_is < NEAR_BORDER_M
     if near.sum() < 8 or near.mean() < 0.2:
         return "unknown", None
@@ -345,13 +366,13 @@ def datum_test(geoms: np.ndarray, outline: shapely.Geometry) -> tuple[DatumVerdi
     best = None
     for datum in ("gcj02", "bd09"):  # only the sampled vertices near the border are converted
         moved = np.asarray(convert_datum(points[near], datum, "wgs84"), dtype=object)
-        shifted = _median_spread(_boundary_distances(moved, line, crs))
+        shifted = _median_spread(border.distances(moved))
         if shifted[1] < min(base[1] / 3, 30.0) and (best is None or shifted[1] < best.shifted_spread_m):
             best = DatumFinding(datum, int(near.sum()), *base, *shifted)
     return ("shifted", best) if best is not None else ("unknown", None)
 
 
-def datum_finding(geoms: np.ndarray, outline: shapely.Geometry) -> DatumFinding | None:
+def datum_finding(geoms: np.ndarray, outline: shapely.Geometry | Border) -> DatumFinding | None:
     """The GCJ-02 / BD-09 finding of :func:`datum_test`, or ``None``."""
     return datum_test(geoms, outline)[1]
 

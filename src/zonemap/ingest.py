@@ -34,6 +34,7 @@ hundreds of metres); a column named ``accuracy_m`` in the file wins per feature.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ from ._ingest_attrs import DEFAULT_KINDS, Mapping, check_mojibake, schema_frame,
 from ._ingest_checks import (
     DATUM_NOT_VERIFIED,
     DONGGUAN_CENTRE,
+    Border,
     CrsChoice,
     check_geographic,
     check_landing,
@@ -276,30 +278,52 @@ def _anchor(outline: shapely.Geometry | None) -> tuple[float, float]:
     return (c.x, c.y)
 
 
-def _outlines(config: Config | None, town: Town, towns: TownRegistry | None) -> list[tuple[str, shapely.Geometry]]:
-    """Every outline the datum can be tested against: the town, Dongguan (reference layers), Shenzhen."""
+def _stamp(path: Path | None) -> tuple[str, int, int] | None:
+    """A file's identity for caching: path, modification time and size (``None`` if absent)."""
+    if path is None or not path.is_file():
+        return None
+    st = path.stat()
+    return (str(path), st.st_mtime_ns, st.st_size)
+
+
+def _outlines(config: Config | None, town: Town, towns: TownRegistry | None) -> list[tuple[str, Border]]:
+    """Every outline the datum can be tested against: the town, Dongguan (reference layers), Shenzhen.
+
+    Read once per file version (cached on path, mtime and size): the direct path of
+    ``reconcile FILE...`` imports several files with the same outlines.
+    """
+    registry = _registry(towns, config)
+    ref = config.reference_towns if config is not None else None
+    return list(_load_outlines(config, town, registry, _stamp(ref), _stamp(_shenzhen_file(config))))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_outlines(config: Config | None, town: Town, registry: TownRegistry, ref_stamp: object,
+                   shenzhen_stamp: object) -> tuple[tuple[str, Border], ...]:
+    del ref_stamp  # part of the cache key only
     out = []
-    ref = load_reference_towns(config, _registry(towns, config)) if config is not None else None
+    ref = load_reference_towns(config, registry) if config is not None else None
     if ref is not None and len(ref):
         rows = ref[ref["town"] == town.id]
         if len(rows):
-            out.append((town.name_zh, shapely.union_all(np.asarray(rows.geometry.array))))
-        out.append(("Dongguan (东莞市)", shapely.union_all(np.asarray(ref.geometry.array))))
-    shenzhen = _shenzhen_city(config)
-    if shenzhen is not None:
-        out.append(("Shenzhen (深圳市)", shenzhen))
-    return out
+            out.append((town.name_zh, Border.of(shapely.union_all(np.asarray(rows.geometry.array)))))
+        out.append(("Dongguan (东莞市)", Border.of(shapely.union_all(np.asarray(ref.geometry.array)))))
+    if shenzhen_stamp is not None:
+        from .shenzhen import CITY_ID, read_shenzhen
+
+        frame = read_shenzhen(Path(shenzhen_stamp[0]))  # type: ignore[index]
+        city = frame[frame["id"] == CITY_ID]
+        if len(city):
+            out.append(("Shenzhen (深圳市)", Border.of(city.geometry.iloc[0])))
+    return tuple(out)
 
 
-def _shenzhen_city(config: Config | None) -> shapely.Geometry | None:
-    from .shenzhen import CITY_ID, read_shenzhen
-
+def _shenzhen_file(config: Config | None) -> Path | None:
+    """The project's Shenzhen outline file, else the bundled one."""
     for root in ([config.geodata_dir] if config is not None else []) + [bundled_geodata_dir()]:
         path = root / "shenzhen" / "shenzhen.geojson"
         if path.is_file():
-            frame = read_shenzhen(path)
-            city = frame[frame["id"] == CITY_ID]
-            return city.geometry.iloc[0] if len(city) else None
+            return path
     return None
 
 
@@ -326,7 +350,7 @@ def _to_wgs84(raw: RawData, choice: CrsChoice, path: Path, anchor: tuple[float, 
     return wgs
 
 
-def _check_datum(wgs: np.ndarray, choice: CrsChoice, outlines: list[tuple[str, shapely.Geometry]], path: Path,
+def _check_datum(wgs: np.ndarray, choice: CrsChoice, outlines: list[tuple[str, Border]], path: Path,
                  raw: RawData) -> list[str]:
     """Test the datum against every outline; raise on a GCJ-02/BD-09 finding, warn when nothing could test it."""
     if not choice.geographic or isinstance(choice.spec, str):
@@ -417,7 +441,7 @@ def import_file(
     town = _check_options(opts, src, dest, config)
     fmt, raw = _read(src, opts)
     outlines = _outlines(config, town, opts.towns)
-    anchor = _anchor(outlines[0][1] if outlines and outlines[0][0] == town.name_zh else None)
+    anchor = _anchor(outlines[0][1].boundary if outlines and outlines[0][0] == town.name_zh else None)
     choice = _place_crs(raw, opts, src, anchor)
     wgs = _to_wgs84(raw, choice, src, anchor)
     raw.geoms = wgs  # the source-CRS geometries are not needed any more: free them
