@@ -498,9 +498,11 @@ def _derive(df: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
     negative = parsed["negative"].to_numpy(dtype=bool)
     usable = parsed["ok"].to_numpy(dtype=bool) & (code != "")
     digits = pa.array(parsed["digits"], type=pa.large_string(), from_pandas=True)
-    sign = pa.array(np.where(negative, "-", ""), type=pa.large_string())
-    exp_text = pc.cast(pa.array(exp), pa.large_string())
-    literal = pc.binary_join_element_wise(sign, digits, _text("e"), exp_text, _text(""))
+    sign = pa.array(np.where(negative, "-", ""), type=pa.large_string()) if negative.any() else _text("")
+    literal = digits
+    if negative.any() or exp.any():  # the common plain case ("245.98") is parsed as it is
+        exp_text = pc.cast(pa.array(exp), pa.large_string())
+        literal = pc.binary_join_element_wise(sign, digits, _text("e"), exp_text, _text(""))
     literal = pc.if_else(pa.array(usable), literal, _text("nan"))
     value_num = pc.cast(literal, pa.float64()).to_numpy(zero_copy_only=False)
     decimals = parsed["decimals"].to_numpy(dtype=np.int64)
@@ -513,7 +515,9 @@ def _derive(df: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
     mult_word = pc.if_else(pa.array(unit_exp > 0), unit_word,
                            pa.array(parsed["multiplier_word"], type=pa.large_string(), from_pandas=True))
     written = pa.array(df["value"], type=pa.large_string(), from_pandas=True)
-    value = pc.if_else(pa.array(usable), pc.binary_join_element_wise(sign, digits, mult_word, _text("")), written)
+    if negative.any() or pc.any(pc.not_equal(mult_word, "")).as_py():
+        digits = pc.binary_join_element_wise(sign, digits, mult_word, _text(""))
+    value = pc.if_else(pa.array(usable), digits, written)
     qualifier = df["qualifier"].mask(df["qualifier"] == "", parsed["qualifier"])
     out = df.copy()
     out["value_as_written"] = df["value"]
