@@ -217,7 +217,7 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
         "web_mercator": web_mercator_area(arr),
         "sphere": sphere_area(arr),
     }
-    index = getattr(geoms_lonlat, "index", None)
+    index = geoms_lonlat.index if isinstance(geoms_lonlat, pd.Series | pd.DataFrame) else None
     out = pd.DataFrame({"stated_m2": stated, "precision_m2": np.array(precision)}, index=index)
     codes = np.zeros(n, dtype=np.int64)
     tol = precision * (1 + 1e-9)
