@@ -449,3 +449,15 @@ def test_a_unit_in_the_value_that_disagrees_with_the_column_is_refused(tmp_path:
         area_field_figures(_layer(面积公顷=["245.98亩", "1", "2"]), "面积公顷")
     same = area_field_figures(_layer(面积亩=["245.98亩", "1", "2"]), "面积亩")
     assert same["stated_m2"].iloc[0] == pytest.approx(245.98 * MU)
+
+
+def test_unnamed_columns(tmp_path: Path) -> None:
+    header = ",".join(FIGURE_COLUMNS)
+    trailing = tmp_path / "trailing.csv"  # a trailing comma on every line: an unnamed, empty column
+    trailing.write_text(f"{header},\nf,t,p,area,3,亩,,s,q,,,\n", encoding="utf-8")
+    df = load_figures(trailing)
+    assert list(df.columns) == list(LOADED_COLUMNS) and df["stated_m2"].iloc[0] == pytest.approx(3 * MU)
+    filled = tmp_path / "filled.csv"
+    filled.write_text(f"{header},\nf,t,p,area,3,亩,,s,q,,,x\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match=r"column 12 has no name in the header but row 2 has a value"):
+        load_figures(filled)

@@ -418,6 +418,14 @@ def read_figures_table(path: Path | str, default_town: str | None = None) -> pd.
         raise DataFileError(f"{p}: the old Excel .xls format is not read (fix: save it as .xlsx or 'CSV UTF-8')")
     header, rows, encoding = _xlsx_records(p) if p.suffix.lower() in XLSX_SUFFIXES else _csv_records(p)
     columns = [c.strip().lstrip("\ufeff") for c in header]
+    unnamed = [i for i, c in enumerate(columns) if not c]
+    for i in unnamed:
+        row = next((n for n, f in rows if f[i].strip()), None)
+        if row is not None:
+            raise SchemaError(f"{p}: column {i + 1} has no name in the header but row {row} has a value in it "
+                              "(fix: name the column, or delete its values)")
+    keep = [i for i, c in enumerate(columns) if c]  # unnamed empty columns (a trailing comma) are dropped
+    columns, rows = [columns[i] for i in keep], [(n, [f[i] for i in keep]) for n, f in rows]
     dupes = sorted({c for c in columns if columns.count(c) > 1 and c})
     if dupes:
         raise SchemaError(f"{p}: column(s) {', '.join(dupes)} named more than once (fix: keep one of each)")
