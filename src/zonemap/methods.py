@@ -42,10 +42,10 @@ from numpy.typing import NDArray
 
 from ._ellipsoid import A as _A
 from ._ellipsoid import F as _F
-from ._ellipsoid import edge_terms
-from .areas import _as_array, _rings, ellipsoidal_area
+from ._ellipsoid import edge_terms, ring_sums
+from .areas import _as_array
 from .errors import SchemaError
-from .sandiao import _geom_zone, _shoelace, gk3_epsg, sandiao_area, tm_plane_area
+from .sandiao import Flat, _geom_zone, _shoelace, flatten, gk3_epsg, per_geometry, sandiao_signed, tm_signed
 from .schema import ID_COLUMNS
 
 __all__ = [
@@ -94,21 +94,21 @@ FIELD_CHECK_COLUMNS = ("id", "check", "expected", "found", "difference", "decima
 _MAX_DECIMALS = {"TBMJ": 6, "KCMJ": 6, "TBDLMJ": 6, "KCXS": 8}
 
 
-def _ring_terms(arr: NDArray[np.object_]) -> tuple[_Arr, _Arr, NDArray[np.intp], NDArray[np.intp],
-                                                   NDArray[np.bool_], NDArray[np.bool_]]:
-    coords, starts, ring_geom, is_hole = _rings(arr)
-    junk = np.zeros(max(coords.shape[0] - 1, 0), dtype=bool)
-    if starts.size:
-        junk[starts[1:] - 1] = True
-    return coords[:, 0], coords[:, 1], starts, ring_geom, is_hole, junk
+def _web_mercator_signed(flat: Flat) -> _Arr:
+    if not flat.starts.size:
+        return np.zeros(0)
+    x = flat.lon * (_DEG * _A)
+    y = np.arctanh(np.sin(flat.lat * _DEG)) * _A
+    return _shoelace(x, y, flat.starts, flat.junk)
 
 
-def _per_geometry(arr: NDArray[np.object_], signed: _Arr, ring_geom: NDArray[np.intp],
-                  is_hole: NDArray[np.bool_]) -> _Arr:
-    ring_area = np.where(is_hole, -np.abs(signed), np.abs(signed))
-    area = np.asarray(np.bincount(ring_geom, weights=ring_area, minlength=arr.size), dtype=np.float64)
-    area[shapely.is_missing(arr)] = np.nan
-    return area
+def _sphere_signed(flat: Flat, radius_m: float) -> _Arr:
+    if not flat.starts.size:
+        return np.zeros(0)
+    y = np.sin(flat.lat * _DEG)
+    terms = edge_terms(np.diff(flat.lon) * _DEG, y[:-1], y[1:])
+    terms[flat.junk] = 0.0
+    return np.asarray(np.add.reduceat(np.append(terms, 0.0), flat.starts) * radius_m**2, dtype=np.float64)
 
 
 def web_mercator_area(geoms_lonlat: Any) -> _Arr:
@@ -124,13 +124,8 @@ def web_mercator_area(geoms_lonlat: Any) -> _Arr:
     numpy.ndarray
         Shoelace areas of the projected vertices; NaN for missing geometries.
     """
-    arr = _as_array(geoms_lonlat)
-    lon, lat, starts, ring_geom, is_hole, junk = _ring_terms(arr)
-    if not starts.size:
-        return _per_geometry(arr, np.zeros(0), ring_geom, is_hole)
-    x = lon * (_DEG * _A)
-    y = np.arctanh(np.sin(lat * _DEG)) * _A
-    return _per_geometry(arr, _shoelace(x, y, starts, junk), ring_geom, is_hole)
+    flat = flatten(geoms_lonlat)
+    return per_geometry(flat, _web_mercator_signed(flat))
 
 
 def sphere_area(geoms_lonlat: Any, radius_m: float = SPHERE_MEAN_RADIUS_M) -> _Arr:
@@ -149,15 +144,8 @@ def sphere_area(geoms_lonlat: Any, radius_m: float = SPHERE_MEAN_RADIUS_M) -> _A
         Areas with great-circle edges (spherical-excess terms of :mod:`zonemap._ellipsoid`,
         exact to ~1e-12 for edges up to 1 km); NaN for missing geometries.
     """
-    arr = _as_array(geoms_lonlat)
-    lon, lat, starts, ring_geom, is_hole, junk = _ring_terms(arr)
-    if not starts.size:
-        return _per_geometry(arr, np.zeros(0), ring_geom, is_hole)
-    y = np.sin(lat * _DEG)
-    terms = edge_terms(np.diff(lon) * _DEG, y[:-1], y[1:])
-    terms[junk] = 0.0
-    signed = np.add.reduceat(np.append(terms, 0.0), starts) * radius_m**2
-    return _per_geometry(arr, signed, ring_geom, is_hole)
+    flat = flatten(geoms_lonlat)
+    return per_geometry(flat, _sphere_signed(flat, radius_m))
 
 
 def _utm_zone(arr: NDArray[np.object_]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
@@ -207,15 +195,19 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
         i = int(np.flatnonzero(precision < 0)[0])
         raise SchemaError(f"diagnose_methods: feature #{i} has a negative precision {precision[i]} "
                           "(fix: the precision is half a unit of the last stated digit, >= 0)")
+    flat = flatten(arr)
     gzone = _geom_zone(arr, None)
     uzone, south = _utm_zone(arr)
+    rg = flat.ring_geom
+    geodesic = ring_sums(flat.lon, flat.lat, flat.starts, perimeter=False)[0] if flat.starts.size else np.zeros(0)
     areas = {
-        "sandiao": sandiao_area(arr),
-        "geodesic": ellipsoidal_area(arr),
-        "gk_plane": tm_plane_area(arr, 3.0 * gzone),
-        "utm": tm_plane_area(arr, 6.0 * uzone - 183.0, k0=0.9996, a=_A, f=_WGS84_F),
-        "web_mercator": web_mercator_area(arr),
-        "sphere": sphere_area(arr),
+        "sandiao": per_geometry(flat, sandiao_signed(flat, gzone[rg])),
+        "geodesic": per_geometry(flat, geodesic),
+        "gk_plane": per_geometry(flat, tm_signed(flat, 3.0 * gzone[rg], geodesic_signed=geodesic)),
+        "utm": per_geometry(flat, tm_signed(flat, 6.0 * uzone[rg] - 183.0, k0=0.9996, a=_A, f=_WGS84_F,
+                                            geodesic_signed=geodesic)),
+        "web_mercator": per_geometry(flat, _web_mercator_signed(flat)),
+        "sphere": per_geometry(flat, _sphere_signed(flat, SPHERE_MEAN_RADIUS_M)),
     }
     index = geoms_lonlat.index if isinstance(geoms_lonlat, pd.Series | pd.DataFrame) else None
     out = pd.DataFrame({"stated_m2": stated, "precision_m2": np.array(precision)}, index=index)
@@ -335,7 +327,9 @@ def _stored_decimals(values: _Arr, max_decimals: int) -> int:
 def _numeric(frame: pd.DataFrame, col: str, ids: pd.Series) -> _Arr:
     raw = frame[col]
     num = pd.to_numeric(raw, errors="coerce")
-    bad = num.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    bad = num.isna() & raw.notna()
+    if bad.any():
+        bad &= raw.where(bad, "").astype(str).str.strip() != ""  # blank text is empty, not wrong
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise SchemaError(f"field {col}: feature #{i} (id {ids.iloc[i]}) holds {raw.iloc[i]!r}, not a number "

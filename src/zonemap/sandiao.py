@@ -66,6 +66,7 @@ import logging
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -303,6 +304,74 @@ def _chunk(lon: _Arr, lat: _Arr, cm: _Arr | float, s: int, e: int, terms: _Arr,
     return i[approx > SANDIAO_MAX_SEGMENT_M * (1 - 1e-6)]
 
 
+@dataclass(frozen=True)
+class Flat:
+    """The rings of a polygon array flattened once, shared by the kernels (:func:`flatten`)."""
+
+    #: Vertex longitudes and latitudes (degrees, contiguous), rings one after another, each closed.
+    lon: _Arr
+    lat: _Arr
+    #: First vertex of each ring; the geometry each ring belongs to; whether it is a hole.
+    starts: NDArray[np.intp]
+    ring_geom: NDArray[np.intp]
+    is_hole: NDArray[np.bool_]
+    #: Per edge i -> i + 1 (length nv - 1): True where it joins two rings (no edge).
+    junk: NDArray[np.bool_]
+    #: The geometries themselves.
+    geoms: NDArray[np.object_]
+
+
+def flatten(geoms_lonlat: Any) -> Flat:
+    """Flatten polygons to rings (see :func:`zonemap.areas.area_perimeter` for the accepted input)."""
+    arr = _as_array(geoms_lonlat)
+    coords, starts, ring_geom, is_hole = _rings(arr)
+    nv = coords.shape[0]
+    junk = np.zeros(max(nv - 1, 0), dtype=bool)
+    if starts.size > 1:
+        junk[starts[1:] - 1] = True
+    return Flat(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]), starts,
+                ring_geom, is_hole, junk, arr)
+
+
+def per_geometry(flat: Flat, signed: _Arr) -> _Arr:
+    """Per-geometry areas from signed ring areas: |shells| − |holes|; NaN for missing geometries."""
+    ring_area = np.where(flat.is_hole, -np.abs(signed), np.abs(signed))
+    area = np.asarray(np.bincount(flat.ring_geom, weights=ring_area, minlength=flat.geoms.size), dtype=np.float64)
+    area[shapely.is_missing(flat.geoms)] = np.nan
+    return area
+
+
+def sandiao_signed(flat: Flat, ring_zone: NDArray[np.int64], workers: int | None = None) -> _Arr:
+    """Signed 三调 area (m²) of each ring of ``flat`` in its zone (see :func:`sandiao_area`)."""
+    starts = flat.starts
+    if not starts.size:
+        return np.zeros(0)
+    lon, lat, nv = flat.lon, flat.lat, flat.lon.size
+    counts = np.diff(np.append(starts, nv))
+    one_zone = bool(np.all(ring_zone == ring_zone[0]))
+    cm: _Arr | float = 3.0 * float(ring_zone[0]) * _DEG if one_zone else np.repeat(3.0 * ring_zone * _DEG, counts)
+    terms = np.zeros(nv)
+    bounds = [(s, min(s + _CHUNK, nv - 1)) for s in range(0, nv - 1, _CHUNK)]
+    nthreads = workers or min(4, os.cpu_count() or 1)
+
+    def one(b: tuple[int, int]) -> NDArray[np.intp]:
+        return _chunk(lon, lat, cm, b[0], b[1], terms, flat.junk)
+
+    if nthreads > 1 and len(bounds) > 1:
+        with ThreadPoolExecutor(nthreads) as pool:
+            found = list(pool.map(one, bounds))
+    else:
+        found = [one(b) for b in bounds]
+    cand = np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
+    if cand.size:
+        vzone = np.full(cand.size, ring_zone[0]) if one_zone else np.repeat(ring_zone, counts)[cand]
+        done, sums = _split_long(lon, lat, cand, vzone)
+        terms[done] = sums
+    terms[:-1][flat.junk] = 0.0
+    log.debug("sandiao: %d vertices, %d segments split in the plane", nv, cand.size)
+    return np.asarray(np.add.reduceat(terms, starts), dtype=np.float64)
+
+
 def sandiao_area(geoms_lonlat: Any, *, zone: int | None = None, decimals: int | None = None,
                  workers: int | None = None) -> _Arr:
     """Area (m²) of each polygon by the 三调 procedure (国土调查办发〔2008〕32号, TD/T 1055-2019).
@@ -341,42 +410,8 @@ def sandiao_area(geoms_lonlat: Any, *, zone: int | None = None, decimals: int | 
     by up to ~1e-6 relative on small parcels with few vertices (what the procedure defines)
     and from GeographicLib's area of the polygon with Gauss–Krüger-straight edges by ~1e-8.
     """
-    arr = _as_array(geoms_lonlat)
-    coords, starts, ring_geom, is_hole = _rings(arr)
-    area = np.zeros(arr.size)
-    if starts.size:
-        nv = coords.shape[0]
-        gzone = _geom_zone(arr, zone)
-        rzone = gzone[ring_geom]
-        counts = np.diff(np.append(starts, nv))
-        one_zone = bool(rzone.size) and bool(np.all(rzone == rzone[0]))
-        cm: _Arr | float = 3.0 * float(rzone[0]) * _DEG if one_zone else np.repeat(3.0 * rzone * _DEG, counts)
-        lon, lat = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
-        terms = np.zeros(nv)
-        junk = np.zeros(nv, dtype=bool)
-        junk[starts[1:] - 1] = True  # from one ring's last vertex to the next ring's first
-        bounds = [(s, min(s + _CHUNK, nv - 1)) for s in range(0, nv - 1, _CHUNK)]
-        nthreads = workers or min(4, os.cpu_count() or 1)
-
-        def one(b: tuple[int, int]) -> NDArray[np.intp]:
-            return _chunk(lon, lat, cm, b[0], b[1], terms, junk)
-
-        if nthreads > 1 and len(bounds) > 1:
-            with ThreadPoolExecutor(nthreads) as pool:
-                found = list(pool.map(one, bounds))
-        else:
-            found = [one(b) for b in bounds]
-        cand = np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
-        if cand.size:
-            vzone = np.full(cand.size, rzone[0]) if one_zone else np.repeat(rzone, counts)[cand]
-            done, sums = _split_long(lon, lat, cand, vzone)
-            terms[done] = sums
-        terms[junk] = 0.0
-        signed = np.add.reduceat(terms, starts)
-        ring_area = np.where(is_hole, -np.abs(signed), np.abs(signed))
-        area = np.asarray(np.bincount(ring_geom, weights=ring_area, minlength=arr.size), dtype=np.float64)
-        log.debug("sandiao: %d vertices, %d segments split in the plane", nv, cand.size)
-    area[shapely.is_missing(arr)] = np.nan
+    flat = flatten(geoms_lonlat)
+    area = per_geometry(flat, sandiao_signed(flat, _geom_zone(flat.geoms, zone)[flat.ring_geom], workers))
     return np.round(area, decimals) if decimals is not None else area
 
 
@@ -412,81 +447,84 @@ def tm_plane_area(geoms_lonlat: Any, lon0_deg: Any, *, k0: float = 1.0, a: float
     numpy.ndarray
         Plane areas; 0 for empty geometries, NaN for missing ones.
     """
-    arr = _as_array(geoms_lonlat)
-    lon0 = np.broadcast_to(np.asarray(lon0_deg, dtype=float), arr.shape)
-    coords, starts, ring_geom, is_hole = _rings(arr)
-    area = np.zeros(arr.size)
-    if starts.size:
-        nv = coords.shape[0]
-        lon, lat = coords[:, 0], coords[:, 1]
-        junk = np.zeros(nv - 1, dtype=bool)
-        junk[starts[1:] - 1] = True
-        ring_lon0 = lon0[ring_geom]
-        vring = _vertex_ring(starts, nv)
-        signed = np.zeros(starts.size)
-        # local metric frame about each ring's first vertex (for the moments; ~1e-4 relative is enough)
-        lon_f, lat_f = lon[starts], lat[starts]
-        cos_f = np.cos(lat_f * _DEG)
-        w = np.sqrt(1 - _E2 * (1 - cos_f * cos_f))
-        n_r = _A / w
-        m_r = _A * (1 - _E2) / w**3
-        ex = (lon - lon_f[vring]) * (_DEG * n_r * cos_f)[vring]
-        ny = (lat - lat_f[vring]) * (_DEG * m_r)[vring]
-        extent = np.maximum(np.maximum.reduceat(ex, starts) - np.minimum.reduceat(ex, starts),
-                            np.maximum.reduceat(ny, starts) - np.minimum.reduceat(ny, starts))
-        # ∫ k² dA uses the GRS80 geodesic area: other ellipsoids (Xian-80, Krassovsky) are projected
-        grs80_like = abs(a - _A) < 1e-6 and abs(f - _F) < 1e-9
-        big = (exact or not grs80_like) | (extent > _LOCAL_MAX_M)
-        small = ~big
-        if small.any():
-            area_e, _ = ring_sums(lon, lat, starts, perimeter=False)
+    flat = flatten(geoms_lonlat)
+    lon0 = np.broadcast_to(np.asarray(lon0_deg, dtype=float), flat.geoms.shape)
+    return per_geometry(flat, tm_signed(flat, lon0[flat.ring_geom], k0=k0, a=a, f=f, exact=exact))
 
-            def ring_sum(values: _Arr) -> _Arr:
-                values[junk] = 0.0
-                return np.asarray(np.add.reduceat(np.append(values, 0.0), starts), dtype=np.float64)
 
-            x0, x1, y0, y1 = ex[:-1], ex[1:], ny[:-1], ny[1:]
-            cross = x0 * y1 - x1 * y0
-            a2 = ring_sum(cross.copy())  # 2 x local area
-            sx = ring_sum((x0 + x1) * cross)  # 6 A cx
-            sy = ring_sum((y0 + y1) * cross)
-            sxx = ring_sum((x0 * x0 + x0 * x1 + x1 * x1) * cross)  # 12 ∫ x² dA
-            # edges straight in the plane, not geodesics: a geodesic's image bends towards the central
-            # meridian with curvature ∂ln k/∂n ≈ x/R², enclosing L³κ/12 more or less than the chord
-            east_f = (lon_f - ring_lon0) * (_DEG * n_r * cos_f)  # ≈ distance of the first vertex from the CM
-            dxe, dyn = x1 - x0, y1 - y0
-            bend = ring_sum((dxe * dxe + dyn * dyn) * dyn * (x0 + x1)) * 0.5
-            bend += east_f * ring_sum((dxe * dxe + dyn * dyn) * dyn)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                cx = np.where(a2 != 0, sx / (3 * a2), 0.0)
-                cy = np.where(a2 != 0, sy / (3 * a2), 0.0)
-                ixx = sxx / 12 - a2 / 2 * cx * cx  # ∫ (x - cx)² dA, signed like a2
-            clat = lat_f * _DEG + cy / m_r
-            clon = lon_f * _DEG + cx / (n_r * cos_f)
-            ep2 = (f * (2 - f)) / (1 - f) ** 2
-            k = k0 * _point_scale(clon - ring_lon0 * _DEG, clat, ep2)
-            r2 = n_r * m_r  # Gaussian radius² (∂²k²/∂x² = 2 k0²/R²)
-            with np.errstate(invalid="ignore"):
-                corr = np.where(a2 != 0, k0 * k0 * np.abs(ixx) / r2 * np.sign(area_e), 0.0)
-            corr += k0 * k0 * bend / (12.0 * r2)
-            signed[small] = (area_e * k * k + corr)[small]
-        if big.any():
-            vbig = big[vring]
-            for z in np.unique(ring_lon0[big]):
-                vsel = vbig & (ring_lon0[vring] == z)
-                fwd = _tmerc(float(z), k0, a, f)
-                x, y = np.asarray(fwd.transform(lon[vsel], lat[vsel]))
-                rsel = np.flatnonzero(big & (ring_lon0 == z))
-                sub_counts = np.diff(np.append(starts, nv))[rsel]
-                sub_starts = (np.cumsum(sub_counts) - sub_counts).astype(np.intp)
-                sub_junk = np.zeros(max(x.size - 1, 0), dtype=bool)
-                sub_junk[sub_starts[1:] - 1] = True
-                signed[rsel] = _shoelace(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
-                                         sub_starts, sub_junk)
-        ring_area = np.where(is_hole, -np.abs(signed), np.abs(signed))
-        area = np.asarray(np.bincount(ring_geom, weights=ring_area, minlength=arr.size), dtype=np.float64)
-    area[shapely.is_missing(arr)] = np.nan
-    return area
+def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1.0, a: float = _A, f: float = _F,
+              exact: bool = False, geodesic_signed: _Arr | None = None) -> _Arr:
+    """Signed plane area (m²) of each ring of ``flat`` (see :func:`tm_plane_area`).
+
+    ``geodesic_signed`` are the rings' signed geodesic areas when already computed
+    (``zonemap._ellipsoid.ring_sums``), reused by the ``∫ k² dA`` evaluation.
+    """
+    starts = flat.starts
+    if not starts.size:
+        return np.zeros(0)
+    lon, lat, junk, nv = flat.lon, flat.lat, flat.junk, flat.lon.size
+    vring = _vertex_ring(starts, nv)
+    signed = np.zeros(starts.size)
+    # local metric frame about each ring's first vertex (for the moments; ~1e-4 relative is enough)
+    lon_f, lat_f = lon[starts], lat[starts]
+    cos_f = np.cos(lat_f * _DEG)
+    w = np.sqrt(1 - _E2 * (1 - cos_f * cos_f))
+    n_r = _A / w
+    m_r = _A * (1 - _E2) / w**3
+    ex = (lon - lon_f[vring]) * (_DEG * n_r * cos_f)[vring]
+    ny = (lat - lat_f[vring]) * (_DEG * m_r)[vring]
+    extent = np.maximum(np.maximum.reduceat(ex, starts) - np.minimum.reduceat(ex, starts),
+                        np.maximum.reduceat(ny, starts) - np.minimum.reduceat(ny, starts))
+    # ∫ k² dA uses the GRS80 geodesic area: other ellipsoids (Xian-80, Krassovsky) are projected
+    grs80_like = abs(a - _A) < 1e-6 and abs(f - _F) < 1e-9
+    big = (exact or not grs80_like) | (extent > _LOCAL_MAX_M)
+    small = ~big
+    if small.any():
+        area_e = geodesic_signed if geodesic_signed is not None else ring_sums(lon, lat, starts, perimeter=False)[0]
+
+        def ring_sum(values: _Arr) -> _Arr:
+            values[junk] = 0.0
+            return np.asarray(np.add.reduceat(np.append(values, 0.0), starts), dtype=np.float64)
+
+        x0, x1, y0, y1 = ex[:-1], ex[1:], ny[:-1], ny[1:]
+        cross = x0 * y1 - x1 * y0
+        a2 = ring_sum(cross.copy())  # 2 x local area
+        sx = ring_sum((x0 + x1) * cross)  # 6 A cx
+        sy = ring_sum((y0 + y1) * cross)
+        sxx = ring_sum((x0 * x0 + x0 * x1 + x1 * x1) * cross)  # 12 ∫ x² dA
+        # edges straight in the plane, not geodesics: a geodesic's image bends towards the central
+        # meridian with curvature ∂ln k/∂n ≈ x/R², enclosing L³κ/12 more or less than the chord
+        east_f = (lon_f - ring_lon0) * (_DEG * n_r * cos_f)  # ≈ distance of the first vertex from the CM
+        dxe, dyn = x1 - x0, y1 - y0
+        bend = ring_sum((dxe * dxe + dyn * dyn) * dyn * (x0 + x1)) * 0.5
+        bend += east_f * ring_sum((dxe * dxe + dyn * dyn) * dyn)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cx = np.where(a2 != 0, sx / (3 * a2), 0.0)
+            cy = np.where(a2 != 0, sy / (3 * a2), 0.0)
+            ixx = sxx / 12 - a2 / 2 * cx * cx  # ∫ (x - cx)² dA, signed like a2
+        clat = lat_f * _DEG + cy / m_r
+        clon = lon_f * _DEG + cx / (n_r * cos_f)
+        ep2 = (f * (2 - f)) / (1 - f) ** 2
+        k = k0 * _point_scale(clon - ring_lon0 * _DEG, clat, ep2)
+        r2 = n_r * m_r  # Gaussian radius² (∂²k²/∂x² = 2 k0²/R²)
+        with np.errstate(invalid="ignore"):
+            corr = np.where(a2 != 0, k0 * k0 * np.abs(ixx) / r2 * np.sign(area_e), 0.0)
+        corr += k0 * k0 * bend / (12.0 * r2)
+        signed[small] = (area_e * k * k + corr)[small]
+    if big.any():
+        vbig = big[vring]
+        for z in np.unique(ring_lon0[big]):
+            vsel = vbig & (ring_lon0[vring] == z)
+            fwd = _tmerc(float(z), k0, a, f)
+            x, y = np.asarray(fwd.transform(lon[vsel], lat[vsel]))
+            rsel = np.flatnonzero(big & (ring_lon0 == z))
+            sub_counts = np.diff(np.append(starts, nv))[rsel]
+            sub_starts = (np.cumsum(sub_counts) - sub_counts).astype(np.intp)
+            sub_junk = np.zeros(max(x.size - 1, 0), dtype=bool)
+            sub_junk[sub_starts[1:] - 1] = True
+            signed[rsel] = _shoelace(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
+                                     sub_starts, sub_junk)
+    return signed
 
 
 def _tm_params(epsg: int) -> tuple[float, float, float, float] | None:
