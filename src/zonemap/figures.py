@@ -774,6 +774,7 @@ def load_figures(
     towns: Collection[str] | None = None,
     default_town: str | None = None,
     ids_from: str | None = None,
+    table: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Load and check a figures table (CSV or XLSX).
 
@@ -789,6 +790,8 @@ def load_figures(
         Fills empty (or absent) ``town`` cells: a table given for one town's file.
     ids_from
         What ``feature_ids`` come from, for messages.
+    table
+        The table as :func:`read_figures_table` already read it (the file is then not read again).
 
     Returns
     -------
@@ -806,7 +809,7 @@ def load_figures(
     SchemaError
         Listing every problem found.
     """
-    df = read_figures_table(path, default_town=default_town)
+    df = read_figures_table(path, default_town=default_town) if table is None else table
     parsed = parse_values(df["value"])
     derived = _derive(df, parsed)
     problems = _problems(df, derived, parsed, str(path), feature_ids, towns, ids_from)

@@ -37,7 +37,7 @@ import shapely
 
 from .config import Config
 from .errors import DataFileError, MissingFileError, Problem, SchemaError, ZonemapError
-from .figures import LOADED_COLUMNS, load_figures
+from .figures import LOADED_COLUMNS, load_figures, read_figures_table
 from .io import TownData, features_frame, load_reference_towns, read_json
 from .schema import LAYERS, TOWNS_FILE, Town
 from .towns import TownRegistry, dongguan_towns, load_towns
@@ -171,18 +171,19 @@ def _load_shenzhen(config: Config) -> gpd.GeoDataFrame | None:
     return load_shenzhen(config)
 
 
-def _read_rings(path: Path, figures: pd.DataFrame, towns: Sequence[str]) -> tuple[list[Any], list[Problem]]:
-    from ._ringdata import check_band_figures, parse_ring_sets
+def _read_rings(path: Path, figures: pd.DataFrame, towns: Sequence[str],
+                features: Mapping[str, set[str]]) -> tuple[list[Any], list[Problem]]:
+    """Ring sets with every problem :func:`zonemap.validate.ring_problems` reports, from one read."""
+    from ._ringdata import check_band_figures, check_ring_centres, parse_ring_sets
 
     try:
         sets = parse_ring_sets(read_json(path), path, towns=towns)
-    except SchemaError as exc:
-        return [], list(exc.problems) or [Problem(str(path), "", str(exc))]
     except ZonemapError as exc:
-        return [], [Problem(str(path), "", str(exc))]
+        return [], list(exc.problems) or [Problem(str(path), "", str(exc))]
+    problems = check_ring_centres(sets, features, path)
     if any(b.figures for s in sets for b in s.bands):
-        return sets, check_band_figures(sets, figures, path)
-    return sets, []
+        problems += check_band_figures(sets, figures, path)
+    return sets, problems
 
 
 
@@ -272,7 +273,7 @@ def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str 
     SchemaError
         Listing every problem in the layers, figures and ring sets.
     """
-    from .validate import read_town_layers, town_layer_problems
+    from .validate import read_town_layers, table_text_problems, town_layer_problems
 
     root = config.geodata_dir
     towns_path = root / TOWNS_FILE
@@ -285,6 +286,7 @@ def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str 
     problems: list[Problem] = []
     layers: dict[str, TownData] = {}
     feature_ids: set[str] = set()
+    by_town: dict[str, set[str]] = {}
     for tid in chosen:
         folder = root / tid
         if not folder.is_dir():
@@ -294,6 +296,7 @@ def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str 
         found, by_id = town_layer_problems(decoded, tid, registry.ids)
         problems += unreadable + found
         feature_ids |= set(by_id)
+        by_town[tid] = set(by_id)
         inputs += [p for p, _ in decoded.values()]
         frames = {name: features_frame(decoded[name][1].get("features", []) if name in decoded else [],
                                        decoded[name][0] if name in decoded else folder / layer.filename)
@@ -311,15 +314,17 @@ def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str 
     if figures_path.is_file():
         inputs.append(figures_path)
         try:
-            figures = load_figures(figures_path, feature_ids=feature_ids, towns=registry.ids)
-        except SchemaError as exc:
+            table = read_figures_table(figures_path)
+            problems += table_text_problems(table, figures_path)
+            figures = load_figures(figures_path, feature_ids=feature_ids, towns=registry.ids, table=table)
+        except ZonemapError as exc:
             problems += list(exc.problems) or [Problem(str(figures_path), "", str(exc))]
         figures = figures[figures["town"].isin(chosen)] if len(figures) else figures
     ring_sets: list[Any] = []
     rings_path = root / RINGS_FILE
     if rings_path.is_file():
         inputs.append(rings_path)
-        ring_sets, found = _read_rings(rings_path, figures, registry.ids)
+        ring_sets, found = _read_rings(rings_path, figures, registry.ids, by_town)
         problems += found
     if problems:
         raise SchemaError(f"{root}: {len(problems)} problem(s)", problems)
@@ -417,7 +422,7 @@ def _file_figures(frame: gpd.GeoDataFrame, opts: FileOptions, town: Town, decima
     parts = []
     ids = set(frame["id"].astype(str))
     if opts.figures is not None:
-        parts.append(load_figures(opts.figures, feature_ids=ids, default_town=town.id))
+        parts.append(load_figures(opts.figures, feature_ids=ids, default_town=town.id, ids_from=label))
     if opts.area_field is not None:
         if opts.area_field not in frame.columns:
             raise SchemaError(f"{label}: no attribute {opts.area_field!r} for --area-field (fix: use one of "

@@ -331,7 +331,8 @@ def validate_geodata(config: Config) -> list[Problem]:
     if figures.is_file():
         try:
             table = read_figures_table(figures)
-            problems += check_figures(table, figures, feature_ids) + table_text_problems(table, figures)
+            problems += (check_figures(table, figures, feature_ids, towns=towns.ids)
+                         + table_text_problems(table, figures))
         except ZonemapError as exc:
             problems.append(Problem(str(figures), "", str(exc)))
     from .project import RINGS_FILE
