@@ -17,6 +17,7 @@ import shapely
 from click.testing import CliRunner
 
 from zonemap.cli import main
+from zonemap.errors import SchemaError
 from zonemap.ingest import ImportOptions, import_file
 
 SQUARE = [[114.10, 22.70], [114.11, 22.70], [114.11, 22.71], [114.10, 22.71], [114.10, 22.70]]
@@ -192,3 +193,38 @@ def test_files_the_prescan_cannot_clear_take_the_exact_path(text: str, tmp_path:
     result = import_file(path, ImportOptions(layer="zones", town="fenggang"))
     assert list(result.features["id"]) == ["a"]
     assert shapely.equals(result.features.geometry.iloc[0], shapely.Polygon(SQUARE))
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    (fc([feature(), feature('["a"]')]), "'properties' is not an object"),
+    (fc([feature(), feature('{"id": "b"}', NAN_COORDS)]), "'NaN' at byte"),
+    (fc([feature('{"id": "b"}', BIG_COORDS)]), "cannot read as GeoJSON"),
+    (fc([feature(), feature()]).replace('"Feature"', '"Feature "', 1), 'GDAL read 1 feature(s) where the file'),
+])
+def test_files_too_large_for_the_exact_path_are_described_by_gdal(text: str, expect: str, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above exact_path_limit() a malformed file is not decoded whole: file-level messages, still exit 2."""
+    import zonemap._ingest_read as reader
+
+    monkeypatch.setattr(reader, "exact_path_limit", lambda: 10)
+    monkeypatch.setattr(reader, "_load_json", lambda *_: pytest.fail("decoded whole"))
+    path = tmp_path / "big.geojson"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(path), "--layer", "zones", "--town", "fenggang",
+                                       "--out", str(tmp_path / "o.geojson")])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "big.geojson: " in result.output and "(fix: " in result.output
+    assert expect in result.output, result.output
+
+
+def test_a_missing_geometry_in_a_large_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zonemap._ingest_read as reader
+
+    monkeypatch.setattr(reader, "exact_path_limit", lambda: 10)
+    path = tmp_path / "big.geojson"
+    path.write_text(fc([feature(), '{"type": "Feature", "properties": {"id": "b"}, "geometry": null}']),
+                    encoding="utf-8")
+    with pytest.raises(SchemaError) as err:
+        import_file(path, ImportOptions(layer="zones", town="fenggang"))
+    assert [(p.feature, p.message) for p in err.value.problems] == [("feature #1 (id b)",
+                                                                     "geometry is empty or missing")]

@@ -6,10 +6,13 @@ repaired or checked for plausibility here; readers only refuse what they cannot 
 the file and feature.
 
 GeoJSON is read through GDAL (pyogrio, Arrow) after a streaming pre-scan of the raw bytes
-(UTF-8, ``crs`` member, ``properties`` that are not objects, ``NaN`` / ``Infinity`` / huge
-exponents, the count of Features). Only a file the pre-scan or GDAL finds fault with is
-decoded whole with :mod:`json`, the exact path that names each malformed feature; a valid file
-never is, so peak memory stays a small multiple of the file size.
+(UTF-8, ``crs`` member, ``properties`` that are not objects, ``NaN`` / ``Infinity``, the
+counts of ``"Feature"`` and ``"properties"``, which must equal the features GDAL read). Only a
+file the pre-scan or GDAL finds fault with is decoded whole with :mod:`json`, the exact path
+that names each malformed feature; a valid file never is, so peak memory stays a small
+multiple of the file size. A malformed file larger than :func:`exact_path_limit` gets
+file-level messages instead. Not caught on the GDAL path: a member of ``features`` that has
+neither ``"type": "Feature"`` nor ``properties`` (a bare geometry, ``{}``): GDAL skips it.
 """
 
 from __future__ import annotations
@@ -326,6 +329,7 @@ class _Scan:
     features_at: int | None = None
     crs_at: list[int] = field(default_factory=list)
     n_feature_words: int = 0
+    n_properties_words: int = 0
     numeric_id: bool = False
 
 
@@ -338,12 +342,13 @@ def _prescan(path: Path) -> _Scan:
         while chunk := fh.read(_SCAN_CHUNK):
             try:
                 decoder.decode(chunk)
-            except UnicodeDecodeError:
-                scan.suspect = "not UTF-8"
+            except UnicodeDecodeError as exc:
+                scan.suspect = f"not UTF-8 at byte {offset + len(tail) + exc.start}"
                 return scan
             buf = tail + chunk
             fresh = len(tail)  # matches ending at or before this were seen in the previous buffer
             scan.n_feature_words += buf.count(b'"Feature"') - tail.count(b'"Feature"')
+            scan.n_properties_words += buf.count(b'"properties"') - tail.count(b'"properties"')
             hit = _SUSPECT.search(buf, max(0, fresh - _SCAN_OVERLAP // 2))
             if hit is not None and scan.suspect is None:
                 scan.suspect = f"{hit.group().decode('ascii', 'replace')!r} at byte {offset + hit.start()}"
@@ -378,8 +383,22 @@ def _head_crs(path: Path, scan: _Scan) -> tuple[CRS | None, bool]:
     return _crs_member(member, path), False
 
 
-def _gdal_geojson(path: Path, scan: _Scan) -> RawData | None:
-    """Read a pre-scanned GeoJSON through GDAL (Arrow); ``None`` when the exact path must decide."""
+def exact_path_limit() -> int:
+    """Largest GeoJSON decoded whole on the exact path (bytes): a 24th of the memory.
+
+    ``json`` takes 8-14 times the file; a larger malformed file is described by GDAL's reading of
+    it instead (file-level messages, or the feature without a readable geometry).
+    """
+    return default_max_bytes() // 4
+
+
+def _gdal_geojson(path: Path, scan: _Scan, *, final: bool) -> RawData | None:
+    """Read a pre-scanned GeoJSON through GDAL (Arrow).
+
+    Returns ``None`` when the exact path must decide; with ``final`` (the file is too large for
+    it) problems are raised here instead, and features without a readable geometry are kept as
+    missing for the geometry checks to name.
+    """
     import pyogrio
 
     try:
@@ -387,13 +406,22 @@ def _gdal_geojson(path: Path, scan: _Scan) -> RawData | None:
             warnings.simplefilter("always")
             meta, table = pyogrio.read_arrow(path, DATE_AS_STRING="YES", ARRAY_AS_STRING="YES",
                                              return_fids=scan.numeric_id)
-    except Exception:  # malformed JSON, not GeoJSON, a GDAL warning: the exact path names the problem
+    except Exception as exc:  # malformed JSON, not GeoJSON: the exact path names the problem
+        if final:
+            raise DataFileError(f"{path}: cannot read as GeoJSON: {exc} (fix: repair the file; a JSON linter "
+                                "shows the spot)") from None
         return None
-    if said:  # e.g. "Non closed ring detected": the exact path names the feature
+    if said and not final:  # e.g. "Non closed ring detected": the exact path names the feature
         log.debug("%s: GDAL: %s", path, "; ".join(str(w.message) for w in said))
         return None
-    if table.num_rows != scan.n_feature_words or table.num_rows == 0:
-        return None  # objects that are not Features (GDAL skips them), or a property value "Feature"
+    counts = {table.num_rows, scan.n_feature_words, scan.n_properties_words - len(scan.crs_at)}  # crs has one too
+    if len(counts) > 1 or table.num_rows == 0:
+        if not final:  # members GDAL skipped (a "type" other than "Feature"), a property value "Feature"...
+            return None
+        raise DataFileError(f"{path}: GDAL read {table.num_rows} feature(s) where the file names \"Feature\" "
+                            f"{scan.n_feature_words} and \"properties\" {scan.n_properties_words} time(s) (fix: make "
+                            'every member of "features" a {"type": "Feature", "properties": ..., "geometry": ...} '
+                            "object)")
     geom_col = meta["geometry_name"] or "wkb_geometry"
     wkb = table.column(geom_col).to_numpy(zero_copy_only=False)
     table = table.drop_columns([geom_col])
@@ -404,7 +432,7 @@ def _gdal_geojson(path: Path, scan: _Scan) -> RawData | None:
         else:  # each Feature's own integer "id" member, as the exact path reads it
             table = table.rename_columns(["id" if c == fids else c for c in table.column_names])
     geoms = np.asarray(shapely.from_wkb(wkb, on_invalid="ignore"), dtype=object)
-    if (shapely.is_missing(geoms)).any():
+    if shapely.is_missing(geoms).any() and not final:
         return None  # unreadable or null geometries: the exact path says which and why
     del wkb
     attrs = table.to_pandas(split_blocks=True, self_destruct=True)
@@ -416,8 +444,19 @@ def _read_geojson(path: Path, opts: ReadOptions) -> RawData:
     if opts.encoding is not None and (not _known(opts.encoding) or codecs.lookup(opts.encoding).name != "utf-8"):
         return _read_geojson_exact(path, opts)  # GDAL reads GeoJSON as UTF-8 only
     scan = _prescan(path)
+    final = path.stat().st_size > exact_path_limit()
+    if scan.suspect is not None and final and scan.suspect.startswith("not UTF-8"):
+        raise DataFileError(f"{path}: {scan.suspect.replace('UTF-8', 'valid UTF-8')} (fix: GeoJSON must be UTF-8; "
+                            "re-save it as UTF-8, e.g. `iconv -f GBK -t UTF-8`, or pass --encoding GBK)")
+    if scan.suspect is not None and final:
+        raise DataFileError(f"{path}: {scan.suspect}: a feature whose 'properties' is not an object, or a "
+                            "coordinate that is not a finite number (fix: write properties as objects and "
+                            "coordinates as finite decimal numbers; the file is too large to name the feature)")
     crs, exact = _head_crs(path, scan) if scan.suspect is None else (None, True)
-    raw = None if exact else _gdal_geojson(path, scan)
+    if exact and final:
+        raise DataFileError(f"{path}: a 'crs' member after the features (fix: move it before \"features\", or "
+                            "remove it and pass --crs)")
+    raw = None if exact else _gdal_geojson(path, scan, final=final)
     if raw is None:
         if scan.suspect is not None:
             log.info("%s: decoding the whole file to name the problem (%s)", path, scan.suspect)
