@@ -232,3 +232,11 @@ def test_a_features_own_id_member_is_its_id(name: str, tmp_path: Path) -> None:
                     encoding="utf-8")
     got = imported(path)
     assert list(got["id"]) == ["7", "9"] and list(got["name_zh"]) == [name, name]
+
+
+def test_an_id_column_not_chosen_is_kept_as_id_src(tmp_path: Path) -> None:
+    path = tmp_path / "p.geojson"
+    planner_frame().assign(id=["x1", "x2", "x3"], name_zh=["一", "二", "三"]).to_file(path, driver="GeoJSON")
+    got = imported(path, id_column="地块编号", name_column="地块名称")
+    assert list(got["id"]) == IDS and list(got["name_zh"]) == NAMES
+    assert list(got["id_src"]) == ["x1", "x2", "x3"] and list(got["name_zh_src"]) == ["一", "二", "三"]

@@ -272,11 +272,16 @@ def schema_frame(raw: RawData, m: Mapping, path: Path, crs_label: str) -> tuple[
     kept: dict[str, str] = {}  # file column -> its name in the result
     for col in attrs.columns:
         name = str(col)
-        if name not in _SCHEMA_NAMES or col == id_col or name in ("id", "name_zh", "name_en"):
+        if name not in _SCHEMA_NAMES or col == id_col or name in ("name_en", "geometry_source", "accuracy_m"):
             continue
-        if name in ("geometry_source", "accuracy_m"):
+        if name == "name_zh" and m.name_column in (None, col):
             continue
-        why = "--kind was given" if name == "kind" and m.kind else _fits(name, attrs[col], m)
+        if name in ("id", "name_zh"):  # the file's own column, not the one --id-column / --name-column chose
+            why: str | None = f"--{'id' if name == 'id' else 'name'}-column names another column"
+        elif name == "kind" and m.kind:
+            why = "--kind was given"
+        else:
+            why = _fits(name, attrs[col], m)
         if name == "parent" and (m.parent is not None or m.parent_field is not None):
             why = "--parent or --parent-field was given"
         if why is None:
