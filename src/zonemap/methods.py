@@ -196,7 +196,7 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
         raise SchemaError(f"diagnose_methods: feature #{i} has a negative precision {precision[i]} "
                           "(fix: the precision is half a unit of the last stated digit, >= 0)")
     flat = flatten(arr)
-    gzone = _geom_zone(arr, None)
+    gzone = _geom_zone(flat, None)
     uzone, south = _utm_zone(arr)
     rg = flat.ring_geom
     geodesic = ring_sums(flat.lon, flat.lat, flat.starts, perimeter=False)[0] if flat.starts.size else np.zeros(0)
