@@ -58,9 +58,9 @@ ring's centroid (k the point scale, Snyder's series, error < 1e-10), plus the se
 about the centroid times 1/R² and, per edge, the sliver between the straight chord and the
 geodesic's image (which bends towards the central meridian with curvature ≈ x/R²). That is
 within ~1e-8 of the projected shoelace (measured: 1.1e-8 and 6e-4 m² at most over 1e5 parcels
-of 0.1–10 ha, bounded by the geodesic kernel's own accuracy on edges of a few hundred metres). Larger rings, other ellipsoids
-and ``exact=True`` are projected with pyproj and summed with the shoelace formula. At Dongguan
-(0.1–0.5° from 114°E) the plane area is 4–40 ppm larger than the ellipsoidal one
+of 0.1–10 ha, bounded by the geodesic kernel's own accuracy on edges of a few hundred metres).
+Larger rings, other ellipsoids and ``exact=True`` are projected with pyproj and summed with the
+shoelace formula. At Dongguan (0.1–0.5° from 114°E) the plane area is 4–40 ppm larger than the ellipsoidal one
 (``k² ≈ 1 + x²/R²``; 4.3 ppm at Fenggang, 13.5 ppm at Dongcheng).
 
 Everything works on whole arrays (the vertices of all polygons flattened with their ring
