@@ -52,7 +52,7 @@ What is applied here, and how it differs from the letter of the document:
 
 **Gauss–Krüger plane area** (:func:`gk_plane_area`): the shoelace area of the polygon drawn
 in the zone's plane, what a GIS reports as "area" for a layer in EPSG:4547 or EPSG:4526. For
-rings under 1 km across it is evaluated without projecting every vertex, as ``∫ k² dA`` over
+rings under 1 km across with edges up to 300 m it is evaluated without projecting every vertex, as ``∫ k² dA`` over
 the ellipsoidal polygon: the geodesic ring area (:mod:`zonemap._ellipsoid`) times k² at the
 ring's centroid (k the point scale, Snyder's series, error < 1e-10), plus the second moment
 about the centroid times 1/R² and, per edge, the sliver between the straight chord and the
@@ -125,6 +125,8 @@ _PLANE_DECIMALS = 6  # interpolated plane points (m)
 #: Rings whose bounding box is wider than this (m) get the projected shoelace in gk_plane_area (edges up to 1 km:
 #: the chord/geodesic sliver formula and the geodesic kernel stay within ~1e-8).
 _LOCAL_MAX_M = 1000.0
+#: ... or with an edge longer than this (m): the geodesic kernel's error grows with edge length (~1e-8 at 300 m).
+_LOCAL_MAX_EDGE_M = 300.0
 _CHUNK = 1 << 14
 
 
@@ -255,19 +257,31 @@ def _round_sec(deg: _Arr) -> _Arr:
     return np.asarray(np.round(deg * 3600.0, _BL_DECIMALS) * _SEC, dtype=np.float64)
 
 
+def _distinct(values: NDArray[np.int64]) -> list[int]:
+    """The distinct values of a small-valued integer array (usually one zone), without hashing."""
+    if not values.size:
+        return []
+    lo, hi = int(values.min()), int(values.max())
+    if lo == hi:
+        return [lo]
+    return [int(v) for v in np.flatnonzero(np.bincount(values - lo)) + lo]
+
+
 def _split_long(lon: _Arr, lat: _Arr, idx: NDArray[np.intp], zones: NDArray[np.int64]) -> tuple[NDArray[np.intp], _Arr]:
     """Edges ``idx`` (candidates, zone ``zones``) measured in the plane; those over 70 m split evenly there.
 
     Returns the edges actually split and the sum of their pieces' trapezoids.
     """
     # project each end vertex once (consecutive long edges share one); a ring has one zone
-    verts = np.union1d(idx, idx + 1)
+    verts = np.concatenate([idx, idx + 1])
+    verts.sort()
+    verts = verts[np.r_[True, verts[1:] != verts[:-1]]]
     vz = np.empty(verts.size, dtype=np.int64)
     vz[np.searchsorted(verts, idx)] = zones
     vz[np.searchsorted(verts, idx + 1)] = zones
     vx = np.empty(verts.size)
     vy = np.empty(verts.size)
-    for z in np.unique(zones):
+    for z in _distinct(zones):
         sel = np.flatnonzero(vz == z)
         vx[sel], vy[sel] = _tmerc(3.0 * float(z)).transform(lon[verts[sel]], lat[verts[sel]])
     i1, i2 = np.searchsorted(verts, idx), np.searchsorted(verts, idx + 1)
@@ -288,7 +302,7 @@ def _split_long(lon: _Arr, lat: _Arr, idx: NDArray[np.intp], zones: NDArray[np.i
     plon = np.empty(edge.size)
     plat = np.empty(edge.size)
     pz = zones[edge]
-    for z in np.unique(zones):
+    for z in _distinct(zones):
         sel = np.flatnonzero(pz == z)
         plon[sel], plat[sel] = _tmerc(3.0 * float(z)).transform(px[sel], py[sel], direction="INVERSE")
     start, end = k == 0, k == n_seg[edge]
@@ -518,7 +532,11 @@ def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1
                         np.maximum.reduceat(ny, starts) - np.minimum.reduceat(ny, starts))
     # ∫ k² dA uses the GRS80 geodesic area: other ellipsoids (Xian-80, Krassovsky) are projected
     grs80_like = abs(a - _A) < 1e-6 and abs(f - _F) < 1e-9
-    big = (exact or not grs80_like) | (extent > _LOCAL_MAX_M)
+    dxe, dyn = np.diff(ex), np.diff(ny)
+    seg2 = dxe * dxe + dyn * dyn
+    seg2[junk] = 0.0
+    longest2 = np.maximum.reduceat(np.append(seg2, 0.0), starts)
+    big = (exact or not grs80_like) | (extent > _LOCAL_MAX_M) | (longest2 > _LOCAL_MAX_EDGE_M**2)
     small = ~big
     if small.any():
         area_e = geodesic_signed if geodesic_signed is not None else ring_sums(lon, lat, starts, perimeter=False)[0]
@@ -536,9 +554,8 @@ def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1
         # edges straight in the plane, not geodesics: a geodesic's image bends towards the central
         # meridian with curvature ∂ln k/∂n ≈ x/R², enclosing L³κ/12 more or less than the chord
         east_f = (lon_f - ring_lon0) * (_DEG * n_r * cos_f)  # ≈ distance of the first vertex from the CM
-        dxe, dyn = x1 - x0, y1 - y0
-        bend = ring_sum((dxe * dxe + dyn * dyn) * dyn * (x0 + x1)) * 0.5
-        bend += east_f * ring_sum((dxe * dxe + dyn * dyn) * dyn)
+        bend = ring_sum(seg2 * dyn * (x0 + x1)) * 0.5
+        bend += east_f * ring_sum(seg2 * dyn)
         with np.errstate(invalid="ignore", divide="ignore"):
             cx = np.where(a2 != 0, sx / (3 * a2), 0.0)
             cy = np.where(a2 != 0, sy / (3 * a2), 0.0)
