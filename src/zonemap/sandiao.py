@@ -507,6 +507,44 @@ def tm_plane_area(geoms_lonlat: Any, lon0_deg: Any, *, k0: float = 1.0, a: float
     return per_geometry(flat, tm_signed(flat, lon0[flat.ring_geom], k0=k0, a=a, f=f, exact=exact))
 
 
+def _ring_moments(lon: _Arr, lat: _Arr, st: NDArray[np.intp], lon_f: _Arr, lat_f: _Arr, sxr: _Arr,
+                  syr: _Arr) -> NDArray[np.float64]:
+    """Per-ring sums in a local metric frame for the rings starting at ``st`` (local indices) of a chunk.
+
+    Rows: extent (m), longest edge², 2·area, 6·A·cx, 6·A·cy, 12·∫x² dA, Σ L²·Δy·(x0 + x1), Σ L²·Δy.
+    """
+    counts = np.diff(np.append(st, lon.size))
+    ex = lon - np.repeat(lon_f, counts)
+    ex *= np.repeat(sxr, counts)
+    ny = lat - np.repeat(lat_f, counts)
+    ny *= np.repeat(syr, counts)
+    junk = np.zeros(max(lon.size - 1, 0), dtype=bool)
+    junk[st[1:] - 1] = True
+    x0, x1, y0, y1 = ex[:-1], ex[1:], ny[:-1], ny[1:]
+
+    def ring_sum(values: _Arr) -> _Arr:
+        values[junk] = 0.0
+        return np.asarray(np.add.reduceat(np.append(values, 0.0), st), dtype=np.float64)
+
+    dxe, dyn = x1 - x0, y1 - y0
+    seg2 = dxe * dxe + dyn * dyn
+    cross = x0 * y1 - x1 * y0
+    out = np.empty((8, st.size))
+    out[0] = np.maximum(np.maximum.reduceat(ex, st) - np.minimum.reduceat(ex, st),
+                        np.maximum.reduceat(ny, st) - np.minimum.reduceat(ny, st))
+    seg2[junk] = 0.0
+    out[1] = np.maximum.reduceat(np.append(seg2, 0.0), st)
+    out[3] = ring_sum((x0 + x1) * cross)
+    out[4] = ring_sum((y0 + y1) * cross)
+    out[5] = ring_sum((x0 * x0 + x0 * x1 + x1 * x1) * cross)
+    out[2] = ring_sum(cross)
+    dyn *= seg2
+    out[7] = ring_sum(dyn.copy())
+    dyn *= x0 + x1
+    out[6] = ring_sum(dyn)
+    return out
+
+
 def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1.0, a: float = _A, f: float = _F,
               exact: bool = False, geodesic_signed: _Arr | None = None) -> _Arr:
     """Signed plane area (m²) of each ring of ``flat`` (see :func:`tm_plane_area`).
@@ -517,45 +555,37 @@ def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1
     starts = flat.starts
     if not starts.size:
         return np.zeros(0)
-    lon, lat, junk, nv = flat.lon, flat.lat, flat.junk, flat.lon.size
-    vring = _vertex_ring(starts, nv)
-    signed = np.zeros(starts.size)
+    lon, lat, nv, nr = flat.lon, flat.lat, flat.lon.size, starts.size
+    signed = np.zeros(nr)
     # local metric frame about each ring's first vertex (for the moments; ~1e-4 relative is enough)
     lon_f, lat_f = lon[starts], lat[starts]
     cos_f = np.cos(lat_f * _DEG)
     w = np.sqrt(1 - _E2 * (1 - cos_f * cos_f))
     n_r = _A / w
     m_r = _A * (1 - _E2) / w**3
-    ex = (lon - lon_f[vring]) * (_DEG * n_r * cos_f)[vring]
-    ny = (lat - lat_f[vring]) * (_DEG * m_r)[vring]
-    extent = np.maximum(np.maximum.reduceat(ex, starts) - np.minimum.reduceat(ex, starts),
-                        np.maximum.reduceat(ny, starts) - np.minimum.reduceat(ny, starts))
+    sxr, syr = _DEG * n_r * cos_f, _DEG * m_r
+    # ring-aligned chunks of ~_CHUNK vertices keep the temporaries in cache
+    cuts = np.unique(np.append(np.searchsorted(starts, np.arange(0, nv, 4 * _CHUNK)), nr))
+    cuts = cuts[cuts > 0] if cuts.size and cuts[0] == 0 else cuts
+    moments = np.empty((8, nr))
+    r0 = 0
+    for r1 in cuts:
+        r1 = int(r1)
+        v0, v1 = int(starts[r0]), int(starts[r1]) if r1 < nr else nv
+        moments[:, r0:r1] = _ring_moments(lon[v0:v1], lat[v0:v1], starts[r0:r1] - v0, lon_f[r0:r1],
+                                          lat_f[r0:r1], sxr[r0:r1], syr[r0:r1])
+        r0 = r1
+    extent, longest2, a2, sx, sy, sxx, bend1, bend2 = moments
     # ∫ k² dA uses the GRS80 geodesic area: other ellipsoids (Xian-80, Krassovsky) are projected
     grs80_like = abs(a - _A) < 1e-6 and abs(f - _F) < 1e-9
-    dxe, dyn = np.diff(ex), np.diff(ny)
-    seg2 = dxe * dxe + dyn * dyn
-    seg2[junk] = 0.0
-    longest2 = np.maximum.reduceat(np.append(seg2, 0.0), starts)
     big = (exact or not grs80_like) | (extent > _LOCAL_MAX_M) | (longest2 > _LOCAL_MAX_EDGE_M**2)
     small = ~big
     if small.any():
         area_e = geodesic_signed if geodesic_signed is not None else ring_sums(lon, lat, starts, perimeter=False)[0]
-
-        def ring_sum(values: _Arr) -> _Arr:
-            values[junk] = 0.0
-            return np.asarray(np.add.reduceat(np.append(values, 0.0), starts), dtype=np.float64)
-
-        x0, x1, y0, y1 = ex[:-1], ex[1:], ny[:-1], ny[1:]
-        cross = x0 * y1 - x1 * y0
-        a2 = ring_sum(cross.copy())  # 2 x local area
-        sx = ring_sum((x0 + x1) * cross)  # 6 A cx
-        sy = ring_sum((y0 + y1) * cross)
-        sxx = ring_sum((x0 * x0 + x0 * x1 + x1 * x1) * cross)  # 12 ∫ x² dA
         # edges straight in the plane, not geodesics: a geodesic's image bends towards the central
         # meridian with curvature ∂ln k/∂n ≈ x/R², enclosing L³κ/12 more or less than the chord
-        east_f = (lon_f - ring_lon0) * (_DEG * n_r * cos_f)  # ≈ distance of the first vertex from the CM
-        bend = ring_sum(seg2 * dyn * (x0 + x1)) * 0.5
-        bend += east_f * ring_sum(seg2 * dyn)
+        east_f = (lon_f - ring_lon0) * sxr  # ≈ distance of the first vertex from the CM
+        bend = bend1 * 0.5 + east_f * bend2
         with np.errstate(invalid="ignore", divide="ignore"):
             cx = np.where(a2 != 0, sx / (3 * a2), 0.0)
             cy = np.where(a2 != 0, sy / (3 * a2), 0.0)
@@ -570,6 +600,7 @@ def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1
         corr += k0 * k0 * bend / (12.0 * r2)
         signed[small] = (area_e * k * k + corr)[small]
     if big.any():
+        vring = _vertex_ring(starts, nv)
         vbig = big[vring]
         for z in np.unique(ring_lon0[big]):
             vsel = vbig & (ring_lon0[vring] == z)
