@@ -327,3 +327,11 @@ def test_escape_rule_covers_every_category_it_names() -> None:
     assert all(unicodedata.category(c) == "Cc" for c in [*C0, "\x7f", *C1])
     assert all(unicodedata.bidirectional(c) in ("LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FSI", "PDI", "L",
                                                 "R", "AL") for c in BIDI)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(TEXT, min_size=1, max_size=8))
+def test_markdown_escaping_of_a_column_equals_escaping_each_cell(texts: list[str]) -> None:
+    from zonemap._textsafe import md_escape, md_escape_series
+
+    assert md_escape_series(pd.Series(texts, dtype=object)).tolist() == [md_escape(t) for t in texts]

@@ -345,7 +345,8 @@ def _unencodable(path: Path, df: pd.DataFrame, text: str, exc: UnicodeEncodeErro
     for col in df.columns:
         values = df[col]
         if pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype):
-            hit = values.astype(str).str.contains(re.escape(ch), regex=True, na=False).to_numpy()
+            cells = pd.Series([str(v) for v in values.tolist()], dtype=object)
+            hit = cells.str.contains(ch, regex=False, na=False).to_numpy(dtype=bool)
             if hit.any():
                 where = f"row {int(hit.argmax()) + 1}, column {col!r}: "
                 break

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_START", "escape_char", "md_escape", "neutralise_csv_series", "safe_text", "unsafe_chars",
-           "unsafe_pattern", "xlsx_text"]
+__all__ = ["FORMULA_START", "escape_char", "md_escape", "md_escape_series", "neutralise_csv_series", "safe_text",
+           "unsafe_chars", "unsafe_pattern", "unsafe_xlsx_pattern", "xlsx_text"]
 
 #: Bidirectional formatting characters: embeddings/overrides, isolates, marks, the Arabic letter mark.
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -50,13 +51,13 @@ _XLSX_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff
 # Excel reads _xHHHH_ in a cell as the character U+HHHH (ECMA-376 ST_Xstring); "_x005F" escapes the "_".
 _XLSX_XSTRING = re.compile("_(x[0-9A-Fa-f]{4}_)")
 
-# Markdown: ASCII punctuation a CommonMark/GFM renderer may read as inline syntax anywhere (links and
-# images need '[' ']', emphasis '*' '_', code '`', tables '|', strikethrough '~', math '$', autolinks
-# ':' and '@'; a backslash escape also splits the text node GFM's autolinker scans).
-_MD_PUNCT = re.compile(r"([\\`*_{}\[\]!|~:@$])")
+# One pass: inline punctuation backslash-escaped, < > & as entities, line breaks and TAB as a space, and a
+# word joiner after @ (GFM links a@b.cn whatever the escapes; an invisible U+2060 stops it).
+_MD_TRANSLATE = str.maketrans({**{c: "\\" + c for c in "\\`*_{}[]!|~:$"}, "@": "\\@\u2060", "&": "&amp;",
+                               "<": "&lt;", ">": "&gt;", "\r": " ", "\n": " ", "\t": " "})
+_MD_WWW = re.compile(r"(?i)(www)\.")
 # At the start of a paragraph: headings, lists, block quotes, setext underlines, thematic breaks.
 _MD_BLOCK_START = re.compile(r"^(\s*)([#+=\-]|\d+[.)])")
-_MD_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def escape_char(ch: str) -> str:
@@ -132,13 +133,31 @@ def md_escape(text: object, *, cell: bool = True) -> str:
         For a table cell (block syntax cannot start there). ``False`` for a paragraph: a leading
         ``#``, ``-``, ``+``, ``=`` or ``1.`` is escaped too.
     """
-    s = safe_text(text, one_line=False).replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    s = _MD_PUNCT.sub(r"\\\1", s)
-    s = re.sub(r"(?i)(www)\.", r"\1\\.", s)
-    s = s.replace("\\@", "\\@\u2060")  # GFM links a@b.c whatever the escapes; an invisible word joiner stops it
+    s = _MD_WWW.sub(r"\1\\.", safe_text(text, one_line=False).translate(_MD_TRANSLATE))
     if not cell:
         s = _MD_BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], s)
-    return s.translate(_MD_ENTITIES)
+    return s
+
+
+def md_escape_series(col: pd.Series) -> pd.Series:
+    """:func:`md_escape` (table cells) of every value of a column, column-wise with pandas string methods."""
+    values = col.to_numpy(dtype=object)
+    strings = np.array([str(v) for v in values.tolist()], dtype=object)  # numpy str arrays drop trailing NULs
+    strings[pd.isna(values)] = ""
+    text = pd.Series(strings, index=col.index, dtype=object)
+    hit = text.str.contains(_UNSAFE.pattern, regex=True, na=False).to_numpy(dtype=bool)
+    if hit.any():
+        text[hit] = [safe_text(v) for v in text[hit]]
+    text = text.str.translate(_MD_TRANSLATE)
+    www = text.str.contains("www.", case=False, regex=False, na=False).to_numpy(dtype=bool)
+    if www.any():
+        text[www] = text[www].str.replace(_MD_WWW.pattern, r"\1\\.", regex=True)
+    return text
+
+
+def unsafe_xlsx_pattern() -> str:
+    """The regular expression (text) of what :func:`xlsx_text` changes."""
+    return f"{_XLSX_ILLEGAL.pattern}|_x[0-9A-Fa-f]{{4}}_|\r"
 
 
 def xlsx_text(text: str) -> str:
@@ -176,5 +195,5 @@ def neutralise_csv_series(col: pd.Series) -> pd.Series:
     if not risky.any():
         return col
     out = col.astype(object).copy()
-    out[risky] = "'" + out[risky].astype(str)
+    out[risky] = ["'" + str(v) for v in out[risky].tolist()]
     return out

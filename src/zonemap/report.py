@@ -20,12 +20,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from ._textsafe import md_escape, safe_text, xlsx_text
+from ._textsafe import md_escape, md_escape_series, safe_text, unsafe_pattern, unsafe_xlsx_pattern, xlsx_text
 from .errors import ZonemapError
 from .io import CSV_ENCODING, atomic_write, write_csv, write_text
 from .reconcile import FAILING_STATUSES, Reconciliation
@@ -78,17 +79,6 @@ def _status_style(status: str) -> str:
     return f"bold {known.colour}" if known.fails_strict else known.colour
 
 
-def _num(value: Any, digits: int = 0, sign: bool = False) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    return f"{value:{'+' if sign else ''},.{max(digits, 0)}f}"
-
-
-def _in_unit(value: Any, digits: int, unit: str, sign: bool = False) -> str:
-    text = _num(value, digits, sign)
-    return text if text == "–" else f"{text} {unit_text(unit)}"
-
-
 def parse_formats(text: str) -> list[str]:
     """Split ``"md,html"`` into formats, refusing unknown ones (empty text: none)."""
     formats = [f.strip().lower() for f in text.split(",") if f.strip()]
@@ -98,56 +88,91 @@ def parse_formats(text: str) -> list[str]:
     return formats
 
 
-def _figure_row(r: pd.Series) -> dict[str, str]:
-    d = int(r["decimals"]) + 2
-    stated = f"{r['qualifier']}{r['stated_value']} {unit_text(r['unit'])}"
-    return {
-        "figure": str(r["figure_id"]),
-        "subject": f"{r['subject']} {r['subject_name']}".strip(),
-        "stated": stated,
-        "measured": _in_unit(r["measured_in_unit"], d, r["unit"]),
-        "difference": _in_unit(r["diff_in_unit"], d, r["unit"], sign=True)
-        + ("" if pd.isna(r["diff_pct"]) else f" ({_num(r['diff_pct'], 1, sign=True)}%)"),
-        "band ±": _in_unit(r["band_m2"] / _unit_m2(r), d, r["unit"]),
-        "geometry ±": _in_unit(r["geometry_uncertainty_m2"] / _unit_m2(r), d, r["unit"]),
-        "offset": _in_unit(r["implied_offset_m"], 0 if abs(r["implied_offset_m"]) >= 10 else 1, "m", sign=True),
-        "status": str(r["status"]),
-        "source": f"{r['source']}: “{r['quote']}”",
-        "geometry": f"{r['geometry_source']} (±{_num(r['accuracy_m'], 0)} m)",
-        "notes": str(r["notes"] or ""),
-    }
+def _texts(col: pd.Series) -> np.ndarray:
+    """A column as an object array of ``str`` (missing values as ``""``)."""
+    values = col.to_numpy(dtype=object)
+    out = np.array([str(v) for v in values.tolist()], dtype=object)  # numpy str arrays would drop trailing NULs
+    out[pd.isna(values)] = ""
+    return out
 
 
-def _unit_m2(r: pd.Series) -> float:
-    return float(AREA_UNITS_M2[str(r["unit"])])
+def _numbers(values: Any, digits: Any, sign: bool = False, unit: Any = None) -> np.ndarray:
+    """Numbers formatted for people, column-wise: thousands separators, ``digits`` places (per row or
+    one for all), ``–`` when missing or not finite, then `` <unit>`` (per row or one for all)."""
+    x = np.asarray(values, dtype=float)
+    d = np.broadcast_to(np.asarray(digits, dtype=int), x.shape)
+    out = np.full(x.shape, "–", dtype=object)
+    ok = np.isfinite(x)
+    for k in np.unique(d[ok]):
+        pick = ok & (d == k)
+        spec = f"{'+' if sign else ''},.{max(int(k), 0)}f"
+        out[pick] = [format(v, spec) for v in x[pick].tolist()]
+    if unit is not None:
+        units = np.broadcast_to(np.asarray(unit, dtype=object), x.shape)
+        out[ok] = out[ok] + " " + units[ok]
+    return out
 
 
 def _for_people(df: pd.DataFrame) -> pd.DataFrame:
     """Every cell as one line of text with control and bidi characters shown as escapes."""
-    return df.map(lambda v: safe_text(v, one_line=True))
+    pattern = unsafe_pattern(allow_newlines=False)
+    out = {}
+    for col in df.columns:
+        text = pd.Series(df[col].to_numpy(dtype=object), index=df.index, dtype=object)
+        hit = text.str.contains(pattern, regex=True, na=False).to_numpy(dtype=bool)
+        if hit.any():
+            text[hit] = [safe_text(v, one_line=True) for v in text[hit]]
+        out[col] = text
+    return pd.DataFrame(out, index=df.index)
 
 
 def display_figures(result: Reconciliation) -> pd.DataFrame:
     """The figures table as text for people (rounded, status in both languages, control characters
-    shown as escapes); the data stays unrounded in ``result``."""
-    rows = [_figure_row(r) for _, r in result.figures.iterrows()]
-    table = pd.DataFrame(rows, columns=list(_FIGURE_HEADERS))
-    table["status"] = [status_label(s) for s in result.figures["status"].astype(str)]
-    return _for_people(table)
+    shown as escapes), built column-wise; the data stays unrounded in ``result``."""
+    f = result.figures
+    if f.empty:
+        return pd.DataFrame(columns=list(_FIGURE_HEADERS))
+    d = f["decimals"].to_numpy(dtype=float).astype(int) + 2
+    unit_codes = _texts(f["unit"])
+    units = np.array([unit_text(u) for u in unit_codes], dtype=object)
+    unit_m2 = np.array([float(AREA_UNITS_M2[u]) for u in unit_codes])
+    pct = f["diff_pct"].to_numpy(dtype=float)
+    pct_text = np.where(np.isnan(pct), "", " (" + _numbers(pct, 1, sign=True).astype(str) + "%)")
+    offset = f["implied_offset_m"].to_numpy(dtype=float)
+    statuses = _texts(f["status"])
+    table = pd.DataFrame({
+        "figure": _texts(f["figure_id"]),
+        "subject": pd.Series(_texts(f["subject"]) + " " + _texts(f["subject_name"]), dtype=object).str.strip(),
+        "stated": _texts(f["qualifier"]) + _texts(f["stated_value"]) + " " + units,
+        "measured": _numbers(f["measured_in_unit"], d, unit=units),
+        "difference": _numbers(f["diff_in_unit"], d, sign=True, unit=units) + pct_text,
+        "band ±": _numbers(f["band_m2"].to_numpy(dtype=float) / unit_m2, d, unit=units),
+        "geometry ±": _numbers(f["geometry_uncertainty_m2"].to_numpy(dtype=float) / unit_m2, d, unit=units),
+        "offset": _numbers(offset, np.where(np.abs(offset) >= 10, 0, 1), sign=True, unit="m"),
+        "status": np.array([status_label(w) for w in statuses], dtype=object),
+        "source": _texts(f["source"]) + ": “" + _texts(f["quote"]) + "”",
+        "geometry": _texts(f["geometry_source"]) + " (±" + _numbers(f["accuracy_m"], 0) + " m)",
+        "notes": _texts(f["notes"]),
+    }, columns=list(_FIGURE_HEADERS))
+    return _for_people(table.reset_index(drop=True))
 
 
 def display_checks(result: Reconciliation) -> pd.DataFrame:
-    """The checks table as text for people (rounded)."""
-    rows = [
-        {
-            "check": str(r["check"]), "subject": str(r["subject"]),
-            "value": f"{_num(r['value'], 3 if r['unit'] == '%' else 0)} {unit_text(r['unit'])}",
-            "limit": f"{_num(r['limit'], 3 if r['unit'] == '%' else 0)} {unit_text(r['unit'])}",
-            "passed": "yes" if r["passed"] else "NO", "detail": str(r["detail"]),
-        }
-        for _, r in result.checks.iterrows()
-    ]
-    return _for_people(pd.DataFrame(rows, columns=list(_CHECK_HEADERS)))
+    """The checks table as text for people (rounded), built column-wise."""
+    c = result.checks
+    if c.empty:
+        return pd.DataFrame(columns=list(_CHECK_HEADERS))
+    unit_codes = _texts(c["unit"])
+    units = np.array([unit_text(u) for u in unit_codes], dtype=object)
+    digits = np.where(unit_codes == "%", 3, 0)
+    table = pd.DataFrame({
+        "check": _texts(c["check"]), "subject": _texts(c["subject"]),
+        "value": _numbers(c["value"], digits) + " " + units,
+        "limit": _numbers(c["limit"], digits) + " " + units,
+        "passed": np.where(c["passed"].to_numpy(dtype=bool), "yes", "NO").astype(object),
+        "detail": _texts(c["detail"]),
+    }, columns=list(_CHECK_HEADERS))
+    return _for_people(table.reset_index(drop=True))
 
 
 def figures_for_maps(result: Reconciliation) -> pd.DataFrame:
@@ -189,14 +214,15 @@ def terminal_tables(result: Reconciliation) -> list[Table]:
     return [t1, t2]
 
 
-def _md_cell(text: str) -> str:
-    return md_escape(text)
-
-
 def _md_table(df: pd.DataFrame) -> list[str]:
     lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return lines
+    if df.empty:
+        return lines
+    cells = [md_escape_series(df[c]).to_numpy(dtype=object) for c in df.columns]
+    rows = cells[0].copy()
+    for col in cells[1:]:
+        rows = rows + " | " + col
+    return lines + ("| " + rows + " |").tolist()
 
 
 def to_markdown(result: Reconciliation) -> str:
@@ -256,20 +282,30 @@ def _json_default(value: Any) -> Any:
 
 
 def write_xlsx(result: Reconciliation, path: Path | str) -> Path:
-    """Write ``figures`` and ``checks`` sheets (unrounded numbers) to an XLSX file, atomically."""
-    from openpyxl import Workbook
+    """Write ``figures`` and ``checks`` sheets (unrounded numbers) to an XLSX file, atomically.
 
-    wb = Workbook()
-    sheets = (("figures", result.figures), ("checks", result.checks))
-    for k, (name, df) in enumerate(sheets):
-        ws = wb.active if k == 0 else wb.create_sheet()
-        assert ws is not None
-        ws.title = name
-        ws.append([_xlsx_value(str(c)) for c in df.columns])
-        for rec in _records(df):
-            ws.append([_xlsx_value(v) for v in rec.values()])
-        _text_stays_text(ws)
+    Text is stored as text: a cell starting with ``=`` stays that text (never a formula), and the
+    characters XML cannot hold are written as visible escapes (:func:`zonemap._textsafe.xlsx_text`).
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    for name, df in (("figures", result.figures), ("checks", result.checks)):
+        ws = wb.create_sheet(name)
         ws.freeze_panes = "A2"
+
+        def cell(value: Any, ws: Any = ws) -> Any:
+            if isinstance(value, str) and value.startswith("="):
+                c = WriteOnlyCell(ws, value)
+                c.data_type = "s"  # openpyxl would store it as a formula
+                return c
+            return value
+
+        ws.append([cell(xlsx_text(str(c))) for c in df.columns])
+        columns = [_xlsx_column(df[c]) for c in df.columns]
+        for row in zip(*columns, strict=True):
+            ws.append([cell(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     with atomic_write(path, "wb") as fh:
@@ -277,20 +313,25 @@ def write_xlsx(result: Reconciliation, path: Path | str) -> Path:
     return Path(path)
 
 
-def _xlsx_value(v: Any) -> Any:
-    if hasattr(v, "item"):
-        v = v.item()
-    if isinstance(v, str):
-        return xlsx_text(v)  # characters XML cannot hold become visible escapes
-    return v
-
-
-def _text_stays_text(ws: Any) -> None:
-    """Store text starting with ``=`` as text, value unchanged (openpyxl would make it a formula)."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
+def _xlsx_column(col: pd.Series) -> list[Any]:
+    """A column as Python values for openpyxl: NaN/inf as empty, text made storable (column-wise)."""
+    values = col.to_numpy(dtype=object)
+    if pd.api.types.is_float_dtype(col.dtype):
+        x = col.to_numpy(dtype=float)
+        values = x.astype(object)
+        values[~np.isfinite(x)] = None
+    else:
+        values = np.array([v.item() if hasattr(v, "item") else v for v in values], dtype=object)
+        values[pd.isna(values)] = None
+        floats = np.array([isinstance(v, float) and not math.isfinite(v) for v in values], dtype=bool)
+        values[floats] = None
+    text = pd.Series(values, dtype=object)
+    if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "mixed", "mixed-integer", "mixed-integer-float"):
+        return values.tolist()
+    hit = text.str.contains(unsafe_xlsx_pattern(), regex=True, na=False).to_numpy(dtype=bool)
+    if hit.any():
+        values[hit] = [xlsx_text(v) for v in values[hit]]
+    return values.tolist()
 
 
 def write_reports(result: Reconciliation, out_dir: Path | str, formats: Iterable[str] = FORMATS,
