@@ -28,7 +28,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from _geo import LAT0, LON0, square
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from rich.console import Console
@@ -63,9 +63,9 @@ def escaped(text: str, keep: str = "") -> str:
 
 
 def csv_cell(text: str) -> str:
-    """OWASP: a text cell starting with = + - @ TAB CR (or full-width ＝＋－＠) gets a leading quote,
-    unless it is only a decimal number."""
-    if text[:1] in "=+-@\t\r\uff1d\uff0b\uff0d\uff20" and text and not re.fullmatch(
+    """OWASP: a text cell starting with = + - @ TAB CR (or full-width ＝＋－＠), after any quotes, gets a
+    leading quote, unless it is only a decimal number."""
+    if text.lstrip("'")[:1] in "=+-@\t\r\uff1d\uff0b\uff0d\uff20" and text.lstrip("'") and not re.fullmatch(
             r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
         return "'" + text
     return text
@@ -335,3 +335,16 @@ def test_markdown_escaping_of_a_column_equals_escaping_each_cell(texts: list[str
     from zonemap._textsafe import md_escape, md_escape_series
 
     assert md_escape_series(pd.Series(texts, dtype=object)).tolist() == [md_escape(t) for t in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(TEXT, min_size=1, max_size=8))
+@example(texts=["'=x", "''+1", "'-3.5", "-3.5", "'plain", "=1+1"])
+def test_a_csv_zonemap_wrote_reads_back_as_the_data(texts: list[str]) -> None:
+    from zonemap._textsafe import restore_csv_series
+    from zonemap.io import csv_text
+
+    written = csv_text(pd.DataFrame({"quote": pd.Series(texts, dtype=object)}))
+    cells = pd.Series([r[0] for r in list(csv.reader(io.StringIO(written, newline="")))[1:]], dtype=object)
+    assert cells.tolist() == [csv_cell(t) for t in texts]
+    assert restore_csv_series(cells).tolist() == texts

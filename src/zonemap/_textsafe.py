@@ -7,9 +7,10 @@ Text from the data (names, quotes, notes, paths) is shown literally everywhere:
   retitle a window or reorder what is displayed (:func:`safe_text`);
 * Markdown: every character a renderer could read as syntax is backslash-escaped, ``<`` ``>`` ``&``
   become entities, so no link, image, emphasis or HTML comes out of data (:func:`md_escape`);
-* CSV: a text cell starting with ``=`` ``+`` ``-`` ``@`` TAB or CR (or their full-width forms) gets a
-  leading ``'`` (OWASP "CSV injection"), unless it is a plain decimal number, which a spreadsheet
-  reads as that number and never as a formula (:func:`neutralise_csv_series`);
+* CSV: a text cell starting with ``=`` ``+`` ``-`` ``@`` TAB or CR (or their full-width forms, or
+  quotes before one) gets a leading ``'`` (OWASP "CSV injection"), unless it is a plain decimal
+  number, which a spreadsheet reads as that number and never as a formula
+  (:func:`neutralise_csv_series`; :func:`restore_csv_series` reads it back exactly);
 * XLSX: characters XML 1.0 cannot hold (``openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE``) and unpaired
   surrogates are written as visible escapes (:func:`xlsx_text`).
 
@@ -25,8 +26,8 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_START", "escape_char", "md_escape", "md_escape_series", "neutralise_csv_series", "safe_text",
-           "unsafe_chars", "unsafe_pattern", "unsafe_xlsx_pattern", "xlsx_text"]
+__all__ = ["FORMULA_START", "escape_char", "md_escape", "md_escape_series", "neutralise_csv_series",
+           "restore_csv_series", "safe_text", "unsafe_chars", "unsafe_pattern", "unsafe_xlsx_pattern", "xlsx_text"]
 
 #: Bidirectional formatting characters: embeddings/overrides, isolates, marks, the Arabic letter mark.
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -40,7 +41,8 @@ _UNSAFE_ONELINE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud
 #: First characters that make a spreadsheet read a CSV cell as a formula (OWASP), with the
 #: full-width forms a Chinese input method types.
 FORMULA_START = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
-_FORMULA_RE = f"^[{re.escape(FORMULA_START)}]"
+# Also text already starting with quotes before such a character, so that reading back is exact.
+_FORMULA_RE = f"^'*[{re.escape(FORMULA_START)}]"
 # A cell that is just a decimal number ("-3.5", "+12", "-1e3"): a spreadsheet reads it as that
 # number (no formula), so it is left as written.
 _PLAIN_NUMBER_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
@@ -196,4 +198,21 @@ def neutralise_csv_series(col: pd.Series) -> pd.Series:
         return col
     out = col.astype(object).copy()
     out[risky] = ["'" + str(v) for v in out[risky].tolist()]
+    return out
+
+
+def restore_csv_series(col: pd.Series) -> pd.Series:
+    """Undo :func:`neutralise_csv_series` when zonemap reads back a CSV it wrote (a figures draft).
+
+    A text cell of quotes followed by a formula-leading character loses one ``'``; everything else is
+    unchanged. Exact, since the writer also prefixes text that already began with ``'=``.
+    """
+    if pd.api.types.infer_dtype(col, skipna=True) not in ("string", "mixed", "mixed-integer", "mixed-integer-float"):
+        return col
+    text = pd.Series(col.to_numpy(dtype=object), index=col.index, dtype=object)
+    marked = text.str.contains(f"^'+[{re.escape(FORMULA_START)}]", regex=True, na=False).to_numpy(dtype=bool)
+    if not marked.any():
+        return col
+    out = text.copy()
+    out[marked] = [str(v)[1:] for v in text[marked].tolist()]
     return out
