@@ -31,7 +31,7 @@ from zonemap.report import (
     to_markdown,
     write_reports,
 )
-from zonemap.schema import FIGURE_COLUMNS
+from zonemap.schema import FIGURE_COLUMNS, FIGURE_STATUSES
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -193,3 +193,22 @@ def test_build_writes_the_report_next_to_the_maps(config: Config, tmp_path: Path
     failing = sum(f["status"] in ("disagrees", "part_exceeds_whole") for f in doc["figures"])
     assert result.failed_checks == failing + doc["summary"]["failed_checks"]
     assert tmp_path / "maps" / "reconciliation.xlsx" in result.outputs
+
+
+def test_long_terminal_tables_show_the_failing_rows_first(result: Reconciliation) -> None:
+    n = 100
+    figures = pd.concat([result.figures.iloc[:1]] * n, ignore_index=True)
+    figures["figure_id"] = [f"f-{i}" for i in range(n)]
+    figures.loc[[97, 98, 99], "status"] = "disagrees"
+    figures.loc[50, "status"] = "undetermined"
+    checks = result.checks.assign(passed=[True] * (len(result.checks) - 1) + [False])
+    table, checks_table = terminal_tables(Reconciliation(figures, checks), max_rows=5)
+    assert [t.plain for t in table.columns[0].cells] == ["f-97", "f-98", "f-99", "f-50", "f-0"]
+    labels = [t.plain for t in table.columns[-1].cells]
+    assert labels[:4] == [FIGURE_STATUSES["disagrees"].label] * 3 + [FIGURE_STATUSES["undetermined"].label]
+    assert labels[0] == "不一致 disagrees"
+    assert table.caption == "5 of 100 figures shown, failing first; every row is in the report files"
+    assert checks_table.caption is None and len(list(checks_table.columns[0].cells)) == len(checks)
+    assert [t.plain for t in checks_table.columns[-1].cells] == ["yes"] * (len(checks) - 1) + ["NO"]
+    everything = terminal_tables(Reconciliation(figures, checks), max_rows=None)[0]
+    assert [t.plain for t in everything.columns[0].cells] == list(figures["figure_id"])

@@ -189,29 +189,64 @@ def summary(result: Reconciliation) -> str:
             f"{result.n_failed_checks} of {len(result.checks)} check(s) failed")
 
 
-def terminal_tables(result: Reconciliation) -> list[Table]:
+#: Rows a terminal table shows by default; the rest are in the report files.
+TERMINAL_ROWS = 40
+
+
+def _worst_first(bad: np.ndarray, rank: np.ndarray, limit: int | None) -> np.ndarray:
+    """Row positions to show: all in file order when they fit, else the ``limit`` worst (stable)."""
+    n = len(bad)
+    if limit is None or n <= limit:
+        return np.arange(n)
+    order = np.lexsort((np.arange(n), -rank, ~bad))  # failing first, then by rank, then file order
+    return order[:limit]
+
+
+def terminal_tables(result: Reconciliation, max_rows: int | None = TERMINAL_ROWS) -> list[Table]:
     """Rich tables (figures, checks) for the terminal, readable at 80 columns.
 
     The figures table shows figure, subject, stated, measured, difference and status (in both
     languages); bands, offsets, sources and notes are in the files, as are the checks' details.
     Cells wrap rather than widen the table. Data text is never read as markup, and control and
     bidi characters are shown as escapes.
+
+    Parameters
+    ----------
+    result
+        The reconciliation.
+    max_rows
+        Rows shown per table (``None``: all). A longer table shows its failing rows first, then
+        the others by status, and says in its caption how many rows the report files hold.
     """
-    figs = display_figures(result)
-    t1 = Table(title=_TITLE, **_TABLE_STYLE)
+    f, c = result.figures, result.checks
+    statuses = f["status"].astype(str).to_numpy()
+    known = [FIGURE_STATUSES.get(w) for w in statuses]
+    fig_rows = _worst_first(np.array([bool(k and k.fails_strict) for k in known], dtype=bool),
+                            np.array([k.rank if k else 0 for k in known]), max_rows)
+    figs = display_figures(Reconciliation(f.iloc[fig_rows], c.iloc[:0]))
+    t1 = Table(title=_TITLE, caption=_caption(len(fig_rows), len(f), "figures"), **_TABLE_STYLE)
     for col, width in _TERMINAL_FIGURES:
         t1.add_column(col, max_width=width, overflow="fold",
                       justify="left" if col in ("figure", "subject", "stated", "status") else "right")
-    for (_, r), status in zip(figs.iterrows(), result.figures["status"].astype(str), strict=True):
-        cells = [Text(str(r[c])) for c, _ in _TERMINAL_FIGURES[:-1]]
-        t1.add_row(*cells, Text(str(r["status"]), style=_status_style(status)))
-    t2 = Table(title="Checks", **_TABLE_STYLE)
+    for row, status in zip(figs[[col for col, _ in _TERMINAL_FIGURES]].itertuples(index=False), statuses[fig_rows],
+                           strict=True):
+        t1.add_row(*(Text(str(v)) for v in row[:-1]), Text(str(row[-1]), style=_status_style(str(status))))
+    passed = c["passed"].to_numpy(dtype=bool)
+    check_rows = _worst_first(~passed, np.zeros(len(c)), max_rows)
+    t2 = Table(title="Checks", caption=_caption(len(check_rows), len(c), "checks"), **_TABLE_STYLE)
     for col, width in _TERMINAL_CHECKS:
         t2.add_column(col, max_width=width, overflow="fold")
-    for _, r in display_checks(result).iterrows():
-        t2.add_row(*(Text(str(r[c]), style="bold red" if c == "passed" and r[c] == "NO" else "")
-                     for c, _ in _TERMINAL_CHECKS))
+    checks = display_checks(Reconciliation(f.iloc[:0], c.iloc[check_rows]))
+    for row in checks[[col for col, _ in _TERMINAL_CHECKS]].itertuples(index=False):
+        t2.add_row(*(Text(str(v), style="bold red" if col == "passed" and v == "NO" else "")
+                     for (col, _), v in zip(_TERMINAL_CHECKS, row, strict=True)))
     return [t1, t2]
+
+
+def _caption(shown: int, total: int, what: str) -> str | None:
+    if shown == total:
+        return None
+    return f"{shown} of {total} {what} shown, failing first; every row is in the report files"
 
 
 def _md_table(df: pd.DataFrame) -> list[str]:
