@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 from pyproj import Geod, Transformer
 from shapely.geometry import Polygon
 
@@ -180,3 +181,20 @@ def test_field_checks_case_insensitive_rounding_and_missing() -> None:
     frame.loc[2, "kcxs"] = "0.1x"
     with pytest.raises(SchemaError, match=r"feature #2 \(id 4419000002\) holds '0.1x'"):
         sandiao_field_checks(frame)
+
+
+def test_candidate_kernels_against_independent_evaluations() -> None:
+    from zonemap.methods import sphere_area, web_mercator_area
+
+    geoms = parcels(20, 5)
+    holed = Polygon(geoms[0].exterior.coords, [shapely.affinity.scale(geoms[0], 0.3, 0.3).exterior.coords[::-1]])
+    geoms.append(holed)
+    web = np.array([projected_area(g, 3857, src=4326) for g in geoms])
+    sphere = np.array([geographiclib(g, SPHERE) for g in geoms])
+    np.testing.assert_allclose(web_mercator_area(geoms), web, rtol=1e-10)
+    np.testing.assert_allclose(sphere_area(geoms), sphere, rtol=1e-9)
+    # what the candidates mean at 23°N: Web Mercator ~1/cos²φ = +18 %, the mean-radius sphere ~0.3 % off
+    geodesic = np.array([geographiclib(g) for g in geoms])
+    lat = np.radians(23.03)
+    assert np.all(np.abs(web / geodesic / (1 / math.cos(lat) ** 2) - 1) < 0.01)
+    assert np.all((np.abs(sphere / geodesic - 1) > 1e-3) & (np.abs(sphere / geodesic - 1) < 1e-2))
