@@ -44,10 +44,12 @@ What is applied here, and how it differs from the letter of the document:
   rounded: a layer converted from stored plane coordinates reproduces them to nanometres,
   and rounding them again would only add noise. Results are not rounded unless
   ``decimals`` is given (TBMJ is stored to 0.01 m²: ``decimals=2``).
-* Each segment's trapezoid is taken against the ring's first longitude instead of a fixed
-  meridian: the sum over a closed ring is the same in exact arithmetic (the bracket is
-  ``(G(B2) − G(B1)) / 2`` with ``G(B) = A sin B − B sin 3B + C sin 5B − D sin 7B + E sin 9B``,
-  which telescopes), and the terms stay small, so no digits are lost.
+* ΔL is taken against the zone's central meridian. Any fixed meridian gives the same sum
+  over a closed ring in exact arithmetic (the bracket is ``(G(B2) − G(B1)) / 2`` with
+  ``G(B) = A sin B − B sin 3B + C sin 5B − D sin 7B + E sin 9B``, which telescopes); the
+  central meridian keeps ΔL, and so the terms, small. The bracket is evaluated as printed,
+  ``sin(k·ΔB/2)·cos(k·Bm)``, never as a difference of G, so no digits are lost; the odd
+  multiples come from exact Chebyshev recurrences (one ``cos`` per segment).
 * The zone of each feature comes from the centre of its bounding box (``zone`` forces one).
 
 **Gauss–Krüger plane area** (:func:`gk_plane_area`): the shoelace area of the polygon drawn
