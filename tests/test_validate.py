@@ -211,3 +211,24 @@ def test_cli_validate_refuses_a_control_character_with_exit_2(tmp_path: Path) ->
     assert f"{path}: feature #0 (id t-zone-a): 'name_zh' holds 1 control or bidi character(s): \\x0b at 2" in res.output
     assert "\x0b" not in res.output
     assert path.read_bytes() == before
+
+
+def test_a_rings_file_and_a_figures_table_validate_on_their_own(tmp_path: Path) -> None:
+    rings = _rings()
+    rings["ring_sets"][0]["bands"][0]["outer_km"] = 1.5
+    rings["ring_sets"][0]["bands"][1]["inner_km"] = 1.5
+    rings["ring_sets"][1]["bands"][0]["colour"] = "#12345"
+    root = _project(tmp_path, rings)
+    found = {(p.feature, p.message) for p in validate_paths([root / "rings.json"])}
+    assert found == {
+        ("ring set #1 (id test-border) band #0 (id b-0-1)", "colour '#12345' is not #rrggbb"),
+    }  # the file is refused before its radii are compared
+    rings["ring_sets"][1]["bands"][0]["colour"] = "#123456"
+    (root / "rings.json").write_text(json.dumps(rings), encoding="utf-8")
+    assert [(p.feature, p.message) for p in validate_paths([root / "rings.json"])] == [
+        ("ring set test-centre band c-a",
+         "ring_outer_radius is 1500 m here but figure 'fg-fig-a-outer' states 1 km (1000 m)")]
+    figures = root / "figures.csv"
+    figures.write_text(figures.read_text(encoding="utf-8").replace("甲区面积", "甲区\x1b[2J面积"), encoding="utf-8")
+    assert [(p.feature, p.message) for p in validate_paths([figures])] == [
+        ("row 2", "'quote' holds 1 control or bidi character(s): \\x1b at 2")]

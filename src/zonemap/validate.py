@@ -335,16 +335,20 @@ def validate_geodata(config: Config) -> list[Problem]:
                          + table_text_problems(table, figures))
         except ZonemapError as exc:
             problems.append(Problem(str(figures), "", str(exc)))
-    from .project import RINGS_FILE
-
-    rings = config.geodata_dir / RINGS_FILE
+    rings = config.geodata_dir / _rings_file()
     if rings.is_file():
         problems += ring_problems(rings, figures if figures.is_file() else None, by_town, towns.ids)
     return problems
 
 
-def ring_problems(path: Path, figures: Path | None, features: Mapping[str, Collection[str]],
-                  towns: Collection[str]) -> list[Problem]:
+def _rings_file() -> str:
+    from .project import RINGS_FILE  # project imports validate: import on use
+
+    return RINGS_FILE
+
+
+def ring_problems(path: Path, figures: Path | None, features: Mapping[str, Collection[str]] | None,
+                  towns: Collection[str] | None) -> list[Problem]:
     """Every problem of a ``rings.json``: format, colours, radii, overlapping bands, centres, cited figures.
 
     Parameters
@@ -354,9 +358,10 @@ def ring_problems(path: Path, figures: Path | None, features: Mapping[str, Colle
     figures
         The project's figures table (band radii are checked against the figures they cite), or ``None``.
     features
-        Feature ids by town id: a ring set's centre must be one of its town's.
+        Feature ids by town id: a ring set's centre must be one of its town's (``None``: not checked,
+        for a ``rings.json`` validated on its own).
     towns
-        The project's town ids.
+        The project's town ids (``None``: not checked).
 
     Returns
     -------
@@ -370,7 +375,7 @@ def ring_problems(path: Path, figures: Path | None, features: Mapping[str, Colle
         sets = parse_ring_sets(read_json(path), path, towns=towns)
     except ZonemapError as exc:
         return list(exc.problems) or [Problem(str(path), "", str(exc))]
-    problems = check_ring_centres(sets, features, path)
+    problems = [] if features is None else check_ring_centres(sets, features, path)
     cited = [f for s in sets for b in s.bands for f in b.figures]
     if cited and figures is None:
         problems.append(Problem(str(path), "", f"bands cite figure(s) {', '.join(cited)} but the project has no "
@@ -388,7 +393,8 @@ def validate_paths(paths: Iterable[Path | str]) -> list[Problem]:
     ----------
     paths
         Each a geodata directory (validated whole), a ``<layer>.geojson`` file (layer taken
-        from its name) or a registry ``.csv``.
+        from its name), a registry ``.csv`` / ``.xlsx`` or a ``rings.json`` (its cited figures checked
+        against the ``figures.csv`` next to it).
 
     Returns
     -------
@@ -404,9 +410,13 @@ def validate_paths(paths: Iterable[Path | str]) -> list[Problem]:
             problems.append(Problem(str(path), "", "no such file or directory", "check the path"))
         elif path.suffix.lower() in (".csv", *XLSX_SUFFIXES):
             try:
-                problems += check_figures(read_figures_table(path), path)
+                table = read_figures_table(path)
+                problems += check_figures(table, path) + table_text_problems(table, path)
             except ZonemapError as exc:
                 problems.append(Problem(str(path), "", str(exc)))
+        elif path.name == _rings_file():
+            figures = path.with_name(FIGURES_FILE)
+            problems += ring_problems(path, figures if figures.is_file() else None, None, None)
         else:
             layer = path.name.split(".")[0]
             try:
