@@ -97,7 +97,8 @@ def test_summary_names_the_layer_method_and_share() -> None:
     assert list(table.index[:2]) == ["p0", "p1"]
     text = summarize_methods(table, "TBMJ", "parcels")
     share = 48 / 50 * 100  # 96 %
-    assert text.startswith(f"TBMJ matches the Gauss–Krüger plane area of EPSG:4547 to ±0.005 m² on {share:g} % "
+    assert text.startswith(f"TBMJ matches the Gauss–Krüger plane area of EPSG:4547 (= 4526 with zone prefix) "
+                           f"to ±0.005 m² on {share:g} % "
                            "of parcels (48 of 50): computed on the Gauss–Krüger plane, not the ellipsoid")
     assert "2 parcels match no method" in text
 
