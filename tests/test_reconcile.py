@@ -18,12 +18,12 @@ from zonemap.errors import SchemaError
 from zonemap.figures import load_figures
 from zonemap.reconcile import (
     AGREES,
-    CONSISTENT,
     DISAGREES,
     FIGURE_RESULT_COLUMNS,
     NO_GEOMETRY,
     PART_EXCEEDS,
     PART_WITHIN,
+    UNDETERMINED,
     classify,
     reconcile,
     reconcile_towns,
@@ -73,12 +73,32 @@ def test_about_figure_just_inside_its_band_agrees(tmp_path: Path) -> None:
     assert row["implied_offset_m"] == pytest.approx((ZONE_AREA - 6.7e6) / ZONE_PERIM, rel=1e-6)
 
 
-def test_about_figure_just_outside_its_band_disagrees_or_is_consistent(tmp_path: Path) -> None:
+def test_about_figure_just_outside_its_band_disagrees_or_is_undetermined(tmp_path: Path) -> None:
     tol = needed_tol() - 1e-5  # band edge 67 m² short of the difference
     assert about_case(tmp_path, tol, 0.0)["status"] == DISAGREES
-    row = about_case(tmp_path, tol, 0.1)  # u = P x 0.1 m ~ 1040 m² > 67 m²
-    assert row["status"] == CONSISTENT
-    assert row["geometry_uncertainty_m2"] == pytest.approx(ZONE_PERIM * 0.1, rel=1e-6)
+    row = about_case(tmp_path, tol, 0.1)  # the polygon may be 0.1 m larger or smaller all round: ~1040 m² > 67 m²
+    assert row["status"] == UNDETERMINED
+    # exact bounds of a square of side s buffered by δ: (s - 2δ)² inside, s² + 4sδ + πδ² outside (first order P·δ)
+    side = ZONE_PERIM / 4
+    assert row["area_inner_m2"] == pytest.approx(ZONE_AREA - ZONE_PERIM * 0.1 + 4 * 0.1**2, rel=1e-6)
+    assert row["area_outer_m2"] == pytest.approx(ZONE_AREA + 4 * side * 0.1 + np.pi * 0.1**2, rel=1e-6)
+    # the side facing the stated 6.7 km² (the zone measures more): how much smaller the geometry could be
+    assert row["geometry_uncertainty_m2"] == pytest.approx(ZONE_AREA - row["area_inner_m2"], abs=1e-9 * ZONE_AREA)
+    # the accuracy that would decide it: (|d| - h) / P
+    assert row["decisive_accuracy_m"] == pytest.approx((abs(row["diff_m2"]) - row["band_m2"]) / ZONE_PERIM, rel=1e-9)
+
+
+def test_a_coarse_sketch_that_cannot_reach_its_figure_disagrees(tmp_path: Path) -> None:
+    # 2.6 km square (6.76 km²) drawn to ±100 m stated as 3 km²: even shrunk by 100 m it is 5.7 km² > 3 km²
+    gdf = layer([{"id": "z", "kind": "zone", "geometry": ZONE, "accuracy_m": 100.0}])
+    figs = figures(tmp_path, [{"figure_id": "f", "subject": "z", "value": "3", "unit": "km2"}])
+    row = reconcile(gdf, figs, Config(geodata_dir=tmp_path)).figures.iloc[0]
+    assert row["area_inner_m2"] == pytest.approx((ZONE_PERIM / 4 - 200) ** 2, rel=1e-4)
+    assert row["status"] == DISAGREES
+    # at ±1500 m the inward buffer vanishes: nothing can be said
+    gdf = layer([{"id": "z", "kind": "zone", "geometry": ZONE, "accuracy_m": 1500.0}])
+    row = reconcile(gdf, figs, Config(geodata_dir=tmp_path)).figures.iloc[0]
+    assert row["area_inner_m2"] == 0.0 and row["status"] == UNDETERMINED
 
 
 def test_exact_figure_in_mu_agrees_within_half_a_unit(tmp_path: Path) -> None:
@@ -101,11 +121,11 @@ def test_exact_figure_in_mu_agrees_within_half_a_unit(tmp_path: Path) -> None:
     [
         ("以上", -50.0, 0.0, AGREES),  # measured well above an at-least figure
         ("以上", +50.0, 0.0, DISAGREES),  # measured 50 mu short
-        ("以上", +1.0, 1.0, CONSISTENT),  # 1 mu (667 m²) short, u = 1600 m x 1 m
+        ("以上", +1.0, 1.0, UNDETERMINED),  # 1 mu (667 m²) short, the outward 1 m buffer adds ~1600 m²
         ("不少于", +50.0, 0.0, DISAGREES),
         ("以内", +50.0, 0.0, AGREES),  # at-most figure above the measured area
         ("以内", -50.0, 0.0, DISAGREES),
-        ("不超过", -1.0, 1.0, CONSISTENT),
+        ("不超过", -1.0, 1.0, UNDETERMINED),
     ],
 )
 def test_one_sided_qualifiers(tmp_path: Path, qualifier: str, stated_mu_offset: float, accuracy: float,
@@ -119,11 +139,16 @@ def test_one_sided_qualifiers(tmp_path: Path, qualifier: str, stated_mu_offset: 
 
 
 def test_classify_by_hand() -> None:
-    d = np.array([10.0, -10.0, 30.0, -30.0, 30.0])
-    bound = np.array(["exact", "at_least", "at_least", "at_most", "about"], dtype=object)
-    got = classify(d, np.full(5, 20.0), np.full(5, 5.0), bound)
-    assert list(got) == [AGREES, AGREES, AGREES, AGREES, DISAGREES]
-    assert classify(np.array([-24.0]), np.array([20.0]), np.array([5.0]), np.array(["at_least"]))[0] == CONSISTENT
+    # stated S = 1000 ± 20; measured A with the geometry's bounds [A_in, A_out]
+    area = np.array([1010.0, 990.0, 1030.0, 970.0, 1030.0, 976.0, 950.0, 1100.0])
+    inner = area - 5.0
+    outer = area + 5.0
+    bound = np.array(["exact", "at_least", "at_least", "at_most", "about", "at_least", "exact", "at_most"],
+                     dtype=object)
+    got = classify(area, np.full(8, 1000.0), np.full(8, 20.0), inner, outer, bound)
+    # 976 at least 980: short by 4, the geometry may be 5 larger -> undetermined; 950: 955 < 980 -> disagrees;
+    # 1100 at most 1020: even 1095 is over -> disagrees
+    assert list(got) == [AGREES, AGREES, AGREES, AGREES, DISAGREES, UNDETERMINED, DISAGREES, DISAGREES]
 
 
 def test_part_whole_rules(tmp_path: Path) -> None:
@@ -257,7 +282,7 @@ def test_bundled_fenggang_report_lists_every_area_figure_of_the_text(config: Con
     area_ids = registry.loc[(registry["town"] == "fenggang") & registry["quantity"].isin(AREA_QUANTITIES),
                             "figure_id"]
     assert set(res.figures["figure_id"]) == set(area_ids)
-    assert res.figures["status"].isin({AGREES, CONSISTENT, DISAGREES, PART_WITHIN, PART_EXCEEDS}).all()
+    assert res.figures["status"].isin({AGREES, UNDETERMINED, DISAGREES, PART_WITHIN, PART_EXCEEDS}).all()
     assert res.figures["source"].ne("").all() and res.figures["quote"].ne("").all()
     checks = set(res.checks["check"])
     assert {"part_within_whole_stated", "parcel_inside_zone", "parcels_measured_within_zone",

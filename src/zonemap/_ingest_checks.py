@@ -18,8 +18,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
 
-from ._ringgeom import to_lonlat, to_metric
-from .crs import CHINA_BBOX, convert_datum, local_metric_crs, parse_crs, to_wgs84
+from .crs import CHINA_BBOX, convert_datum, local_metric_crs, parse_crs, to_lonlat, to_metric, to_wgs84
 from .errors import Problem
 
 __all__ = [

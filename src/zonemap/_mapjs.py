@@ -8,6 +8,8 @@ only: text from the data is never parsed as HTML.
 
 from __future__ import annotations
 
+from .schema import FIGURE_STATUSES
+
 __all__ = ["CSS", "JS", "READY_JS"]
 
 JS = r"""
@@ -239,9 +241,6 @@ CSS = """
 .zm-fig { border-top: 1px solid #ddd; margin-top: 4px; padding-top: 3px; }
 .zm-badge { display: inline-block; padding: 0 5px; border-radius: 3px; margin-right: 5px; color: #fff;
   background: #777; }
-.zm-status-agrees .zm-badge { background: #1a9850; }
-.zm-status-consistent .zm-badge { background: #d08c00; }
-.zm-status-disagrees .zm-badge { background: #d73027; }
 .zm-quote { display: block; color: #333; font-style: italic; margin-top: 2px; white-space: normal; }
 .zm-tooltip { white-space: normal; min-width: 200px; }
 .zonemap-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px; font: 12px/1.4 system-ui,
@@ -251,3 +250,5 @@ CSS = """
   vertical-align: middle; }
 .zm-swatch-line { height: 0; border-width: 2px 0 0 0; }
 """
+# one badge colour per status, from the status table
+CSS += "".join(f".zm-status-{w} .zm-badge {{ background: {st.colour}; }}\n" for w, st in FIGURE_STATUSES.items())

@@ -13,12 +13,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import shapely
-from pyproj import CRS
 
-from .crs import WGS84, _transform_geoms, local_metric_crs
+from .crs import local_metric_crs, to_lonlat, to_metric
 
-__all__ = ["DEFAULT_TOLERANCE_M", "accuracy_circles", "annuli", "boundary_bands", "quad_segs_for", "to_lonlat",
-           "to_metric"]
+__all__ = ["DEFAULT_TOLERANCE_M", "accuracy_circles", "annuli", "boundary_bands", "quad_segs_for"]
 
 #: Largest gap allowed between a circle and the polygon drawn for it (metres).
 DEFAULT_TOLERANCE_M = 0.25
@@ -45,16 +43,6 @@ def quad_segs_for(radius_m: float, tolerance_m: float = DEFAULT_TOLERANCE_M) -> 
         return 8
     half_angle = math.acos(1.0 - tolerance_m / radius_m)
     return max(8, math.ceil(math.pi / (4.0 * half_angle)))
-
-
-def to_metric(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """Project WGS84 lon/lat geometries into ``crs``."""
-    return np.asarray(_transform_geoms(np.asarray(geoms, dtype=object), WGS84, crs), dtype=object)
-
-
-def to_lonlat(geoms: np.ndarray, crs: CRS) -> np.ndarray:
-    """Project geometries from ``crs`` back to WGS84 lon/lat (non-finite where ``crs`` cannot)."""
-    return np.asarray(_transform_geoms(np.asarray(geoms, dtype=object), crs, WGS84), dtype=object)
 
 
 def annuli(centre: shapely.Point, radii_m: Sequence[tuple[float, float]],

@@ -17,8 +17,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ._ringgeom import to_lonlat, to_metric
-from .crs import local_metric_crs
+from .crs import local_metric_crs, to_lonlat, to_metric
 from .errors import DataFileError, MissingFileError
 
 __all__ = ["DISTRICT_NAMES_EN", "SHENZHEN_ADCODE", "SOURCE_DIR", "check_city", "cnmaps_provider", "read_source",

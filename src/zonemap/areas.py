@@ -35,6 +35,7 @@ __all__ = [
     "AREA_COLUMNS",
     "add_area_columns",
     "area_perimeter",
+    "buffered_areas",
     "convert_area",
     "ellipsoidal_area",
     "ellipsoidal_perimeter",
@@ -151,6 +152,52 @@ def _measure(arr: NDArray[np.object_], workers: int | None,
 def ellipsoidal_area(geoms: Any, workers: int | None = None) -> NDArray[np.float64]:
     """Area (m²) of each polygon on the GRS80 ellipsoid; see :func:`area_perimeter` (faster: no perimeter)."""
     return _measure(_as_array(geoms), workers, perimeter=False)[0]
+
+
+def buffered_areas(geoms: Any, distance_m: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Ellipsoidal areas of each polygon grown and shrunk by its positional accuracy: exact bounds.
+
+    Where every edge of a polygon may be off by up to ``distance_m``, its true area lies
+    between the area of the polygon buffered inward and outward by that distance. Unlike the
+    first-order ``perimeter x distance`` this is exact for any shape: an inward buffer can
+    vanish (area 0), and the outward one adds the corner discs (``+ pi d²`` for a convex
+    polygon) that the first-order term misses.
+
+    Parameters
+    ----------
+    geoms
+        Array-like of Polygon/MultiPolygon in lon/lat degrees.
+    distance_m
+        Buffer distance per polygon (or one for all), metres; 0 gives the area itself.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Inner and outer area (m²) per polygon; NaN for missing geometries.
+
+    Notes
+    -----
+    Buffers are built in a transverse Mercator projection centred on the data (scale error
+    below 1e-5 within ~30 km, so a 1 km buffer is within 1 cm of its true width there) and
+    measured back on the ellipsoid. Arcs are drawn with 16 segments a quarter circle (chord
+    gap below 0.2 % of the distance).
+    """
+    from .crs import local_metric_crs, to_lonlat, to_metric
+
+    arr = _as_array(geoms)
+    dist = np.broadcast_to(np.asarray(distance_m, dtype=float), arr.shape).copy()
+    dist[~np.isfinite(dist)] = 0.0
+    area = ellipsoidal_area(arr)
+    inner, outer = area.copy(), area.copy()
+    todo = np.flatnonzero((dist > 0) & ~shapely.is_missing(arr) & ~shapely.is_empty(arr))
+    if todo.size:
+        crs = local_metric_crs(arr[todo])
+        metric = to_metric(arr[todo], crs)
+        grown = to_lonlat(shapely.buffer(metric, dist[todo], quad_segs=16, join_style="round"), crs)
+        shrunk = to_lonlat(shapely.buffer(metric, -dist[todo], quad_segs=16, join_style="round"), crs)
+        outer[todo] = ellipsoidal_area(grown)
+        inner[todo] = np.nan_to_num(ellipsoidal_area(shrunk))
+    return inner, outer
 
 
 def ellipsoidal_perimeter(geoms: Any) -> NDArray[np.float64]:

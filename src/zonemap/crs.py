@@ -53,6 +53,8 @@ __all__ = [
     "in_china",
     "local_metric_crs",
     "parse_crs",
+    "to_lonlat",
+    "to_metric",
     "to_wgs84",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
@@ -249,6 +251,16 @@ def to_wgs84(data: Any, crs: object = None) -> Any:
     else:
         out = _transform_geoms(data, parsed)
     return _check_finite(out, crs)
+
+
+def to_metric(geoms: Any, crs: CRS) -> Any:
+    """Project WGS84 lon/lat geometries (an array of them) into the metric ``crs``."""
+    return np.asarray(_transform_geoms(np.asarray(geoms, dtype=object), WGS84, crs), dtype=object)
+
+
+def to_lonlat(geoms: Any, crs: CRS) -> Any:
+    """Project geometries (an array of them) in ``crs`` back to WGS84 lon/lat."""
+    return np.asarray(_transform_geoms(np.asarray(geoms, dtype=object), crs, WGS84), dtype=object)
 
 
 def local_metric_crs(geoms: object) -> CRS:

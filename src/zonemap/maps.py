@@ -30,6 +30,7 @@ from ._ringgeom import accuracy_circles
 from .config import Config
 from .io import write_text
 from .project import Project, as_project
+from .schema import FIGURE_STATUSES
 from .towns import TownRegistry
 
 if TYPE_CHECKING:
@@ -278,7 +279,7 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
 
 def _status_rank(status: str) -> int:
     """Worst first for the outline colour; only statuses comparing a polygon's own area count."""
-    return {"disagrees": 3, "consistent": 2, "agrees": 1}.get(status, -1)
+    return FIGURE_STATUSES[status].rank if status in FIGURE_STATUSES and FIGURE_STATUSES[status].rank else -1
 
 
 def figure_cards(reconciliation: pd.DataFrame | None) -> dict[str, list[dict[str, str]]]:

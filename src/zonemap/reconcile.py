@@ -21,9 +21,17 @@ Arithmetic (per area figure)
 ----------------------------
 Measured area A and perimeter P of the subject on the ellipsoid, stated S (m²),
 d = A − S. Precision band h = half a unit of the last written digit; 约 widens it by
-``config.about_rel_tol × S``. Geometry uncertainty u = P × accuracy_m. Status
-``agrees`` if |d| <= h, ``consistent`` if |d| <= h + u, else ``disagrees``; for
-at-least qualifiers only a shortfall counts (d < −h...), for at-most only an excess.
+``config.about_rel_tol × S``. The geometry's own uncertainty is bounded exactly: the true
+area lies between A_in and A_out, the ellipsoidal areas of the polygon buffered inward and
+outward by its ``accuracy_m`` (:func:`zonemap.areas.buffered_areas`). Status:
+
+- ``agrees`` if |d| <= h (for 以上/超/不少于 if A >= S − h; for 不超过/以内 if A <= S + h);
+- ``disagrees`` if no area the geometry allows reaches the stated band
+  (A_out < S − h or A_in > S + h, on the side the qualifier bounds);
+- ``undetermined`` otherwise: only the geometry's coarseness covers the difference. The
+  row gives ``decisive_accuracy_m`` = (|d| − h) / P, the accuracy the drawing would need for
+  the difference to count as a real discrepancy.
+
 The implied mean boundary offset d / P says how far the drawn edge would have to move.
 """
 
@@ -42,7 +50,7 @@ from numpy.typing import NDArray
 
 from ._partwhole import PART_EXCEEDS, PART_WITHIN, part_whole_checks
 from ._topology import outside_reach_m, overlap_pairs, share_outside_pct
-from .areas import area_perimeter
+from .areas import area_perimeter, buffered_areas
 from .config import Config
 from .errors import SchemaError
 from .project import LAYOUT, Project, as_project
@@ -51,7 +59,6 @@ from .schema import AREA_QUANTITIES, FIGURE_STATUSES
 __all__ = [
     "AGREES",
     "CHECK_COLUMNS",
-    "CONSISTENT",
     "CONTAINMENT_TOL_PCT",
     "DISAGREES",
     "FAILING_STATUSES",
@@ -59,6 +66,7 @@ __all__ = [
     "NO_GEOMETRY",
     "PART_EXCEEDS",
     "PART_WITHIN",
+    "UNDETERMINED",
     "Reconciliation",
     "classify",
     "reconcile",
@@ -68,7 +76,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-AGREES, CONSISTENT, DISAGREES = "agrees", "consistent", "disagrees"
+AGREES, UNDETERMINED, DISAGREES = "agrees", "undetermined", "disagrees"
 NO_GEOMETRY = "no_geometry"
 #: Statuses that count as a failure (``--strict``).
 FAILING_STATUSES = frozenset(s.word for s in FIGURE_STATUSES.values() if s.fails_strict)
@@ -79,7 +87,8 @@ CONTAINMENT_TOL_PCT = 0.01
 FIGURE_RESULT_COLUMNS = (
     "town", "figure_id", "subject", "subject_name", "quantity", "qualifier", "bound", "stated_value", "unit",
     "decimals", "stated_m2", "measured_m2", "measured_in_unit", "diff_in_unit", "diff_m2", "diff_pct",
-    "band_m2", "geometry_uncertainty_m2", "perimeter_m", "implied_offset_m", "status", "part_of",
+    "band_m2", "geometry_uncertainty_m2", "area_inner_m2", "area_outer_m2", "perimeter_m", "implied_offset_m",
+    "decisive_accuracy_m", "status", "part_of",
     "source", "quote", "notes", "geometry_source", "accuracy_m",
 )
 CHECK_COLUMNS = ("town", "check", "subject", "value", "limit", "unit", "passed", "detail", "reach_m", "allowance_m")
@@ -143,27 +152,34 @@ def _measure(layer: gpd.GeoDataFrame, id_column: str) -> pd.DataFrame:
     }, index=pd.Index(ids.to_numpy(), name="id"))
 
 
-def classify(d: np.ndarray, band: np.ndarray, unc: np.ndarray, bound: np.ndarray) -> np.ndarray:
-    """Status of each figure from its difference, band and geometry uncertainty (all m²).
+def classify(area: np.ndarray, stated: np.ndarray, band: np.ndarray, inner: np.ndarray, outer: np.ndarray,
+             bound: np.ndarray) -> np.ndarray:
+    """Status of each figure from the measured area, the stated band and the geometry's bounds (all m²).
 
     Parameters
     ----------
-    d
-        Measured minus stated.
+    area
+        Measured area A.
+    stated
+        Stated area S.
     band
-        Effective precision band (already widened for 约).
-    unc
-        Geometry uncertainty.
+        Effective precision band h (already widened for 约).
+    inner, outer
+        Areas of the polygon shrunk and grown by its positional accuracy (A_in <= A <= A_out).
     bound
         ``exact``/``about`` (two-sided), ``at_least`` or ``at_most`` (one-sided).
 
     Returns
     -------
     numpy.ndarray
-        ``agrees``, ``consistent`` or ``disagrees`` per figure.
+        ``agrees``, ``undetermined`` or ``disagrees`` per figure.
     """
-    excess = np.where(bound == "at_least", -d, np.where(bound == "at_most", d, np.abs(d)))
-    return np.where(excess <= band, AGREES, np.where(excess <= band + unc, CONSISTENT, DISAGREES))
+    low, high = stated - band, stated + band
+    at_least, at_most = bound == "at_least", bound == "at_most"
+    agrees = np.where(at_least, area >= low, np.where(at_most, area <= high, (area >= low) & (area <= high)))
+    too_small, too_large = outer < low, inner > high
+    disagrees = np.where(at_least, too_small, np.where(at_most, too_large, too_small | too_large))
+    return np.where(agrees, AGREES, np.where(disagrees, DISAGREES, UNDETERMINED))
 
 
 def _figure_rows(figures: pd.DataFrame, feats: pd.DataFrame, config: Config) -> pd.DataFrame:
@@ -184,9 +200,12 @@ def _figure_rows(figures: pd.DataFrame, feats: pd.DataFrame, config: Config) -> 
     bound = f["bound"].to_numpy(dtype=object)
     band = f["precision_m2"].to_numpy(dtype=float) + np.where(bound == "about", config.about_rel_tol * stated, 0.0)
     d = area - stated
-    unc = perim * np.nan_to_num(acc)
-    status = np.where(has_geom, classify(d, band, unc, bound), NO_GEOMETRY)
+    inner, outer = _geometry_bounds(m["geometry"].to_numpy(), np.nan_to_num(acc), area, has_geom, f["subject"])
+    status = np.where(has_geom, classify(area, stated, band, inner, outer, bound), NO_GEOMETRY)
+    # the side of the geometry band that faces the stated value
+    unc = np.where(stated > area, outer - area, area - inner)
     with np.errstate(invalid="ignore", divide="ignore"):
+        decisive = np.where(status == UNDETERMINED, (np.abs(d) - band) / perim, np.nan)
         out = pd.DataFrame({
             "town": f["town"], "figure_id": f["figure_id"], "subject": f["subject"],
             "subject_name": m["subject_name"].fillna("").to_numpy(), "quantity": f["quantity"],
@@ -194,12 +213,29 @@ def _figure_rows(figures: pd.DataFrame, feats: pd.DataFrame, config: Config) -> 
             "decimals": f["decimals"], "stated_m2": stated, "measured_m2": area,
             "measured_in_unit": area / unit_m2, "diff_in_unit": d / unit_m2, "diff_m2": d,
             "diff_pct": 100.0 * d / stated, "band_m2": band, "geometry_uncertainty_m2": unc,
-            "perimeter_m": perim, "implied_offset_m": d / perim, "status": status,
+            "area_inner_m2": inner, "area_outer_m2": outer,
+            "perimeter_m": perim, "implied_offset_m": d / perim, "decisive_accuracy_m": decisive, "status": status,
             "part_of": f["part_of"], "source": f["source"], "quote": f["quote"], "notes": f["notes"],
             "geometry_source": m["geometry_source"].fillna("").to_numpy(),
             "accuracy_m": acc,
         })
     return out
+
+
+def _geometry_bounds(geoms: NDArray[np.object_], acc: NDArray[np.float64], area: NDArray[np.float64],
+                     has_geom: NDArray[np.bool_],
+                     subject: pd.Series) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """A_in, A_out per figure: buffered only where a subject has geometry and an accuracy (else A, A)."""
+    inner, outer = area.copy(), area.copy()
+    todo = np.flatnonzero(has_geom & (acc > 0))
+    if todo.size:
+        # a subject with several figures (at one accuracy) is buffered once
+        keys = pd.MultiIndex.from_arrays([subject.to_numpy()[todo], acc[todo]])
+        back, _ = pd.factorize(keys)
+        first = todo[np.unique(back, return_index=True)[1]]
+        i, o = buffered_areas(geoms[first], acc[first])
+        inner[todo], outer[todo] = i[back], o[back]
+    return inner, outer
 
 
 def _check(town: str, check: str, subject: str, value: float, limit: float, unit: str,

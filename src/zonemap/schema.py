@@ -32,8 +32,8 @@ __all__ = [
     "QUALIFIERS",
     "REQUIRED_PROPERTIES",
     "STATUSES",
-    "TOWN_FIELDS",
     "TOWNS_FILE",
+    "TOWN_FIELDS",
     "TOWN_SUFFIXES",
     "UNIT_FORMS",
     "UNIT_SYMBOLS",
@@ -328,7 +328,7 @@ class Status:
     colour
         ``#rrggbb`` for maps and the terminal.
     rank
-        How bad, for a feature's worst-first colour: 1 agrees, 2 consistent, 3 disagrees; 0 for
+        How bad, for a feature's worst-first colour: 1 agrees, 2 undetermined, 3 disagrees; 0 for
         statuses that do not compare a polygon's own area.
     fails_strict
         Whether the status fails ``--strict``.
@@ -353,7 +353,7 @@ FIGURE_STATUSES = MappingProxyType(
         s.word: s
         for s in (
             Status("agrees", "一致", "agrees", "#1a9850", 1, False),
-            Status("consistent", "待定", "consistent (undetermined)", "#d08c00", 2, False),
+            Status("undetermined", "待定", "undetermined (geometry too coarse to tell)", "#d08c00", 2, False),
             Status("disagrees", "不一致", "disagrees", "#d73027", 3, True),
             Status("no_geometry", "无图形", "no geometry", "#4d4d4d", 0, False),
             Status("part_within_whole", "部分未超整体", "part within whole", "#1a9850", 0, False),

@@ -18,7 +18,6 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ._ringgeom import to_metric
 from ._shenzhen_source import (
     DISTRICT_NAMES_EN,
     SHENZHEN_ADCODE,
@@ -29,7 +28,7 @@ from ._shenzhen_source import (
     simplify_coverage,
 )
 from .config import Config
-from .crs import convert_datum, local_metric_crs
+from .crs import convert_datum, local_metric_crs, to_metric
 from .errors import MissingFileError, Problem, SchemaError
 from .io import load_reference_towns, read_json, write_geojson
 
