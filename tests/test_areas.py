@@ -184,3 +184,21 @@ def test_empty_missing_and_non_polygon_geometries() -> None:
     assert area[2] > 0 and ellipsoidal_perimeter([box(0, 0, 1, 1)])[0] > 0
     with pytest.raises(SchemaError, match="not a polygon"):
         ellipsoidal_area([shapely.Point(LON0, LAT0)])
+
+
+def test_buffered_areas_bound_a_square_exactly() -> None:
+    from _geo import LAT0, LON0, geo_area, square
+
+    from zonemap.areas import buffered_areas
+
+    sq = square(LON0, LAT0, 1000.0)
+    area, perimeter = geo_area(sq)
+    side = perimeter / 4
+    inner, outer = buffered_areas([sq, sq, sq], [10.0, 0.0, 600.0])
+    # (s - 2δ)² inside; s² + 4sδ + (a 64-gon's share of) πδ² outside; δ = 0 gives the area; 2δ > s: nothing left
+    n = 64
+    disc = 10.0**2 * n * np.sin(2 * np.pi / n) / 2
+    assert inner[0] == pytest.approx(area - 4 * side * 10 + 4 * 10.0**2, rel=2e-6)
+    assert outer[0] == pytest.approx(area + 4 * side * 10 + disc, rel=2e-6)
+    assert inner[1] == outer[1] == pytest.approx(area, rel=1e-6)
+    assert inner[2] == 0.0
