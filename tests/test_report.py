@@ -31,7 +31,7 @@ from zonemap.report import (
     to_markdown,
     write_reports,
 )
-from zonemap.schema import FIGURE_COLUMNS, FIGURE_STATUSES
+from zonemap.schema import FIGURE_COLUMNS
 
 EVIL = "<img src=x onerror=alert(1)>"
 
@@ -95,7 +95,10 @@ def test_markdown_escapes_and_names_sources(result: Reconciliation) -> None:
 def test_terminal_table_does_not_read_markup(result: Reconciliation) -> None:
     figures = terminal_tables(result)[0]
     subjects = list(figures.columns[1].cells)
-    assert [t.plain for t in subjects] == [f"fg-zone-t {EVIL} / [bold red]zone[/]", "fg-parcel-t 地块 / parcel"]
+    assert [t.plain for t in subjects] == [f"fg-zone-t {EVIL}", "fg-parcel-t 地块"]  # English names: in the files
+    marked = result.figures.assign(subject_name=["[bold red]区[/] / zone", "[link=http://x]地块[/link]"])
+    subjects = list(terminal_tables(Reconciliation(marked, result.checks))[0].columns[1].cells)
+    assert [t.plain for t in subjects] == ["fg-zone-t [bold red]区[/]", "fg-parcel-t [link=http://x]地块[/link]"]
     assert all(not t.spans and not t.style for t in subjects)  # shown as typed, not styled
 
 
@@ -205,8 +208,7 @@ def test_long_terminal_tables_show_the_failing_rows_first(result: Reconciliation
     table, checks_table = terminal_tables(Reconciliation(figures, checks), max_rows=5)
     assert [t.plain for t in table.columns[0].cells] == ["f-97", "f-98", "f-99", "f-50", "f-0"]
     labels = [t.plain for t in table.columns[-1].cells]
-    assert labels[:4] == [FIGURE_STATUSES["disagrees"].label] * 3 + [FIGURE_STATUSES["undetermined"].label]
-    assert labels[0] == "不一致 disagrees"
+    assert labels[:4] == ["不一致 disagrees"] * 3 + ["待定 undetermined"]
     assert table.caption == "5 of 100 figures shown, failing first; every row is in the report files"
     assert checks_table.caption is None and len(list(checks_table.columns[0].cells)) == len(checks)
     assert [t.plain for t in checks_table.columns[-1].cells] == ["yes"] * (len(checks) - 1) + ["NO"]

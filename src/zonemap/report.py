@@ -41,6 +41,7 @@ __all__ = [
     "report_paths",
     "status_label",
     "summary",
+    "terminal_status",
     "terminal_tables",
     "to_html",
     "to_json",
@@ -59,8 +60,8 @@ _TITLE = "Area reconciliation (图数一致): measured polygons against stated f
 #: Columns of the terminal figures table (every column stays in the files): with their width caps
 #: they fit an 80-column terminal, long cells wrap.
 #: Widths plus one cell of padding and one of separator between columns: 70 + 10 = 80.
-_TERMINAL_FIGURES = (("figure", 10), ("subject", 16), ("stated", 10), ("measured", 10), ("difference", 12),
-                     ("status", 11))
+_TERMINAL_FIGURES = (("figure", 12), ("subject", 14), ("stated", 10), ("measured", 11), ("difference", 11),
+                     ("status", 12))
 _TERMINAL_CHECKS = (("check", 28), ("subject", 12), ("value", 12), ("limit", 12), ("passed", 6))
 
 _TABLE_STYLE: dict[str, Any] = {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False, "padding": (0, 1, 0, 0)}
@@ -70,6 +71,12 @@ def status_label(status: str) -> str:
     """A status for people, in both languages: ``"agrees"`` -> ``"一致 agrees"`` (unknown: unchanged)."""
     known = FIGURE_STATUSES.get(status)
     return known.label if known else status
+
+
+def terminal_status(status: str) -> str:
+    """A status as the terminal shows it: Chinese label and the status word (``"待定 undetermined"``)."""
+    known = FIGURE_STATUSES.get(status)
+    return f"{known.label_zh} {status.replace('_', ' ')}" if known else status
 
 
 def _status_style(status: str) -> str:
@@ -205,8 +212,9 @@ def _worst_first(bad: np.ndarray, rank: np.ndarray, limit: int | None) -> np.nda
 def terminal_tables(result: Reconciliation, max_rows: int | None = TERMINAL_ROWS) -> list[Table]:
     """Rich tables (figures, checks) for the terminal, readable at 80 columns.
 
-    The figures table shows figure, subject, stated, measured, difference and status (in both
-    languages); bands, offsets, sources and notes are in the files, as are the checks' details.
+    The figures table shows figure, subject (id and Chinese name), stated, measured, difference and
+    status (Chinese label and status word); English names, bands, offsets, sources and notes are in
+    the files, as are the checks' details.
     Cells wrap rather than widen the table. Data text is never read as markup, and control and
     bidi characters are shown as escapes.
 
@@ -223,14 +231,20 @@ def terminal_tables(result: Reconciliation, max_rows: int | None = TERMINAL_ROWS
     known = [FIGURE_STATUSES.get(w) for w in statuses]
     fig_rows = _worst_first(np.array([bool(k and k.fails_strict) for k in known], dtype=bool),
                             np.array([k.rank if k else 0 for k in known]), max_rows)
-    figs = display_figures(Reconciliation(f.iloc[fig_rows], c.iloc[:0]))
+    shown = f.iloc[fig_rows]
+    figs = display_figures(Reconciliation(shown, c.iloc[:0]))
+    # the subject's id and first (Chinese) name; the English name is in the files
+    first_name = pd.Series(_texts(shown["subject_name"]), dtype=object).str.split(" / ", n=1).str[0]
+    short = pd.Series(_texts(shown["subject"]) + " " + first_name.to_numpy(dtype=object), dtype=object).str.strip()
+    figs["subject"] = _for_people(pd.DataFrame({"subject": short}))["subject"].to_numpy()
     t1 = Table(title=_TITLE, caption=_caption(len(fig_rows), len(f), "figures"), **_TABLE_STYLE)
     for col, width in _TERMINAL_FIGURES:
         t1.add_column(col, max_width=width, overflow="fold",
                       justify="left" if col in ("figure", "subject", "stated", "status") else "right")
     for row, status in zip(figs[[col for col, _ in _TERMINAL_FIGURES]].itertuples(index=False), statuses[fig_rows],
                            strict=True):
-        t1.add_row(*(Text(str(v)) for v in row[:-1]), Text(str(row[-1]), style=_status_style(str(status))))
+        t1.add_row(*(Text(str(v)) for v in row[:-1]),
+                   Text(terminal_status(str(status)), style=_status_style(str(status))))
     passed = c["passed"].to_numpy(dtype=bool)
     check_rows = _worst_first(~passed, np.zeros(len(c)), max_rows)
     t2 = Table(title="Checks", caption=_caption(len(check_rows), len(c), "checks"), **_TABLE_STYLE)
