@@ -312,3 +312,21 @@ def test_outline_file_replaces_the_reference_outline(shp: Path, tmp_path: Path) 
         assert float(checks[pid]["value"]) == pytest.approx(0.0, abs=1e-9) and checks[pid]["passed"] == "True"
     assert float(checks[IDS[3]]["value"]) == pytest.approx(100.0, abs=1e-9)
     assert checks[IDS[3]]["passed"] == "False"
+
+
+def test_import_refuses_outputs_that_are_its_sidecars_or_special_files(shp: Path, tmp_path: Path) -> None:
+    before = _digest(shp.parent)
+    for target in (shp.with_suffix(".dbf"), shp.with_suffix(".SHX"), Path("/dev/null")):
+        code, output = _run(["import", str(shp), "--layer", "parcels", "--town", "塘厦", "--encoding", "GBK",
+                             "--out", str(target)])
+        assert code == 2 and str(target) in output and "fix" in output, output
+    assert _digest(shp.parent) == before
+    out = tmp_path / "parcels.geojson"
+    out.write_text("old", encoding="utf-8")
+    out.chmod(0o444)
+    args = ["import", str(shp), "--layer", "parcels", "--town", "塘厦", "--encoding", "GBK", "--out", str(out)]
+    code, output = _run(args)
+    assert code == 2 and "read-only" in output, output
+    assert out.read_text(encoding="utf-8") == "old"
+    assert _run([*args, "--force"])[0] == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["features"][0]["properties"]["id"] == IDS[0]

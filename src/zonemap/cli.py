@@ -61,8 +61,8 @@ class _Group(click.Group):
 
 
 def _inputs(project: Project) -> list[Path | None]:
-    """What a command reads: the project's files and the reference directory (never an output)."""
-    return [*project.inputs, project.config.reference_dir]
+    """What a command reads: the project's files, its directory and the reference directory (never an output)."""
+    return [*project.inputs, None if project.from_files else project.config.geodata_dir, project.config.reference_dir]
 
 
 @click.group(cls=_Group)
@@ -225,15 +225,18 @@ def map_(sources: tuple[str, ...], config: Config, file_opts: FileOptions, out_d
 @click.option("--parent-field", default=None, help="Column holding each feature's zone id (sets 'parent').")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Output GeoJSON (default: <input stem>.<layer>.geojson in the current directory).")
+@force_option
 @config_options
 def import_(path: Path, layer: str, town: str, out: Path | None, max_mb: float | None, accuracy_m: float | None,
-            config: Config, **options: Any) -> None:
+            config: Config, force: bool, **options: Any) -> None:
     """Import a planner's file (GeoJSON, GeoPackage, Shapefile, KML, DXF, CSV, GeoParquet) as an RFC 7946 layer."""
     from .ingest import DEFAULT_ACCURACY_M, ImportOptions, default_max_bytes, import_file
 
     opts = ImportOptions(layer=layer, town=town, accuracy_m=DEFAULT_ACCURACY_M if accuracy_m is None else accuracy_m,
                          max_bytes=default_max_bytes() if max_mb is None else int(max_mb * 2**20), **options)
-    result = import_file(path, opts, config=config, out=out or Path(f"{path.stem}.{layer}.geojson"))
+    dest = out or Path(f"{path.stem}.{layer}.geojson")
+    check_outputs([dest], [path, config.reference_dir], force=force)
+    result = import_file(path, opts, config=config, out=dest)
     for line in (*result.changes, *result.warnings):
         click.echo(f"  {line}")
     click.echo(f"wrote {len(result.features)} feature(s) from {result.source_format} ({result.crs_label}) "
