@@ -29,7 +29,7 @@ def test_build_writes_maps_reports_and_summary(tmp_path: Path, geodata_dir: Path
     assert {"fenggang.html", "dongcheng.html", "index.html", "reconciliation.html", "reconciliation.json",
             "reconciliation.xlsx", "reconciliation_figures.csv", "reconciliation_checks.csv"} <= names
     assert not [n for n in names if n.startswith(".")]  # no temp files left
-    assert f"reconciliation: {_area_figures(geodata_dir)} area figure(s)" in res.output
+    assert f"reconciliation: {_area_figures(geodata_dir)} figure(s): 0 agree" in res.output
     assert "reference layers: none" in res.output
 
 

@@ -174,7 +174,7 @@ def test_cli_reconcile_writes_reports_and_strict_exit_codes(tmp_path: Path, monk
     md = (out / "reconciliation.md").read_text(encoding="utf-8")
     assert f"{area_km2:.2f} km²" in md and " km2" not in md  # people read km², the data keeps "km2"
     assert json.loads((out / "reconciliation.json").read_text())["figures"][0]["unit"] == "km2"
-    assert "2 area figure(s)" in res.output
+    assert "2 figure(s)" in res.output
     bad = make_geodata(tmp_path / "bad", "9.9")  # 约9.9 km² against ~2.25 km² measured
     res = runner.invoke(main, ["reconcile", "--geodata", str(bad), "--strict", "fenggang"])
     assert res.exit_code == 1, res.output
@@ -214,3 +214,26 @@ def test_long_terminal_tables_show_the_failing_rows_first(result: Reconciliation
     assert [t.plain for t in checks_table.columns[-1].cells] == ["yes"] * (len(checks) - 1) + ["NO"]
     everything = terminal_tables(Reconciliation(figures, checks), max_rows=None)[0]
     assert [t.plain for t in everything.columns[0].cells] == list(figures["figure_id"])
+
+
+def test_the_bundled_headline_says_what_can_and_cannot_be_said() -> None:
+    import csv as _csv
+
+    from zonemap.config import default_config
+    from zonemap.reconcile import reconcile_towns
+    from zonemap.report import summary
+    from zonemap.schema import AREA_QUANTITIES
+
+    cfg = default_config()
+    with (cfg.geodata_dir / "figures.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in _csv.DictReader(fh) if r["quantity"] in AREA_QUANTITIES]
+    parts = sum(1 for r in rows if r["part_of"])
+    result = reconcile_towns(cfg)
+    head = summary(result)
+    # sketches placed to 1.2-2 km: no figure can be called agreeing or disagreeing, and the headline says so
+    own = len(rows) - parts
+    assert head.startswith(f"{len(rows)} figure(s): 0 agree (一致 agrees), 0 disagree (不一致 disagrees), "
+                           f"{own} undetermined at the drawings' accuracy"), head
+    need = result.figures["decisive_accuracy_m"].dropna()
+    assert f"would need edges within {need.min():,.0f}–{need.max():,.0f} m" in head
+    assert f"{parts} of {parts} part-whole rule(s) hold" in head

@@ -29,7 +29,16 @@ from rich.text import Text
 from ._textsafe import md_escape, md_escape_series, safe_text, unsafe_pattern, unsafe_xlsx_pattern, xlsx_text
 from .errors import ZonemapError
 from .io import CSV_ENCODING, atomic_write, write_csv, write_text
-from .reconcile import FAILING_STATUSES, Reconciliation
+from .reconcile import (
+    AGREES,
+    DISAGREES,
+    FAILING_STATUSES,
+    NO_GEOMETRY,
+    PART_EXCEEDS,
+    PART_WITHIN,
+    UNDETERMINED,
+    Reconciliation,
+)
 from .schema import AREA_UNITS_M2, FIGURE_STATUSES, unit_text
 
 __all__ = [
@@ -189,10 +198,30 @@ def figures_for_maps(result: Reconciliation) -> pd.DataFrame:
 
 
 def summary(result: Reconciliation) -> str:
-    """One line: figures by status and failed checks."""
-    counts = result.figures["status"].value_counts()
-    by_status = ", ".join(f"{n} {status_label(str(s))}" for s, n in counts.items())
-    return (f"{len(result.figures)} area figure(s): {by_status}; "
+    """The headline: what can and cannot be said, then the checks.
+
+    ``"9 figure(s): 0 agree, 0 disagree, 6 undetermined at the drawings' accuracy (would need edges
+    within 55–563 m), 3 of 3 part-whole rule(s) hold; 0 of 14 check(s) failed"``: agreeing and
+    disagreeing figures first, then those the geometry is too coarse to decide, with the range of
+    accuracies that would decide them (``decisive_accuracy_m``).
+    """
+    figs = result.figures
+    status = figs["status"].astype(str)
+    counts = status.value_counts()
+    n = {w: int(counts.get(w, 0)) for w in (AGREES, DISAGREES, UNDETERMINED, NO_GEOMETRY, PART_WITHIN, PART_EXCEEDS)}
+    parts = [f"{n[AGREES]} agree ({status_label(AGREES)})", f"{n[DISAGREES]} disagree ({status_label(DISAGREES)})"]
+    if n[UNDETERMINED]:
+        need = figs.loc[status == UNDETERMINED, "decisive_accuracy_m"].astype(float)
+        lo, hi = need.min(), need.max()
+        span = f"{lo:,.0f} m" if f"{lo:,.0f}" == f"{hi:,.0f}" else f"{lo:,.0f}–{hi:,.0f} m"
+        need_text = f" (would need edges within {span})" if need.notna().any() else ""
+        parts.append(f"{n[UNDETERMINED]} undetermined at the drawings' accuracy{need_text}")
+    if n[NO_GEOMETRY]:
+        parts.append(f"{n[NO_GEOMETRY]} without geometry")
+    rules = n[PART_WITHIN] + n[PART_EXCEEDS]
+    if rules:
+        parts.append(f"{n[PART_WITHIN]} of {rules} part-whole rule(s) hold")
+    return (f"{len(figs)} figure(s): {', '.join(parts)}; "
             f"{result.n_failed_checks} of {len(result.checks)} check(s) failed")
 
 
