@@ -32,8 +32,8 @@ import numpy as np
 import shapely
 from pyproj import Geod
 
-from zonemap._topology import share_outside_pct
 from zonemap.areas import area_perimeter, ellipsoidal_area
+from zonemap.reconcile._topology import share_outside_pct
 
 GEOD = Geod(ellps="GRS80")
 ZONES = ((113.95, 22.75, 4000.0), (114.15, 22.68, 3500.0), (114.05, 22.90, 3000.0), (113.80, 23.00, 4000.0))

@@ -96,7 +96,7 @@ def paint_ms(browser, path: Path, assets: dict[str, str]) -> float:
 def run(sizes: list[int], folium_max: int, repeat: int) -> list[tuple]:
     from playwright.sync_api import sync_playwright
 
-    from zonemap._html import offline_assets
+    from zonemap.maps._html import offline_assets
 
     assets = dict(offline_assets())
     rows = []

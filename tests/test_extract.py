@@ -1,4 +1,4 @@
-"""Stated figures from planning texts (zonemap.extract, ``zonemap figures extract``).
+"""Stated figures from planning texts (zonemap.figures.extract, ``zonemap figures extract``).
 
 The expected figures are read off the texts by hand (the ``GOLD`` tables) or taken from the
 hand-typed registry ``geodata/figures.csv``; non-area numbers are found in the originals by a
@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from zonemap.cli import main
 from zonemap.errors import DataFileError, MissingFileError, SchemaError
-from zonemap.extract import (
+from zonemap.figures import check_figures, read_figures_table
+from zonemap.figures.extract import (
     DRAFT_COLUMNS,
     extract_files,
     match_subjects,
@@ -28,7 +29,6 @@ from zonemap.extract import (
     read_gazetteer,
     read_text,
 )
-from zonemap.figures import check_figures, read_figures_table
 from zonemap.schema import FIGURE_COLUMNS
 from zonemap.validate import validate_paths
 

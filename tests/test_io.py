@@ -16,7 +16,7 @@ import shapely
 from click.testing import CliRunner
 from pyproj import Geod
 
-import zonemap._files
+import zonemap.io._files
 from zonemap.cli import main
 from zonemap.config import Config
 from zonemap.errors import DataFileError, SchemaError
@@ -68,7 +68,7 @@ def test_failing_fsync_or_rename_keeps_the_previous_output(target: Path, stage: 
     def fail(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(zonemap._files.os, stage, fail)
+    monkeypatch.setattr(zonemap.io._files.os, stage, fail)
     with pytest.raises(OSError, match="No space left"):
         write_text(target, "new\n" * 1000)
     monkeypatch.undo()
@@ -123,7 +123,7 @@ def test_failed_import_keeps_the_previous_output_and_the_input(target: Path, tmp
     def fail(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(zonemap._files.os, "replace", fail)
+    monkeypatch.setattr(zonemap.io._files.os, "replace", fail)
     args = ["import", str(src), "--layer", "zones", "--town", "fenggang", "--out", str(target)]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "No space left on device" in result.output
@@ -258,7 +258,7 @@ def test_write_errors_name_the_users_path_not_the_temp_file(tmp_path: Path, monk
     def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(tmp_path / "out" / ".report.html.zm1-abcdefgh.tmp"))
 
-    monkeypatch.setattr(zonemap._files.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(zonemap.io._files.tempfile, "mkstemp", denied)
     with pytest.raises(OutputPathError) as exc:
         write_text(target, "x")
     assert str(exc.value).startswith(f"{target}: cannot write: Permission denied (fix: choose a folder")
@@ -270,11 +270,11 @@ def test_write_errors_name_the_users_path_not_the_temp_file(tmp_path: Path, monk
     def replace_denied(src: str, dst: object) -> None:
         raise PermissionError(13, "Permission denied", src, str(dst))
 
-    monkeypatch.setattr(zonemap._files.os, "replace", replace_denied)
+    monkeypatch.setattr(zonemap.io._files.os, "replace", replace_denied)
     with pytest.raises(OutputPathError) as exc:
         write_text(target, "x")
     assert str(target) in str(exc.value) and ".tmp" not in str(exc.value)
-    monkeypatch.setattr(zonemap._files.os, "replace", real_replace)
+    monkeypatch.setattr(zonemap.io._files.os, "replace", real_replace)
     assert leftovers(target.parent) == [] and not target.exists()
     blocker = tmp_path / "file"
     blocker.write_text("a file, not a folder")

@@ -12,9 +12,9 @@ import shapely
 from _handmade import PROBE, town_frames, write_geodata
 from click.testing import CliRunner
 
-from zonemap._mapdata import encode_geometries, encode_properties, script_json
 from zonemap.cli import main
 from zonemap.maps import collect_layers, render_map, write_index, write_map
+from zonemap.maps._encoding import encode_geometries, encode_properties, script_json
 from zonemap.towns import dongguan_towns
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -292,7 +292,7 @@ def test_a_town_without_features_opens_on_dongguan(tmp_path):
 
 
 def test_inlined_assets_cannot_close_their_element():
-    from zonemap._html import inline_assets
+    from zonemap.maps._html import inline_assets
 
     js, css = "https://cdn.example/a.js", "https://cdn.example/a.css"
     page = f'<head><script src="{js}"></script><link rel="stylesheet" href="{css}"/></head><body></body>'

@@ -245,7 +245,7 @@ def test_build_reads_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return real_read_file(path, *a, **k)
 
     monkeypatch.setattr(geopandas, "read_file", counting_read_file)
-    monkeypatch.setattr(zonemap.io.gpd, "read_file", counting_read_file)
+    monkeypatch.setattr(zonemap.io._geojson.gpd, "read_file", counting_read_file)
     build(default_config().evolve(output_dir=tmp_path))
     layer_reads = {k: v for k, v in counts.items() if k.endswith(".geojson")}
     assert layer_reads and all(v == 1 for v in layer_reads.values()), counts

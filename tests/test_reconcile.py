@@ -12,7 +12,6 @@ import pytest
 from _geo import GEOD, LAT0, LON0, geo_area, square
 from shapely.geometry import Point, Polygon
 
-from zonemap._topology import fully_inside
 from zonemap.config import Config
 from zonemap.errors import SchemaError
 from zonemap.figures import load_figures
@@ -28,6 +27,7 @@ from zonemap.reconcile import (
     reconcile,
     reconcile_towns,
 )
+from zonemap.reconcile._topology import fully_inside
 from zonemap.schema import AREA_QUANTITIES, FIGURE_COLUMNS
 
 MU = 10000 / 15

@@ -46,7 +46,7 @@ def _town(frames: dict) -> TownData:
 
 
 def test_annulus_edges_within_a_metre_of_geodesic_radius():
-    from zonemap._ringgeom import annuli
+    from zonemap.rings._geometry import annuli
 
     lon, lat = 114.13, 22.71
     radii = [(500.0, 1000.0), (1000.0, 2000.0), (2000.0, 3000.0)]
@@ -65,7 +65,7 @@ def test_annulus_edges_within_a_metre_of_geodesic_radius():
 
 
 def test_accuracy_circles_have_true_metric_radii():
-    from zonemap._ringgeom import accuracy_circles
+    from zonemap.rings._geometry import accuracy_circles
 
     geod = Geod(ellps="GRS80")
     points = np.array([shapely.Point(114.15, 22.72), shapely.Point(113.78, 23.02), shapely.Point(114.12, 22.70)])
@@ -158,7 +158,7 @@ def test_centre_ring_shares_match_independent_geodesic_discs(tmp_path):
 
 
 def test_band_shares_of_a_square_half_inside_a_disc():
-    from zonemap._proximity import band_shares
+    from zonemap.rings._proximity import band_shares
 
     lon, lat = 114.0, 22.6
     disc = geodesic_disc(lon, lat, 1000.0)

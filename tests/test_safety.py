@@ -332,7 +332,7 @@ def test_escape_rule_covers_every_category_it_names() -> None:
 @settings(max_examples=200, deadline=None)
 @given(texts=st.lists(TEXT, min_size=1, max_size=8))
 def test_markdown_escaping_of_a_column_equals_escaping_each_cell(texts: list[str]) -> None:
-    from zonemap._textsafe import md_escape, md_escape_series
+    from zonemap.textsafe import md_escape, md_escape_series
 
     assert md_escape_series(pd.Series(texts, dtype=object)).tolist() == [md_escape(t) for t in texts]
 
@@ -341,8 +341,8 @@ def test_markdown_escaping_of_a_column_equals_escaping_each_cell(texts: list[str
 @given(texts=st.lists(TEXT, min_size=1, max_size=8))
 @example(texts=["'=x", "''+1", "'-3.5", "-3.5", "'plain", "=1+1"])
 def test_a_csv_zonemap_wrote_reads_back_as_the_data(texts: list[str]) -> None:
-    from zonemap._textsafe import restore_csv_series
     from zonemap.io import csv_text
+    from zonemap.textsafe import restore_csv_series
 
     written = csv_text(pd.DataFrame({"quote": pd.Series(texts, dtype=object)}))
     cells = pd.Series([r[0] for r in list(csv.reader(io.StringIO(written, newline="")))[1:]], dtype=object)

@@ -6,7 +6,7 @@ measures. Planar shortcuts are wrong here: at 22.7°N Web Mercator inflates area
 meridian (scale 0.9996 + distance term), and even the Gauss–Krüger 3° zone at 114°E
 (EPSG:4547, scale 1 on the central meridian) is off by ~1e-5 at the edge of Dongguan and
 is only used as a cross-check. The method (authalic sphere, spherical-excess edge terms,
-long edges split along the ellipsoidal geodesic) is described in ``zonemap._ellipsoid``;
+long edges split along the ellipsoidal geodesic) is described in ``zonemap.ellipsoid``;
 it agrees with GeographicLib (``pyproj.Geod.geometry_area_perimeter``) to better than
 1e-6 relative on every polygon, holes and either ring orientation included.
 
@@ -27,7 +27,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from ._ellipsoid import ring_sums
+from .ellipsoid import ring_sums
 from .errors import SchemaError
 from .schema import AREA_UNITS_M2
 

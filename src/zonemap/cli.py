@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 
-from ._files import check_outputs, install_signal_handlers
 from ._options import (
     config_options,
     file_options,
@@ -24,11 +23,12 @@ from ._options import (
     ring_options,
     strict_option,
 )
-from ._textsafe import safe_text
 from .config import Config
 from .errors import CheckFailed, ZonemapError
+from .io._files import check_outputs, install_signal_handlers
 from .project import FileOptions, Project
 from .schema import IMPORT_LAYERS
+from .textsafe import safe_text
 
 __all__ = ["main"]
 
@@ -303,8 +303,8 @@ def figures() -> None:
 def figures_extract(texts: tuple[Path, ...], town: str | None, out: Path, layers: tuple[Path, ...],
                     all_numbers: bool, encoding: str | None, config: Config) -> None:
     """Draft stated-figure rows from TEXT files (simplified or traditional Chinese) for review."""
-    from ._files import check_outputs
-    from .extract import extract_files, summary_lines, write_extraction
+    from .figures.extract import extract_files, summary_lines, write_extraction
+    from .io._files import check_outputs
     from .schema import TOWNS_FILE
     from .towns import dongguan_towns, load_towns
 

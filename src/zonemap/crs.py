@@ -41,6 +41,7 @@ __all__ = [
     "CGCS2000",
     "CHINA_BBOX",
     "DATUMS",
+    "DONGGUAN_CENTRE",
     "GRS80_ELLPS",
     "WGS84",
     "Datum",
@@ -59,6 +60,11 @@ __all__ = [
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
+
+#: Approximate centre of Dongguan (lon, lat), used only to rank CRS guesses when no
+#: reference outline is available and to centre a map with nothing on it. Not a surveyed
+#: or official position.
+DONGGUAN_CENTRE = (113.85, 22.90)
 
 #: CGCS2000 geographic CRS; its ellipsoid (GRS80 parameters) is the one areas are computed on.
 CGCS2000 = CRS.from_epsg(4490)

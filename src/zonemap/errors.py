@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._textsafe import safe_text
+from .textsafe import safe_text
 
 __all__ = [
     "CRSError",

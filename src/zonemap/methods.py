@@ -40,10 +40,10 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from ._ellipsoid import A as _A
-from ._ellipsoid import F as _F
-from ._ellipsoid import edge_terms, ring_sums
 from .areas import _as_array
+from .ellipsoid import A as _A
+from .ellipsoid import F as _F
+from .ellipsoid import edge_terms, ring_sums
 from .errors import SchemaError
 from .sandiao import Flat, _geom_zone, _shoelace, flatten, gk3_epsg, per_geometry, sandiao_signed, tm_signed
 from .schema import ID_COLUMNS
@@ -144,7 +144,7 @@ def sphere_area(geoms_lonlat: Any, radius_m: float = SPHERE_MEAN_RADIUS_M) -> _A
     Returns
     -------
     numpy.ndarray
-        Areas with great-circle edges (spherical-excess terms of :mod:`zonemap._ellipsoid`,
+        Areas with great-circle edges (spherical-excess terms of :mod:`zonemap.ellipsoid`,
         exact to ~1e-12 for edges up to 1 km); NaN for missing geometries.
     """
     flat = flatten(geoms_lonlat)

@@ -174,7 +174,7 @@ def _load_shenzhen(config: Config) -> gpd.GeoDataFrame | None:
 def _read_rings(path: Path, figures: pd.DataFrame, towns: Sequence[str],
                 features: Mapping[str, set[str]]) -> tuple[list[Any], list[Problem]]:
     """Ring sets with every problem :func:`zonemap.validate.ring_problems` reports, from one read."""
-    from ._ringdata import check_band_figures, check_ring_centres, parse_ring_sets
+    from .rings import check_band_figures, check_ring_centres, parse_ring_sets
 
     try:
         sets = parse_ring_sets(read_json(path), path, towns=towns)

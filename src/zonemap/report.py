@@ -26,7 +26,6 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from ._textsafe import md_escape, md_escape_series, safe_text, unsafe_pattern, unsafe_xlsx_pattern, xlsx_text
 from .errors import ZonemapError
 from .io import CSV_ENCODING, atomic_write, write_csv, write_text
 from .reconcile import (
@@ -40,6 +39,7 @@ from .reconcile import (
     Reconciliation,
 )
 from .schema import AREA_UNITS_M2, FIGURE_STATUSES, unit_text
+from .textsafe import md_escape, md_escape_series, safe_text, unsafe_pattern, unsafe_xlsx_pattern, xlsx_text
 
 __all__ = [
     "FORMATS",
@@ -363,7 +363,7 @@ def write_xlsx(result: Reconciliation, path: Path | str) -> Path:
     """Write ``figures`` and ``checks`` sheets (unrounded numbers) to an XLSX file, atomically.
 
     Text is stored as text: a cell starting with ``=`` stays that text (never a formula), and the
-    characters XML cannot hold are written as visible escapes (:func:`zonemap._textsafe.xlsx_text`).
+    characters XML cannot hold are written as visible escapes (:func:`zonemap.textsafe.xlsx_text`).
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell

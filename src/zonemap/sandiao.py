@@ -55,7 +55,7 @@ What is applied here, and how it differs from the letter of the document:
 **Gauss–Krüger plane area** (:func:`gk_plane_area`): the shoelace area of the polygon drawn
 in the zone's plane, what a GIS reports as "area" for a layer in EPSG:4547 or EPSG:4526. For
 rings under 1 km across with edges up to 300 m it is evaluated without projecting every vertex, as ``∫ k² dA`` over
-the ellipsoidal polygon: the geodesic ring area (:mod:`zonemap._ellipsoid`) times k² at the
+the ellipsoidal polygon: the geodesic ring area (:mod:`zonemap.ellipsoid`) times k² at the
 ring's centroid (k the point scale, Snyder's series, error < 1e-10), plus the second moment
 about the centroid times 1/R² and, per edge, the sliver between the straight chord and the
 geodesic's image (which bends towards the central meridian with curvature ≈ x/R²). That is
@@ -83,11 +83,11 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
-from ._ellipsoid import E2 as _E2
-from ._ellipsoid import A as _A
-from ._ellipsoid import F as _F
-from ._ellipsoid import edge_lengths, ring_sums
 from .areas import _as_array, _rings
+from .ellipsoid import E2 as _E2
+from .ellipsoid import A as _A
+from .ellipsoid import F as _F
+from .ellipsoid import edge_lengths, ring_sums
 from .errors import CRSError
 
 __all__ = [
@@ -552,7 +552,7 @@ def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1
     """Signed plane area (m²) of each ring of ``flat`` (see :func:`tm_plane_area`).
 
     ``geodesic_signed`` are the rings' signed geodesic areas when already computed
-    (``zonemap._ellipsoid.ring_sums``), reused by the ``∫ k² dA`` evaluation.
+    (``zonemap.ellipsoid.ring_sums``), reused by the ``∫ k² dA`` evaluation.
     """
     starts = flat.starts
     if not starts.size:

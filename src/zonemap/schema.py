@@ -375,7 +375,7 @@ ID_COLUMNS = ("id", "地块编号", "编号", "dkbh", "dkbm", "bsm", "tbbh")
 FIGURE_COMMENT_PREFIX = "#"
 
 
-# --------------------------------------------------------------------------- figures in prose (zonemap.extract)
+# --------------------------------------------------------------------------- figures in prose (zonemap.figures.extract)
 
 #: Words that say what a figure in prose measures, each mapped to its quantity: the cue nearest
 #: before the number in its clause wins (``占地2780亩`` -> area, ``新增产业用地1946亩`` ->

@@ -17,12 +17,12 @@ from typing import Any
 import pandas as pd
 import shapely
 
-from ._textsafe import escape_char, unsafe_chars, unsafe_pattern
 from .config import Config
 from .errors import Problem, ZonemapError
 from .figures import XLSX_SUFFIXES, check_figures, read_figures_table
 from .io import read_json
 from .schema import LAYERS, MULTILINE_PROPERTIES, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES, TOWNS_FILE
+from .textsafe import escape_char, unsafe_chars, unsafe_pattern
 
 __all__ = [
     "FIGURES_FILE",
@@ -368,8 +368,8 @@ def ring_problems(path: Path, figures: Path | None, features: Mapping[str, Colle
     list of Problem
         Empty when the ring sets can be built.
     """
-    from ._ringdata import check_band_figures, check_ring_centres, parse_ring_sets
     from .figures import load_figures
+    from .rings import check_band_figures, check_ring_centres, parse_ring_sets
 
     try:
         sets = parse_ring_sets(read_json(path), path, towns=towns)

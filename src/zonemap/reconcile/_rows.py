@@ -48,13 +48,13 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from ..areas import area_perimeter, buffered_areas
+from ..config import Config
+from ..errors import SchemaError
+from ..project import LAYOUT, Project, as_project
+from ..schema import AREA_QUANTITIES, FIGURE_STATUSES
 from ._partwhole import PART_EXCEEDS, PART_WITHIN, part_whole_checks
 from ._topology import outside_reach_m, overlap_pairs, share_outside_pct
-from .areas import area_perimeter, buffered_areas
-from .config import Config
-from .errors import SchemaError
-from .project import LAYOUT, Project, as_project
-from .schema import AREA_QUANTITIES, FIGURE_STATUSES
 
 __all__ = [
     "AGREES",

@@ -19,14 +19,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..config import Config
+from ..crs import local_metric_crs
+from ..errors import SchemaError
+from ..io import CSV_ENCODING, TownData, write_csv, write_text
+from ..project import RINGS_FILE, Project, as_project
+from ._data import RingBand, RingSet
+from ._geometry import DEFAULT_TOLERANCE_M, annuli, boundary_bands
 from ._proximity import band_shares, boundary_distance, boundary_side, nearest
-from ._ringdata import RingBand, RingSet
-from ._ringgeom import DEFAULT_TOLERANCE_M, annuli, boundary_bands
-from .config import Config
-from .crs import local_metric_crs
-from .errors import SchemaError
-from .io import CSV_ENCODING, TownData, write_csv, write_text
-from .project import RINGS_FILE, Project, as_project
 
 __all__ = [
     "DEFAULT_BORDER_BANDS_KM",
@@ -246,7 +246,7 @@ def build_rings(source: Config | Project, town: str) -> gpd.GeoDataFrame:
 
 
 def _default_area() -> Callable[[np.ndarray], np.ndarray]:
-    from .areas import ellipsoidal_area
+    from ..areas import ellipsoidal_area
 
     return ellipsoidal_area
 

@@ -32,8 +32,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._textsafe import escape_char, neutralise_csv_series
-from .errors import DataFileError, MissingFileError, OutputPathError
+from ..errors import DataFileError, MissingFileError, OutputPathError
+from ..textsafe import escape_char, neutralise_csv_series
 
 __all__ = [
     "CSV_ENCODING",

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .schema import unit_text
+from ..schema import unit_text
 
 __all__ = ["PART_EXCEEDS", "PART_WITHIN", "part_whole_checks"]
 

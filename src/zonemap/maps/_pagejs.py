@@ -8,7 +8,7 @@ only: text from the data is never parsed as HTML.
 
 from __future__ import annotations
 
-from .schema import FIGURE_STATUSES
+from ..schema import FIGURE_STATUSES
 
 __all__ = ["CSS", "JS", "READY_JS"]
 

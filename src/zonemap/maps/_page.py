@@ -22,21 +22,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..config import Config
+from ..crs import DONGGUAN_CENTRE
+from ..io import write_text
+from ..project import Project, as_project
+from ..rings import accuracy_circles
+from ..schema import FIGURE_STATUSES
+from ..towns import TownRegistry
+from ._encoding import DEFAULT_DECIMALS, script_json
 from ._html import index_page, inline_assets, offline_assets
-from ._ingest_checks import DONGGUAN_CENTRE
-from ._mapdata import DEFAULT_DECIMALS, script_json
-from ._maplayers import KIND_COLOURS, STATUS_COLOURS, STATUS_LABELS, LayerSpec, legend, payload, polygon_fields
-from ._ringgeom import accuracy_circles
-from .config import Config
-from .io import write_text
-from .project import Project, as_project
-from .schema import FIGURE_STATUSES
-from .towns import TownRegistry
+from ._layers import KIND_COLOURS, STATUS_COLOURS, STATUS_LABELS, LayerSpec, legend, payload, polygon_fields
 
 if TYPE_CHECKING:
     import folium
 
-__all__ = ["MapLayers", "collect_layers", "figure_cards", "render_map", "write_index", "write_map"]
+__all__ = ["MapLayers", "build_map", "collect_layers", "figure_cards", "render_map", "write_index", "write_map"]
 
 log = logging.getLogger(__name__)
 
@@ -229,16 +229,16 @@ def _bounds(layers: MapLayers) -> list[float]:
     return [float(v) for v in shapely.total_bounds(geoms)]
 
 
-def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFAULT_DECIMALS,
-               bulk_threshold: int = 5000) -> str:
-    """Render a town map as one HTML page.
+def build_map(layers: MapLayers, *, decimals: int = DEFAULT_DECIMALS, bulk_threshold: int = 5000) -> folium.Map:
+    """Build a town map as a folium ``Map`` that more layers can be added to.
+
+    A notebook can add its own layer as ``GeoDataFrame.explore(m=...)`` allows, then
+    render the page with :func:`render_map`.
 
     Parameters
     ----------
     layers
         What to draw.
-    offline
-        Inline Leaflet and plugin assets (from ``folium-offline``) instead of linking CDNs.
     decimals
         Decimal places of degrees kept for coordinates (6 is ~0.1 m).
     bulk_threshold
@@ -246,13 +246,13 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
 
     Returns
     -------
-    str
-        The HTML page.
+    folium.Map
+        The map with zonemap's data, script, layer control and legend.
     """
     from branca.element import Figure
     from folium.map import LayerControl
 
-    from ._mapjs import CSS, JS, READY_JS
+    from ._pagejs import CSS, JS, READY_JS
 
     specs = _ring_specs(layers) + _context_specs(layers) + _feature_specs(layers)
     specs = [s for s in specs if len(s.frame)]
@@ -273,7 +273,34 @@ def render_map(layers: MapLayers, *, offline: bool = False, decimals: int = DEFA
     LayerControl(collapsed=False, position="topright").add_to(m)
     script_cls(f"zonemap.legend({m.get_name()});{READY_JS}").add_to(m)  # after every layer
     root.title = " ".join(p for p in (name_zh, name_en, "— zonemap") if p)
-    page = root.render()
+    return m
+
+
+def render_map(layers: MapLayers | folium.Map, *, offline: bool = False, decimals: int = DEFAULT_DECIMALS,
+               bulk_threshold: int = 5000) -> str:
+    """Render a town map as one HTML page.
+
+    Parameters
+    ----------
+    layers
+        What to draw, or a map from :func:`build_map` (with any layers a notebook added).
+    offline
+        Inline Leaflet and plugin assets (from ``folium-offline``) instead of linking CDNs.
+    decimals
+        Decimal places of degrees kept for coordinates (6 is ~0.1 m); ignored for a built map.
+    bulk_threshold
+        Polygon layers with more features than this are drawn as one canvas path per style;
+        ignored for a built map.
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
+    from branca.element import Figure
+
+    m = build_map(layers, decimals=decimals, bulk_threshold=bulk_threshold) if isinstance(layers, MapLayers) else layers
+    page = cast(Figure, m.get_root()).render()
     return inline_assets(page, offline_assets()) if offline else page
 
 
@@ -348,7 +375,7 @@ def collect_layers(source: Config | Project, town: str, reconciliation: pd.DataF
     MapLayers
         Ready for :func:`render_map`.
     """
-    from .rings import build_rings, proximity
+    from ..rings import build_rings, proximity
 
     project = as_project(source)
     data = project.data(town)

@@ -57,9 +57,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ._files import read_json, write_csv
-from .errors import DataFileError, MissingFileError, SchemaError
-from .schema import (
+from ..errors import DataFileError, MissingFileError, SchemaError
+from ..io._files import read_json, write_csv
+from ..schema import (
     AREA_QUANTITIES,
     AREA_UNITS_M2,
     FIGURE_COLUMNS,

@@ -32,9 +32,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._ingest_read import RawData
-from .errors import DataFileError, Problem, SchemaError
-from .schema import ID_COLUMNS, LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES
+from ..errors import DataFileError, Problem, SchemaError
+from ..schema import ID_COLUMNS, LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES
+from ._read import RawData
 
 __all__ = ["DEFAULT_KINDS", "Mapping", "check_mojibake", "find_column", "schema_frame", "text_values", "with_ids"]
 

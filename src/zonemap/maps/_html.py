@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .errors import MissingFileError
+from ..errors import MissingFileError
 
 __all__ = ["index_page", "inline_assets", "offline_assets"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from .errors import Problem
-from .schema import LAYERS
+from ..errors import Problem
+from ..schema import LAYERS
 
 __all__ = ["GeometryCheck", "check_geometries"]
 

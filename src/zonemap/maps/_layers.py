@@ -14,8 +14,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._mapdata import encode_geometries, encode_properties
-from .schema import FIGURE_STATUSES
+from ..schema import FIGURE_STATUSES
+from ._encoding import encode_geometries, encode_properties
 
 __all__ = [
     "KIND_COLOURS",

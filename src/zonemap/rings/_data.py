@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._textsafe import escape_char, unsafe_chars
-from .errors import Problem, SchemaError
+from ..errors import Problem, SchemaError
+from ..textsafe import escape_char, unsafe_chars
 
 __all__ = ["BOUNDARIES", "MAX_RADIUS_KM", "SIDES", "RingBand", "RingSet", "check_band_figures", "check_ring_centres",
            "parse_ring_sets"]

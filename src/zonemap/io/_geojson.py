@@ -4,7 +4,7 @@ Nothing here modifies an input file. Every output goes to a temporary file in th
 destination directory and is renamed over the target only once it is complete, so a
 failed or interrupted run leaves the previous output as it was. The writing helpers
 (atomic writes, CSV, output-path checks, signal handling, JSON reading) live in
-:mod:`zonemap._files` and are re-exported here.
+:mod:`zonemap.io._files` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..config import Config
+from ..errors import DataFileError, MissingFileError, SchemaError
+from ..schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES
+from ..towns import TownRegistry, dongguan_towns
 from ._files import (
     CSV_ENCODING,
     MAX_JSON_BYTES,
@@ -32,10 +36,6 @@ from ._files import (
     write_csv,
     write_text,
 )
-from .config import Config
-from .errors import DataFileError, MissingFileError, SchemaError
-from .schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES
-from .towns import TownRegistry, dongguan_towns
 
 __all__ = [
     "CSV_ENCODING",
@@ -157,7 +157,7 @@ def load_layer(path: Path | str, layer: str, town: str | None = None) -> gpd.Geo
     SchemaError
         Listing every problem found, with feature and fix.
     """
-    from .validate import validate_layer_data  # validate imports io: avoid a cycle
+    from ..validate import validate_layer_data  # validate imports io: avoid a cycle
 
     p = Path(path)
     data = read_json(p)

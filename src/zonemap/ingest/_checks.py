@@ -18,8 +18,17 @@ import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
 
-from .crs import CHINA_BBOX, convert_datum, local_metric_crs, parse_crs, to_lonlat, to_metric, to_wgs84
-from .errors import Problem
+from ..crs import (
+    CHINA_BBOX,
+    DONGGUAN_CENTRE,
+    convert_datum,
+    local_metric_crs,
+    parse_crs,
+    to_lonlat,
+    to_metric,
+    to_wgs84,
+)
+from ..errors import Problem
 
 __all__ = [
     "DATUM_NOT_VERIFIED",
@@ -39,10 +48,6 @@ log = logging.getLogger(__name__)
 
 Spec = CRS | Literal["gcj02", "bd09"]
 
-#: Approximate centre of Dongguan (lon, lat), used only to rank CRS guesses when no
-#: reference outline is available and to centre a map with nothing on it. Not a surveyed
-#: or official position.
-DONGGUAN_CENTRE = (113.85, 22.90)
 
 #: Projected CRSs planners' files around Dongguan come in, most likely first.
 _CANDIDATES = (4547, 4526, 32650, 32649, 4509, 4498, 4497, 3857, 2383)

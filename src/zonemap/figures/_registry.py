@@ -44,8 +44,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from .errors import DataFileError, MissingFileError, Problem, SchemaError
-from .schema import (
+from ..errors import DataFileError, MissingFileError, Problem, SchemaError
+from ..schema import (
     AREA_FIELD_UNITS,
     AREA_QUANTITIES,
     AREA_UNITS_M2,

@@ -37,7 +37,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from .errors import CRSError, DataFileError, Problem, SchemaError
+from ..errors import CRSError, DataFileError, Problem, SchemaError
 
 __all__ = ["FORMATS", "RawData", "ReadOptions", "dbf_decimals", "default_max_bytes", "read_raw"]
 

@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Geod
 
-from .crs import GRS80_ELLPS, to_lonlat, to_metric
+from ..crs import GRS80_ELLPS, to_lonlat, to_metric
 
 __all__ = ["band_shares", "boundary_distance", "boundary_side", "nearest"]
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import shapely
 
-from .crs import local_metric_crs, to_lonlat, to_metric
+from ..crs import local_metric_crs, to_lonlat, to_metric
 
 __all__ = ["DEFAULT_TOLERANCE_M", "accuracy_circles", "annuli", "boundary_bands", "quad_segs_for"]
 

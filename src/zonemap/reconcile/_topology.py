@@ -6,8 +6,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from .areas import ellipsoidal_area
-from .crs import local_metric_crs, to_metric
+from ..areas import ellipsoidal_area
+from ..crs import local_metric_crs, to_metric
 
 __all__ = ["GRID_CELLS", "fully_inside", "outside_reach_m", "overlap_pairs", "share_outside_pct"]
 

@@ -18,7 +18,7 @@ GeoParquet (``.parquet``, ``.geoparquet``, CRS from its metadata) is read too. I
 3. converts to WGS84 and checks the geometry (repairing it only when ``fix`` is set);
 4. maps attributes to the feature schema (id, name_zh, name_en, kind, town,
    geometry_source, accuracy_m and optional parent/status/notes) and keeps every attribute
-   column of the file under its own name (see :mod:`zonemap._ingest_attrs` for ids and for
+   column of the file under its own name (see :mod:`zonemap.ingest._attrs` for ids and for
    columns named like a schema property whose values do not fit it: kept as ``<name>_src``),
    checks the properties column-wise and, when ``out`` is given, writes RFC 7946 GeoJSON
    atomically.
@@ -44,8 +44,14 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from ._ingest_attrs import DEFAULT_KINDS, Mapping, check_mojibake, schema_frame, with_ids
-from ._ingest_checks import (
+from ..config import Config, bundled_geodata_dir
+from ..crs import parse_crs
+from ..errors import CRSError, DataFileError, MissingFileError, SchemaError, ZonemapError
+from ..io import atomic_write, load_reference_towns, to_feature_collection
+from ..schema import IMPORT_LAYERS, LAYERS, TOWNS_FILE, Town
+from ..towns import TownRegistry, dongguan_towns, load_towns
+from ._attrs import DEFAULT_KINDS, Mapping, check_mojibake, schema_frame, with_ids
+from ._checks import (
     DATUM_NOT_VERIFIED,
     DONGGUAN_CENTRE,
     Border,
@@ -56,14 +62,8 @@ from ._ingest_checks import (
     convert,
     datum_test,
 )
-from ._ingest_fix import check_geometries
-from ._ingest_read import FORMATS, RawData, ReadOptions, dbf_decimals, default_max_bytes, read_raw
-from .config import Config, bundled_geodata_dir
-from .crs import parse_crs
-from .errors import CRSError, DataFileError, MissingFileError, SchemaError, ZonemapError
-from .io import atomic_write, load_reference_towns, to_feature_collection
-from .schema import IMPORT_LAYERS, LAYERS, TOWNS_FILE, Town
-from .towns import TownRegistry, dongguan_towns, load_towns
+from ._fix import check_geometries
+from ._read import FORMATS, RawData, ReadOptions, dbf_decimals, default_max_bytes, read_raw
 
 __all__ = [
     "DATUM_NOT_VERIFIED",
@@ -309,7 +309,7 @@ def _load_outlines(config: Config | None, town: Town, registry: TownRegistry, re
             out.append((town.name_zh, Border.of(shapely.union_all(np.asarray(rows.geometry.array)))))
         out.append(("Dongguan (东莞市)", Border.of(shapely.union_all(np.asarray(ref.geometry.array)))))
     if shenzhen_stamp is not None:
-        from .shenzhen import CITY_ID, read_shenzhen
+        from ..shenzhen import CITY_ID, read_shenzhen
 
         frame = read_shenzhen(Path(shenzhen_stamp[0]))  # type: ignore[index]
         city = frame[frame["id"] == CITY_ID]

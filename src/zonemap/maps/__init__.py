@@ -1,0 +1,27 @@
+"""Leaflet (folium) maps.
+
+Layers (``_layers``), compact encoding (``_encoding``), the page script (``_pagejs``), HTML
+assembly and offline assets (``_html``), pages (``_page``).
+"""
+
+from __future__ import annotations
+
+from ._page import (
+    MapLayers,
+    build_map,
+    collect_layers,
+    figure_cards,
+    render_map,
+    write_index,
+    write_map,
+)
+
+__all__ = [
+    "MapLayers",
+    "build_map",
+    "collect_layers",
+    "figure_cards",
+    "render_map",
+    "write_index",
+    "write_map",
+]
