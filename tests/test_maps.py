@@ -13,7 +13,7 @@ from _handmade import PROBE, town_frames, write_geodata
 from click.testing import CliRunner
 
 from zonemap.cli import main
-from zonemap.maps import collect_layers, render_map, write_index, write_map
+from zonemap.maps import build_map, collect_layers, render_map, write_index, write_map
 from zonemap.maps._encoding import encode_geometries, encode_properties, script_json
 from zonemap.towns import dongguan_towns
 
@@ -105,6 +105,24 @@ def test_page_never_contains_data_text_as_html(tmp_path):
     assert len(data["layers"]["zones"]["props"]["id"]) == 2 and len(data["layers"]["parcels"]["props"]["id"]) == 2
     legend_titles = [s["title"] for s in data["legend"]]
     assert "测试圈层 Test rings" in legend_titles and "距深圳距离带 Border bands" in legend_titles
+
+
+def test_build_map_takes_a_notebook_layer_and_renders_like_render_map(tmp_path):
+    import folium
+    import geopandas as gpd
+
+    layers = collect_layers(write_geodata(tmp_path), "fenggang")
+    m = build_map(layers)
+    assert isinstance(m, folium.Map)
+    square = shapely.box(114.20, 22.70, 114.21, 22.71)
+    mine = gpd.GeoDataFrame({"name": ["my layer feature"]}, geometry=[square], crs="EPSG:4326")
+    # what GeoDataFrame.explore(m=m) does (it also needs mapclassify, not a dependency here)
+    folium.GeoJson(mine, name="my own layer", tooltip=folium.GeoJsonTooltip(["name"])).add_to(m)
+    page = render_map(m)
+    # zonemap's data and script are there, and so is the added layer with its corner coordinates
+    assert _page_data(page) == _page_data(render_map(layers))
+    assert "my own layer" in page and "114.21" in page and "my layer feature" in page
+    assert page.count('id="zonemap-data"') == 1
 
 
 def test_template_syntax_in_data_stays_literal(tmp_path):

@@ -39,6 +39,8 @@ __all__ = [
     "convert_area",
     "ellipsoidal_area",
     "ellipsoidal_perimeter",
+    "flat_rings",
+    "geometry_array",
     "m2_to_ha",
     "m2_to_km2",
     "m2_to_mu",
@@ -53,7 +55,8 @@ _POLYGON, _MULTIPOLYGON = 3, 6
 _THREADED_FROM = 50_000
 
 
-def _as_array(geoms: Any) -> NDArray[np.object_]:
+def geometry_array(geoms: Any) -> NDArray[np.object_]:
+    """Geometries (a GeoSeries, array, list or one geometry) as a 1-d object array."""
     arr = np.asarray(getattr(geoms, "values", geoms), dtype=object)
     if arr.ndim == 0:
         arr = arr.reshape(1)
@@ -81,7 +84,7 @@ def _scan(arr: NDArray[np.object_]) -> tuple[NDArray[Any], NDArray[Any], NDArray
     return types, holes, counts, coords
 
 
-def _rings(arr: NDArray[np.object_]) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp],
+def flat_rings(arr: NDArray[np.object_]) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp],
                                               NDArray[np.bool_]]:
     """Flatten to (coords, ring_start, ring_geometry, ring_is_hole).
 
@@ -133,12 +136,12 @@ def area_perimeter(geoms: Any, workers: int | None = None) -> tuple[NDArray[np.f
     SchemaError
         If a geometry is not polygonal.
     """
-    return _measure(_as_array(geoms), workers, perimeter=True)
+    return _measure(geometry_array(geoms), workers, perimeter=True)
 
 
 def _measure(arr: NDArray[np.object_], workers: int | None,
              perimeter: bool) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    coords, starts, ring_geom, is_hole = _rings(arr)
+    coords, starts, ring_geom, is_hole = flat_rings(arr)
     signed, perim = ring_sums(coords[:, 0], coords[:, 1], starts, workers, perimeter)
     ring_area = np.where(is_hole, -np.abs(signed), np.abs(signed))
     area = np.asarray(np.bincount(ring_geom, weights=ring_area, minlength=arr.size), dtype=np.float64)
@@ -151,7 +154,7 @@ def _measure(arr: NDArray[np.object_], workers: int | None,
 
 def ellipsoidal_area(geoms: Any, workers: int | None = None) -> NDArray[np.float64]:
     """Area (m²) of each polygon on the GRS80 ellipsoid; see :func:`area_perimeter` (faster: no perimeter)."""
-    return _measure(_as_array(geoms), workers, perimeter=False)[0]
+    return _measure(geometry_array(geoms), workers, perimeter=False)[0]
 
 
 def buffered_areas(geoms: Any, distance_m: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -184,7 +187,7 @@ def buffered_areas(geoms: Any, distance_m: Any) -> tuple[NDArray[np.float64], ND
     """
     from .crs import local_metric_crs, to_lonlat, to_metric
 
-    arr = _as_array(geoms)
+    arr = geometry_array(geoms)
     dist = np.broadcast_to(np.asarray(distance_m, dtype=float), arr.shape).copy()
     dist[~np.isfinite(dist)] = 0.0
     area = ellipsoidal_area(arr)

@@ -25,7 +25,7 @@ from ._options import (
 )
 from .config import Config
 from .errors import CheckFailed, ZonemapError
-from .io._files import check_outputs, install_signal_handlers
+from .io import check_outputs, install_signal_handlers
 from .project import FileOptions, Project
 from .schema import IMPORT_LAYERS
 from .textsafe import safe_text
@@ -304,7 +304,7 @@ def figures_extract(texts: tuple[Path, ...], town: str | None, out: Path, layers
                     all_numbers: bool, encoding: str | None, config: Config) -> None:
     """Draft stated-figure rows from TEXT files (simplified or traditional Chinese) for review."""
     from .figures.extract import extract_files, summary_lines, write_extraction
-    from .io._files import check_outputs
+    from .io import check_outputs
     from .schema import TOWNS_FILE
     from .towns import dongguan_towns, load_towns
 

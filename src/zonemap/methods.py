@@ -40,12 +40,12 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from .areas import _as_array
+from .areas import geometry_array
 from .ellipsoid import A as _A
 from .ellipsoid import F as _F
 from .ellipsoid import edge_terms, ring_sums
 from .errors import SchemaError
-from .sandiao import Flat, _geom_zone, _shoelace, flatten, gk3_epsg, per_geometry, sandiao_signed, tm_signed
+from .sandiao import Flat, flatten, geometry_zones, gk3_epsg, per_geometry, sandiao_signed, shoelace, tm_signed
 from .schema import ID_COLUMNS
 
 __all__ = [
@@ -102,7 +102,7 @@ def _web_mercator_signed(flat: Flat) -> _Arr:
         return np.zeros(0)
     x = flat.lon * (_DEG * _A)
     y = np.arctanh(np.sin(flat.lat * _DEG)) * _A
-    return _shoelace(x, y, flat.starts, flat.junk)
+    return shoelace(x, y, flat.starts, flat.junk)
 
 
 def _sphere_signed(flat: Flat, radius_m: float) -> _Arr:
@@ -187,7 +187,7 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
     SchemaError
         Stated values or precisions that are not one per feature, or negative precisions.
     """
-    arr = _as_array(geoms_lonlat)
+    arr = geometry_array(geoms_lonlat)
     n = arr.size
     stated = np.asarray(stated_m2, dtype=float).ravel()
     precision = np.broadcast_to(np.asarray(precision_m2, dtype=float), (n,)) if np.ndim(precision_m2) == 0 \
@@ -200,7 +200,7 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
         raise SchemaError(f"diagnose_methods: feature #{i} has a negative precision {precision[i]} "
                           "(fix: the precision is half a unit of the last stated digit, >= 0)")
     flat = flatten(arr)
-    gzone = _geom_zone(flat, None)
+    gzone = geometry_zones(flat, None)
     uzone, south = _utm_zone(arr)
     rg = flat.ring_geom
     geodesic = ring_sums(flat.lon, flat.lat, flat.starts, perimeter=False)[0] if flat.starts.size else np.zeros(0)

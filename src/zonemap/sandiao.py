@@ -83,7 +83,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
-from .areas import _as_array, _rings
+from .areas import flat_rings, geometry_array
 from .ellipsoid import E2 as _E2
 from .ellipsoid import A as _A
 from .ellipsoid import F as _F
@@ -96,6 +96,7 @@ __all__ = [
     "SANDIAO_MAX_SEGMENT_M",
     "Flat",
     "flatten",
+    "geometry_zones",
     "gk3_epsg",
     "gk3_zone",
     "gk_plane_area",
@@ -103,6 +104,7 @@ __all__ = [
     "sandiao_area",
     "sandiao_constants",
     "sandiao_signed",
+    "shoelace",
     "tm_plane_area",
     "tm_signed",
 ]
@@ -192,7 +194,7 @@ def _tmerc(lon0: float, k0: float = 1.0, a: float = _A, f: float = _F) -> Transf
     )
 
 
-def _geom_zone(flat: Flat, zone: int | None) -> NDArray[np.int64]:
+def geometry_zones(flat: Flat, zone: int | None) -> NDArray[np.int64]:
     """Zone of every geometry: given, or the one nearest the centre of its longitude range."""
     n = flat.geoms.size
     if zone is not None:
@@ -379,8 +381,8 @@ class Flat:
 
 def flatten(geoms_lonlat: Any) -> Flat:
     """Flatten polygons to rings (see :func:`zonemap.areas.area_perimeter` for the accepted input)."""
-    arr = _as_array(geoms_lonlat)
-    coords, starts, ring_geom, is_hole = _rings(arr)
+    arr = geometry_array(geoms_lonlat)
+    coords, starts, ring_geom, is_hole = flat_rings(arr)
     nv = coords.shape[0]
     junk = np.zeros(max(nv - 1, 0), dtype=bool)
     if starts.size > 1:
@@ -468,11 +470,11 @@ def sandiao_area(geoms_lonlat: Any, *, zone: int | None = None, decimals: int | 
     (1e-10 to 1.2e-8 on 0.15–100 km² in the tests).
     """
     flat = flatten(geoms_lonlat)
-    area = per_geometry(flat, sandiao_signed(flat, _geom_zone(flat, zone)[flat.ring_geom], workers))
+    area = per_geometry(flat, sandiao_signed(flat, geometry_zones(flat, zone)[flat.ring_geom], workers))
     return np.round(area, decimals) if decimals is not None else area
 
 
-def _shoelace(x: _Arr, y: _Arr, starts: NDArray[np.intp], junk: NDArray[np.bool_]) -> _Arr:
+def shoelace(x: _Arr, y: _Arr, starts: NDArray[np.intp], junk: NDArray[np.bool_]) -> _Arr:
     """Signed shoelace area of each closed ring of flat x, y arrays (about each ring's first vertex)."""
     vring = _vertex_ring(starts, x.size)
     x = x - x[starts][vring]
@@ -613,7 +615,7 @@ def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1
             sub_starts = (np.cumsum(sub_counts) - sub_counts).astype(np.intp)
             sub_junk = np.zeros(max(x.size - 1, 0), dtype=bool)
             sub_junk[sub_starts[1:] - 1] = True
-            signed[rsel] = _shoelace(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
+            signed[rsel] = shoelace(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
                                      sub_starts, sub_junk)
     return signed
 
@@ -664,23 +666,23 @@ def gk_plane_area(geoms_lonlat: Any, *, epsg: int | None = None, exact: bool = F
     CRSError
         An unknown or non-projected EPSG code, or a feature outside zones 25–45.
     """
-    arr = _as_array(geoms_lonlat)
+    arr = geometry_array(geoms_lonlat)
     if epsg is None:
         flat = flatten(arr)
-        ring_lon0 = 3.0 * _geom_zone(flat, None)[flat.ring_geom]
+        ring_lon0 = 3.0 * geometry_zones(flat, None)[flat.ring_geom]
         return per_geometry(flat, tm_signed(flat, ring_lon0, exact=exact))
     tm = _tm_params(int(epsg))
     if tm is not None:
         lon0, k0, a, f = tm
         return tm_plane_area(arr, lon0, k0=k0, a=a, f=f, exact=exact)
     transformer = Transformer.from_crs("EPSG:4490", f"EPSG:{int(epsg)}", always_xy=True)
-    coords, starts, ring_geom, is_hole = _rings(arr)
+    coords, starts, ring_geom, is_hole = flat_rings(arr)
     area = np.zeros(arr.size)
     if starts.size:
         x, y = transformer.transform(coords[:, 0], coords[:, 1])
         junk = np.zeros(coords.shape[0] - 1, dtype=bool)
         junk[starts[1:] - 1] = True
-        signed = _shoelace(np.asarray(x, dtype=float), np.asarray(y, dtype=float), starts, junk)
+        signed = shoelace(np.asarray(x, dtype=float), np.asarray(y, dtype=float), starts, junk)
         ring_area = np.where(is_hole, -np.abs(signed), np.abs(signed))
         area = np.asarray(np.bincount(ring_geom, weights=ring_area, minlength=arr.size), dtype=np.float64)
     area[shapely.is_missing(arr)] = np.nan

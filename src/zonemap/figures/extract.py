@@ -58,7 +58,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ..errors import DataFileError, MissingFileError, SchemaError
-from ..io._files import read_json, write_csv
+from ..io import read_json, write_csv
 from ..schema import (
     AREA_QUANTITIES,
     AREA_UNITS_M2,

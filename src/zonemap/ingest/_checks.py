@@ -18,16 +18,8 @@ import numpy as np
 import shapely
 from pyproj import CRS, Geod, Transformer
 
-from ..crs import (
-    CHINA_BBOX,
-    DONGGUAN_CENTRE,
-    convert_datum,
-    local_metric_crs,
-    parse_crs,
-    to_lonlat,
-    to_metric,
-    to_wgs84,
-)
+from ..crs import CHINA_BBOX, convert_datum, local_metric_crs, parse_crs, to_lonlat, to_metric, to_wgs84
+from ..crs import DONGGUAN_CENTRE as _CENTRE
 from ..errors import Problem
 
 __all__ = [
@@ -95,7 +87,7 @@ def _distance_km(lon: float, lat: float, anchor: tuple[float, float]) -> float:
     return float(_GEOD.inv(lon, lat, *anchor)[2]) / 1000.0
 
 
-def guess_projected(xy: np.ndarray, anchor: tuple[float, float] = DONGGUAN_CENTRE) -> list[str]:
+def guess_projected(xy: np.ndarray, anchor: tuple[float, float] = _CENTRE) -> list[str]:
     """Name the projected CRSs under which these numbers land near ``anchor``.
 
     Parameters

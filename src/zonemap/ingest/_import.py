@@ -45,7 +45,7 @@ import shapely
 from pyproj import CRS
 
 from ..config import Config, bundled_geodata_dir
-from ..crs import parse_crs
+from ..crs import DONGGUAN_CENTRE, parse_crs
 from ..errors import CRSError, DataFileError, MissingFileError, SchemaError, ZonemapError
 from ..io import atomic_write, load_reference_towns, to_feature_collection
 from ..schema import IMPORT_LAYERS, LAYERS, TOWNS_FILE, Town
@@ -53,7 +53,6 @@ from ..towns import TownRegistry, dongguan_towns, load_towns
 from ._attrs import DEFAULT_KINDS, Mapping, check_mojibake, schema_frame, with_ids
 from ._checks import (
     DATUM_NOT_VERIFIED,
-    DONGGUAN_CENTRE,
     Border,
     CrsChoice,
     check_geographic,

@@ -6,6 +6,12 @@ assembly and offline assets (``_html``), pages (``_page``).
 
 from __future__ import annotations
 
+from ._layers import (
+    KIND_COLOURS,
+    KIND_LABELS,
+    STATUS_COLOURS,
+    STATUS_LABELS,
+)
 from ._page import (
     MapLayers,
     build_map,
@@ -17,6 +23,10 @@ from ._page import (
 )
 
 __all__ = [
+    "KIND_COLOURS",
+    "KIND_LABELS",
+    "STATUS_COLOURS",
+    "STATUS_LABELS",
     "MapLayers",
     "build_map",
     "collect_layers",
