@@ -208,6 +208,7 @@ def test_missing_glyph_fails_and_keeps_previous_output(tmp_path: Path) -> None:
     with pytest.raises(MissingFontError, match="cannot be drawn"):
         print_map(project, project.town_ids[0], out, dpi=50)
     assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.png", "parcels.geojson"]  # no temporary left
 
 
 def test_no_cjk_font_is_a_clear_error(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,6 +240,24 @@ def test_basemap_unavailable_warns_and_prints(project: Project, tmp_path: Path, 
     assert any("basemap skipped" in r.getMessage() for r in caplog.records)
 
 
+def _filled(path, points: list[tuple[float, float]]) -> list[bool]:
+    """Whether each point is painted when ``path`` is filled black on a 0..32 x 0..32 canvas at 10 px/unit."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import PathPatch
+
+    fig = Figure(figsize=(3.2, 3.2), dpi=100)
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 32)
+    ax.set_ylim(0, 32)
+    ax.set_axis_off()
+    ax.add_patch(PathPatch(path, facecolor="black", edgecolor="none", antialiased=False))
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())
+    return [bool(pixels[319 - int(y * 10), int(x * 10), 0] < 128) for x, y in points]
+
+
 def test_polygon_path_keeps_holes_and_lines_open() -> None:
     from matplotlib.path import Path as MplPath
 
@@ -249,8 +268,8 @@ def test_polygon_path_keeps_holes_and_lines_open() -> None:
     # 4 rings of 5 vertices each (closed), one MOVETO and one CLOSEPOLY per ring
     assert len(path.vertices) == 20
     assert (path.codes == MplPath.MOVETO).sum() == 4 and (path.codes == MplPath.CLOSEPOLY).sum() == 4
-    assert path.contains_point((1, 1)) and not path.contains_point((5, 5))  # the hole stays empty
-    assert path.contains_point((20.5, 0.5)) and path.contains_point((30.5, 0.5))
+    # filled as drawn (Agg, non-zero rule): inside the ring yes, in the hole no, both parts of the multipolygon
+    assert _filled(path, [(1, 1), (5, 5), (20.5, 0.5), (30.5, 0.5), (25, 0.5)]) == [True, False, True, True, False]
     lines = line_path(np.array([shapely.LineString([(0, 0), (1, 1), (2, 0)]), outer], dtype=object))
     assert (lines.codes == MplPath.MOVETO).sum() == 2 and len(lines.vertices) == 3 + 5
     assert not (lines.codes == MplPath.CLOSEPOLY).any()

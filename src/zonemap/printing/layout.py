@@ -287,11 +287,11 @@ def print_map(source: Config | Project, town: str, out: Path | str, *, fmt: Lite
         raise ConfigError(f"dpi {dpi!r} is out of range (fix: --dpi between 50 and 1200, e.g. 200)")
     style = page_style()  # before any work: no CJK font, no map
     layers = collect_layers(as_project(source), town, reconciliation)
-    with style, glyph_warnings_as_error(str(out)):
+    with style, atomic_write(out, "wb") as fh, glyph_warnings_as_error(str(out)):
+        # the glyph check closes first: a missing character removes the temporary file, not the output
         page = render_page(layers, size=size, title=title, basemap=basemap)
         meta = ({"Title": clean_text(title) if title else f"{layers.town_name_zh} {layers.town_name_en}",
                  "Creator": "zonemap"} if chosen == "pdf" else {"Software": "zonemap"})
-        with atomic_write(out, "wb") as fh:
-            page.figure.savefig(fh, format=chosen, dpi=dpi, metadata=meta)
+        page.figure.savefig(fh, format=chosen, dpi=dpi, metadata=meta)
     log.info("printed %s (%s %s, %d names)", out, size, chosen, page.labels)
     return out
