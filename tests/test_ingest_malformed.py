@@ -168,7 +168,7 @@ def test_a_crs_member_naming_a_real_crs_is_used(tmp_path: Path) -> None:
 
 def test_a_valid_geojson_is_never_decoded_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Valid files go through GDAL after the streaming pre-scan: the json decoder of the exact path is not used."""
-    import zonemap.ingest._read as reader
+    import zonemap.ingest._geojson as reader
 
     def refuse(*_: object) -> None:
         raise AssertionError("decoded whole")
@@ -204,7 +204,7 @@ def test_files_the_prescan_cannot_clear_take_the_exact_path(text: str, tmp_path:
 def test_files_too_large_for_the_exact_path_are_described_by_gdal(text: str, expect: str, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Above exact_path_limit() a malformed file is not decoded whole: file-level messages, still exit 2."""
-    import zonemap.ingest._read as reader
+    import zonemap.ingest._geojson as reader
 
     monkeypatch.setattr(reader, "exact_path_limit", lambda: 10)
     monkeypatch.setattr(reader, "_load_json", lambda *_: pytest.fail("decoded whole"))
@@ -218,7 +218,7 @@ def test_files_too_large_for_the_exact_path_are_described_by_gdal(text: str, exp
 
 
 def test_a_missing_geometry_in_a_large_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import zonemap.ingest._read as reader
+    import zonemap.ingest._geojson as reader
 
     monkeypatch.setattr(reader, "exact_path_limit", lambda: 10)
     path = tmp_path / "big.geojson"

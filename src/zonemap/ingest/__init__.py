@@ -12,18 +12,9 @@ from ._attrs import (
 from ._checks import (
     DATUM_NOT_VERIFIED,
 )
-from ._import import (
-    DEFAULT_ACCURACY_M,
-    ImportOptions,
-    ImportResult,
-    field_decimals,
-    import_file,
-    resolve_town,
-    supported_suffixes,
-)
-from ._read import (
-    default_max_bytes,
-)
+from ._import import import_file, resolve_town, supported_suffixes
+from ._options import DEFAULT_ACCURACY_M, ImportOptions, ImportResult, field_decimals
+from ._raw import default_max_bytes
 
 __all__ = [
     "DATUM_NOT_VERIFIED",

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..errors import DataFileError, Problem, SchemaError
 from ..schema import ID_COLUMNS, LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES, STATUSES
-from ._read import RawData
+from ._raw import RawData
 
 __all__ = ["DEFAULT_KINDS", "Mapping", "check_mojibake", "find_column", "schema_frame", "text_values", "with_ids"]
 
