@@ -21,7 +21,6 @@ MAX_LINES = 400
 OVERSIZED = {
     "zonemap.sandiao": 700,  # 三调 ellipsoidal kernel vs Gauss-Krüger plane areas: to split
     "zonemap.project": 545,  # project directory vs planner files: to split
-    "zonemap.io._files": 550,  # temp files, atomic writes/CSV, JSON reading, output checks: to split
     "zonemap.report": 470,
     "zonemap.validate": 430,
     "zonemap.schema": 430,

@@ -6,18 +6,7 @@ checks (``_files``).
 
 from __future__ import annotations
 
-from ._files import (
-    CSV_ENCODING,
-    MAX_JSON_BYTES,
-    atomic_write,
-    check_outputs,
-    clear_stale_temp_files,
-    csv_text,
-    install_signal_handlers,
-    read_json,
-    write_csv,
-    write_text,
-)
+from ._files import CSV_ENCODING, atomic_write, clear_stale_temp_files, csv_text, write_csv, write_text
 from ._geojson import (
     COORD_DECIMALS,
     TownData,
@@ -28,6 +17,8 @@ from ._geojson import (
     to_feature_collection,
     write_geojson,
 )
+from ._json import MAX_JSON_BYTES, read_json
+from ._outputs import check_outputs, install_signal_handlers
 
 __all__ = [
     "COORD_DECIMALS",

@@ -18,33 +18,25 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import re
-import signal
-import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import pandas as pd
 
-from ..errors import DataFileError, MissingFileError, OutputPathError
+from ..errors import DataFileError, OutputPathError
 from ..textsafe import escape_char, neutralise_csv_series
+from ._outputs import _refuse_special
 
 __all__ = [
     "CSV_ENCODING",
-    "MAX_JSON_BYTES",
-    "SHAPEFILE_SIDECARS",
     "atomic_write",
-    "check_outputs",
     "clear_stale_temp_files",
     "csv_text",
-    "install_signal_handlers",
-    "read_json",
     "temp_name_pattern",
     "write_csv",
     "write_text",
@@ -52,16 +44,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Largest JSON file read (bytes). Larger files are refused with a hint.
-MAX_JSON_BYTES = 512 * 1024 * 1024
 
 #: Default encoding of CSV outputs: UTF-8 with a byte-order mark, which Excel needs to read Chinese.
 CSV_ENCODING = "utf-8-sig"
 
-#: Files that belong to a Shapefile ``x.shp`` (also written ``x.shp.xml``); writing any of them
-#: destroys the input.
-SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".fix", ".ain",
-                      ".aih", ".atx", ".ixs", ".mxs")
 
 # Longest part of a target name kept in its temporary name (file names are limited to 255 bytes).
 _NAME_KEEP = 120
@@ -162,30 +148,6 @@ def clear_stale_temp_files(target: Path | str) -> list[Path]:
                 removed.append(path)
                 log.info("removed %s, left by an interrupted write", path)
     return removed
-
-
-def _refuse_special(target: Path) -> None:
-    """Refuse a target that exists and is not a regular file (never replace a device or a link)."""
-    try:
-        st = target.lstat()
-    except FileNotFoundError:
-        return
-    except OSError as exc:
-        raise OutputPathError(f"{target}: cannot write here: {exc.strerror} "
-                              "(fix: choose another output path)") from None
-    kind = _special_kind(st.st_mode)
-    if kind:
-        raise OutputPathError(f"{target}: is {kind}, not a regular file; zonemap will not replace it "
-                              "(fix: give the path of a new or existing regular file)")
-
-
-def _special_kind(mode: int) -> str:
-    kinds = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-    for test, name in kinds:
-        if test(mode):
-            return name
-    return "" if stat.S_ISREG(mode) else "not a regular file"
 
 
 def _write_error(target: Path, exc: OSError) -> OutputPathError:
@@ -356,189 +318,9 @@ def _unencodable(path: Path, df: pd.DataFrame, text: str, exc: UnicodeEncodeErro
                          "character; or replace the character in the data)")
 
 
-def read_json(path: Path | str, max_bytes: int = MAX_JSON_BYTES, encoding: str = "utf-8-sig") -> Any:
-    """Read a JSON file with clear errors for every way it can be unreadable.
-
-    Parameters
-    ----------
-    path
-        The file.
-    max_bytes
-        Refuse files larger than this.
-    encoding
-        Text encoding; RFC 7946 GeoJSON is UTF-8 (a BOM is accepted).
-
-    Returns
-    -------
-    object
-        The decoded JSON.
-
-    Raises
-    ------
-    MissingFileError
-        The file does not exist.
-    DataFileError
-        A directory, too large, not UTF-8, malformed, or nested too deeply.
-    """
-    p = Path(path)
-    if p.is_dir():
-        raise DataFileError(f"{p}: is a directory, not a JSON file (fix: name the file inside it)")
-    if not p.is_file():
-        raise MissingFileError(f"{p}: file not found (fix: check the path)")
-    size = p.stat().st_size
-    if size > max_bytes:
-        raise DataFileError(
-            f"{p}: file is {size / 2**20:.3g} MiB, larger than the {max_bytes / 2**20:.3g} MiB "
-            "limit (fix: split it into smaller files)"
-        )
-    raw = p.read_bytes()
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise DataFileError(
-            f"{p}: not valid {encoding.removesuffix('-sig').upper()} at byte {exc.start} (fix: GeoJSON must be "
-            "UTF-8; re-save it as UTF-8, e.g. `iconv -f GBK -t UTF-8`, or import it with "
-            "`zonemap import FILE --encoding GBK`)"
-        ) from None
-    except LookupError:
-        raise DataFileError(f"{p}: unknown text encoding {encoding!r} (fix: e.g. UTF-8 or GBK)") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(
-            f"{p}: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
-            "(fix: repair the file; a JSON linter shows the spot)"
-        ) from None
-    except RecursionError:
-        raise DataFileError(
-            f"{p}: JSON nested too deeply to be geodata (fix: check the file is GeoJSON; coordinates nest "
-            "at most 4 levels, in a MultiPolygon)"
-        ) from None
-
-
 # --------------------------------------------------------------------------- output-path safety
-
-
-def _resolved(path: Path) -> Path:
-    return Path(os.path.realpath(path))
-
-
-def _key(path: Path) -> tuple[Path, str]:
-    """A file's folder and lower-case name: a Shapefile's parts are found case-insensitively (GDAL, Windows)."""
-    return path.parent, path.name.lower()
-
-
-def _input_files(inputs: Iterable[Path | str]) -> tuple[set[tuple[Path, str]], list[Path], set[tuple[int, int]]]:
-    """Input files (resolved, with Shapefile sidecars) as :func:`_key`, input directories, (device, inode) pairs."""
-    files: set[tuple[Path, str]] = set()
-    dirs: list[Path] = []
-    inodes: set[tuple[int, int]] = set()
-    for raw in inputs:
-        p = _resolved(Path(raw))
-        if p.is_dir():
-            dirs.append(p)
-            continue
-        group = [p]
-        if p.suffix.lower() in SHAPEFILE_SIDECARS or p.name.lower().endswith(".shp.xml"):
-            stem = p.name[: -len(".shp.xml")] if p.name.lower().endswith(".shp.xml") else p.stem
-            group += [p.with_name(stem + ext) for ext in (*SHAPEFILE_SIDECARS, ".shp.xml")]
-        for q in group:
-            files.add(_key(q))
-            with contextlib.suppress(OSError):
-                st = q.stat()
-                inodes.add((st.st_dev, st.st_ino))
-    return files, dirs, inodes
-
-
-def check_outputs(outputs: Iterable[Path | str | None], inputs: Iterable[Path | str | None], *,
-                  force: bool = False) -> None:
-    """Refuse, before any work, outputs that would destroy an input or something that is not a file.
-
-    Parameters
-    ----------
-    outputs
-        Every file the command will write (``None`` entries are skipped).
-    inputs
-        Every file the command reads, and the directories it reads from (the geodata directory,
-        the reference directory): an output anywhere under an input directory is refused. A
-        Shapefile input brings its sidecars (``.shx``, ``.dbf``, ``.prj``, ``.cpg``...), matched
-        without regard to case (``FULL.SHX`` is ``full.shx`` to GDAL and on Windows).
-    force
-        Allow replacing read-only output files.
-
-    Raises
-    ------
-    OutputPathError
-        Naming the output and how to fix it, when an output is an input (also through a symlink or a
-        hard link), lies under an input directory, is named twice, exists but is not a regular file
-        (directory, symlink, FIFO, device, socket), or is read-only without ``force``.
-    """
-    files, dirs, inodes = _input_files(p for p in inputs if p is not None)
-    seen: dict[Path, Path] = {}
-    for raw in outputs:
-        if raw is None:
-            continue
-        out = Path(raw)
-        _refuse_special(out)
-        real = _resolved(out)
-        if real in seen:
-            raise OutputPathError(f"{out}: named as two outputs (also as {seen[real]}) "
-                                  "(fix: give each output its own path)")
-        seen[real] = out
-        if _key(real) in files or _same_inode(real, inodes):
-            raise OutputPathError(f"{out}: is an input of this command; writing it would destroy the input "
-                                  "(fix: write the output to another file)")
-        for d in dirs:
-            if real.is_relative_to(d):
-                raise OutputPathError(f"{out}: lies in {d}, which this command reads; writing there could "
-                                      "replace project files (fix: write outputs to another folder, e.g. ./out)")
-        if out.exists() and not force and _read_only(out):
-            raise OutputPathError(f"{out}: is read-only; zonemap will not replace it "
-                                  "(fix: choose another output, make it writable, or pass --force)")
-
-
-def _same_inode(path: Path, inodes: set[tuple[int, int]]) -> bool:
-    try:
-        st = path.stat()
-    except OSError:
-        return False
-    return (st.st_dev, st.st_ino) in inodes
-
-
-def _read_only(path: Path) -> bool:
-    mode = path.stat().st_mode
-    return not (mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK)
 
 
 # --------------------------------------------------------------------------- signals
 
-def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
-    signal.signal(signum, signal.SIG_IGN)  # a second signal during clean-up does not cut it short
-    name = signal.Signals(signum).name
-    log.warning("received %s: stopping, removing partial outputs", name)
-    raise SystemExit(128 + signum)
 
-
-def install_signal_handlers() -> dict[int, Callable[[int, FrameType | None], Any] | int | None]:
-    """Make SIGTERM and SIGHUP stop the program like Ctrl-C (the CLI calls this in ``main``).
-
-    The handler raises ``SystemExit(128 + signal number)`` in the main thread, so every
-    :func:`atomic_write` in progress removes its temporary file and leaves the previous output.
-    SIGINT keeps Python's ``KeyboardInterrupt``. Does nothing outside the main thread.
-
-    Returns
-    -------
-    dict
-        The previous handler of each signal replaced (to restore them).
-    """
-    import threading
-
-    previous: dict[int, Any] = {}
-    if threading.current_thread() is not threading.main_thread():
-        return previous
-    for name in ("SIGTERM", "SIGHUP"):
-        signum = getattr(signal, name, None)
-        if signum is None:
-            continue
-        previous[int(signum)] = signal.signal(signum, _exit_on_signal)
-    return previous

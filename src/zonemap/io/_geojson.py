@@ -24,18 +24,9 @@ from ..config import Config
 from ..errors import DataFileError, MissingFileError, SchemaError
 from ..schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES
 from ..towns import TownRegistry, dongguan_towns
-from ._files import (
-    CSV_ENCODING,
-    MAX_JSON_BYTES,
-    atomic_write,
-    check_outputs,
-    clear_stale_temp_files,
-    csv_text,
-    install_signal_handlers,
-    read_json,
-    write_csv,
-    write_text,
-)
+from ._files import CSV_ENCODING, atomic_write, clear_stale_temp_files, csv_text, write_csv, write_text
+from ._json import MAX_JSON_BYTES, read_json
+from ._outputs import check_outputs, install_signal_handlers
 
 __all__ = [
     "CSV_ENCODING",
