@@ -196,7 +196,7 @@ def test_planner_layer_with_dollar_name_drawn_literally(tmp_path: Path) -> None:
     assert title and title[0]._preprocess_math(title[0].get_text()) == ("塘厦 $T$ 地块", False)
     # parcels are filled by status: the disagreeing parcel in the status colour of the schema
     from zonemap.schema import FIGURE_STATUSES
-    faces = {tuple(np.round(p.get_facecolor()[:3], 3)) for p in page.ax.patches}
+    faces = {tuple(np.round(p.get_facecolor()[:3], 3)) for p in [*page.ax.patches, *page.ax.artists]}
     import matplotlib.colors as mcolors
     assert tuple(np.round(mcolors.to_rgb(FIGURE_STATUSES["disagrees"].colour), 3)) in faces
 

@@ -3,7 +3,8 @@
 Polygons of one colour become one compound :class:`matplotlib.path.Path` (rings oriented so
 that holes stay empty under the non-zero fill rule), lines of one colour one open path, points
 one scatter: drawing cost grows with vertices, not with Python objects, so a layer of 1e6
-parcels draws as a handful of artists.
+parcels draws as a handful of artists. They are added with ``add_artist`` (the map's limits are
+set beforehand): ``add_patch`` would walk every segment in Python to update the data limits.
 """
 
 from __future__ import annotations
@@ -120,10 +121,10 @@ def draw_polygons(ax: Any, geoms: NDArray[np.object_], fill: NDArray[np.object_]
 
     if fill is not None:
         for colour in pd.unique(fill):
-            ax.add_patch(PathPatch(polygon_path(geoms[fill == colour]), facecolor=colour, edgecolor="none",
+            ax.add_artist(PathPatch(polygon_path(geoms[fill == colour]), facecolor=colour, edgecolor="none",
                                    alpha=alpha, zorder=zorder))
     for colour in pd.unique(edge):
-        ax.add_patch(PathPatch(line_path(geoms[edge == colour]), facecolor="none", edgecolor=colour,
+        ax.add_artist(PathPatch(line_path(geoms[edge == colour]), facecolor="none", edgecolor=colour,
                                linewidth=linewidth, linestyle=linestyle, zorder=zorder + 0.1,
                                joinstyle="round", capstyle="round"))
 
@@ -134,7 +135,7 @@ def draw_lines(ax: Any, geoms: NDArray[np.object_], colour: NDArray[np.object_],
     from matplotlib.patches import PathPatch
 
     for c in pd.unique(colour):
-        ax.add_patch(PathPatch(line_path(geoms[colour == c]), facecolor="none", edgecolor=c, linewidth=linewidth,
+        ax.add_artist(PathPatch(line_path(geoms[colour == c]), facecolor="none", edgecolor=c, linewidth=linewidth,
                                linestyle=linestyle, zorder=zorder, capstyle="round", joinstyle="round"))
 
 
