@@ -1,32 +1,10 @@
-"""A project's data loaded and validated once: towns, layers, figures, rings, reference outlines.
-
-Two ways in, one object out:
-
-- :func:`load_project` reads a project directory (the bundled ``geodata/`` is one)::
-
-      <geodata>/towns.csv                     the towns (id, name_zh, name_en, aliases)
-      <geodata>/<town id>/zones.geojson       RFC 7946 layers (each optional):
-      <geodata>/<town id>/parcels.geojson       zones, parcels, places, lines
-      <geodata>/<town id>/places.geojson
-      <geodata>/<town id>/lines.geojson
-      <geodata>/figures.csv                   the stated figures (optional)
-      <geodata>/rings.json                    ring sets (optional)
-      <geodata>/shenzhen/shenzhen.geojson     Shenzhen outlines (optional; bundled copy otherwise)
-
-- :func:`load_files` reads a planner's own layer files (any format
-  :func:`zonemap.ingest.import_file` reads) in memory, with their figures from ``--figures``
-  and/or an area attribute (``--area-field``), and ring sets from ``--centre``/``--bands``.
-
-Every file is read once; reconciliation, rings, maps and reports all take the
-:class:`Project`. Every problem is collected before anything is computed.
-"""
+"""A planner's own layer files as a project: ``--figures``, ``--area-field`` and ``--centre`` rings, read in memory."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,159 +13,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .config import Config
-from .errors import DataFileError, MissingFileError, Problem, SchemaError, ZonemapError
-from .figures import LOADED_COLUMNS, load_figures, read_figures_table
-from .io import TownData, features_frame, load_reference_towns, read_json
-from .schema import LAYERS, TOWNS_FILE, Town
-from .towns import TownRegistry, dongguan_towns, load_towns
+from ..config import Config
+from ..errors import DataFileError, MissingFileError, SchemaError
+from ..figures import LOADED_COLUMNS, load_figures
+from ..io import TownData, features_frame, load_reference_towns
+from ..schema import LAYERS, TOWNS_FILE, Town
+from ..towns import TownRegistry, dongguan_towns, load_towns
+from ._model import Project
 
-__all__ = [
-    "FIGURES_FILE",
-    "LAYOUT",
-    "RINGS_FILE",
-    "FileOptions",
-    "Project",
-    "as_project",
-    "load_files",
-    "load_project",
-    "read_outline",
-]
+__all__ = ["FileOptions", "load_files", "read_outline"]
 
 log = logging.getLogger(__name__)
 
-#: The stated-figure registry inside a project directory.
-FIGURES_FILE = "figures.csv"
-#: The ring sets inside a project directory.
-RINGS_FILE = "rings.json"
-
-#: The layout of a project directory, for messages.
-LAYOUT = (f"{TOWNS_FILE} (id,name_zh,name_en,aliases), <town id>/{{{','.join(LAYERS)}}}.geojson, "
-          f"{FIGURES_FILE}, {RINGS_FILE}")
-
-
-@dataclass(frozen=True)
-class Project:
-    """Everything zonemap computes from, loaded and checked once.
-
-    Parameters
-    ----------
-    config
-        Tolerances, reference directory, output directory.
-    towns
-        The towns the data belongs to.
-    layers
-        Town id -> its layers.
-    figures
-        The stated figures (loaded registry format, :func:`zonemap.figures.load_figures`).
-    ring_sets
-        Ring sets of every town.
-    reference
-        Reference town outlines (``town`` column = project town id where the name matches),
-        or ``None``.
-    shenzhen
-        Shenzhen city and district outlines, or ``None``.
-    inputs
-        Every file read (outputs must never overwrite one of them).
-    label
-        What the data is, for messages (a directory or the file names).
-    """
-
-    config: Config
-    towns: TownRegistry
-    layers: Mapping[str, TownData]
-    figures: pd.DataFrame
-    ring_sets: tuple[Any, ...] = ()
-    reference: gpd.GeoDataFrame | None = None
-    shenzhen: gpd.GeoDataFrame | None = None
-    inputs: tuple[Path, ...] = ()
-    label: str = ""
-    from_files: bool = False
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def town_ids(self) -> tuple[str, ...]:
-        """Ids of the towns that have layers, in the towns table's order."""
-        return tuple(t for t in self.towns.ids if t in self.layers)
-
-    def town(self, town_id: str) -> Town:
-        """The :class:`~zonemap.schema.Town` of an id."""
-        return self.towns.get(town_id)
-
-    def data(self, town_id: str) -> TownData:
-        """The layers of one town.
-
-        Raises
-        ------
-        SchemaError
-            If the project has no layers for that town.
-        """
-        if town_id not in self.layers:
-            raise SchemaError(f"{self.label}: no layers for town {town_id!r} "
-                              f"(fix: use one of {', '.join(self.town_ids) or 'none'}; layout: {LAYOUT})")
-        return self.layers[town_id]
-
-    def figures_of(self, town_id: str) -> pd.DataFrame:
-        """The stated figures of one town."""
-        return self.figures[self.figures["town"] == town_id]
-
-    def ring_sets_of(self, town_id: str) -> list[Any]:
-        """The ring sets of one town."""
-        return [s for s in self.ring_sets if s.town == town_id]
-
-    def outline(self, town_id: str) -> gpd.GeoDataFrame | None:
-        """The town's reference outline rows, or ``None`` when there is none."""
-        if self.reference is None:
-            return None
-        rows = self.reference[self.reference["town"] == town_id]
-        return rows if len(rows) else None
-
-    @cached_property
-    def dongguan(self) -> shapely.Geometry | None:
-        """Union of every reference outline (Dongguan), or ``None``."""
-        if self.reference is None or not len(self.reference):
-            return None
-        return shapely.union_all(np.asarray(self.reference.geometry.array, dtype=object))
-
-    def resolve_towns(self, names: Iterable[str]) -> tuple[str, ...]:
-        """Town ids for names as planners write them (all towns with layers when empty)."""
-        wanted = tuple(names)
-        if not wanted:
-            return self.town_ids
-        ids = tuple(self.towns.resolve(n).id for n in wanted)
-        for tid in ids:
-            self.data(tid)
-        return ids
-
-
-def as_project(source: Config | Project) -> Project:
-    """A :class:`Project` as is, or loaded from a :class:`~zonemap.config.Config`'s geodata directory."""
-    return source if isinstance(source, Project) else load_project(source)
-
 
 def _load_shenzhen(config: Config) -> gpd.GeoDataFrame | None:
-    from .shenzhen import load_shenzhen  # the Shenzhen layer is optional
+    from ..shenzhen import load_shenzhen  # the Shenzhen layer is optional
 
     return load_shenzhen(config)
-
-
-def _read_rings(path: Path, figures: pd.DataFrame, towns: Sequence[str],
-                features: Mapping[str, set[str]]) -> tuple[list[Any], list[Problem]]:
-    """Ring sets with every problem :func:`zonemap.validate.ring_problems` reports, from one read."""
-    from .rings import check_band_figures, check_ring_centres, parse_ring_sets
-
-    try:
-        sets = parse_ring_sets(read_json(path), path, towns=towns)
-    except ZonemapError as exc:
-        return [], list(exc.problems) or [Problem(str(path), "", str(exc))]
-    problems = check_ring_centres(sets, features, path)
-    if any(b.figures for s in sets for b in s.bands):
-        problems += check_band_figures(sets, figures, path)
-    return sets, problems
-
-
-
-
 
 
 def _empty_figures() -> pd.DataFrame:
@@ -249,100 +91,6 @@ def _with_outline(reference: gpd.GeoDataFrame | None, outline: gpd.GeoDataFrame 
     return gpd.GeoDataFrame(pd.concat([rest, outline], ignore_index=True), crs="EPSG:4326")
 
 
-def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str | None = None) -> Project:
-    """Load and validate a project directory (``config.geodata_dir``), reading each file once.
-
-    Parameters
-    ----------
-    config
-        ``geodata_dir`` is the project; ``reference_dir`` the optional reference layers.
-    towns
-        Only these towns (ids or names); every declared town with a folder when empty.
-    outline
-        A polygon file outlining the one town worked on (instead of its reference outline).
-
-    Returns
-    -------
-    Project
-        The loaded data.
-
-    Raises
-    ------
-    MissingFileError
-        If the directory lacks its towns table (the message gives the layout).
-    SchemaError
-        Listing every problem in the layers, figures and ring sets.
-    """
-    from .validate import read_town_layers, table_text_problems, town_layer_problems
-
-    root = config.geodata_dir
-    towns_path = root / TOWNS_FILE
-    if not towns_path.is_file():
-        raise MissingFileError(f"{root}: not a zonemap project: no {TOWNS_FILE} (fix: a project directory holds "
-                               f"{LAYOUT}; `zonemap init DIR --town NAME` writes a skeleton)")
-    registry = load_towns(towns_path)
-    chosen = [registry.resolve(n).id for n in towns] or list(registry.ids)
-    inputs: list[Path] = [towns_path]
-    problems: list[Problem] = []
-    layers: dict[str, TownData] = {}
-    feature_ids: set[str] = set()
-    by_town: dict[str, set[str]] = {}
-    for tid in chosen:
-        folder = root / tid
-        if not folder.is_dir():
-            log.info("%s: no folder for town %s", root, tid)
-            continue
-        decoded, unreadable = read_town_layers(folder)
-        found, by_id = town_layer_problems(decoded, tid, registry.ids)
-        problems += unreadable + found
-        feature_ids |= set(by_id)
-        by_town[tid] = set(by_id)
-        inputs += [p for p, _ in decoded.values()]
-        frames = {name: features_frame(decoded[name][1].get("features", []) if name in decoded else [],
-                                       decoded[name][0] if name in decoded else folder / layer.filename)
-                  for name, layer in LAYERS.items()} if not (unreadable or found) else None
-        if frames is not None:
-            layers[tid] = TownData(town=tid, **frames)
-    undeclared = sorted(p.name for p in root.iterdir()
-                        if p.is_dir() and any((p / lay.filename).is_file() for lay in LAYERS.values())
-                        and p.name not in registry)
-    if undeclared:
-        problems.append(Problem(str(towns_path), "", f"town folder(s) {', '.join(undeclared)} not declared",
-                                f"add a row per town to {TOWNS_FILE}, or remove the folder"))
-    figures = _empty_figures()
-    figures_path = root / FIGURES_FILE
-    if figures_path.is_file():
-        inputs.append(figures_path)
-        try:
-            table = read_figures_table(figures_path)
-            problems += table_text_problems(table, figures_path)
-            figures = load_figures(figures_path, feature_ids=feature_ids, towns=registry.ids, table=table)
-        except ZonemapError as exc:
-            problems += list(exc.problems) or [Problem(str(figures_path), "", str(exc))]
-        figures = figures[figures["town"].isin(chosen)] if len(figures) else figures
-    ring_sets: list[Any] = []
-    rings_path = root / RINGS_FILE
-    if rings_path.is_file():
-        inputs.append(rings_path)
-        ring_sets, found = _read_rings(rings_path, figures, registry.ids, by_town)
-        problems += found
-    if problems:
-        raise SchemaError(f"{root}: {len(problems)} problem(s)", problems)
-    reference = load_reference_towns(config, registry.merged(dongguan_towns()))
-    if config.reference_towns is not None:
-        inputs.append(config.reference_towns)
-    if outline is not None:
-        if len(chosen) != 1:
-            raise SchemaError(f"--outline {outline}: outlines one town, the project has {len(chosen)} "
-                              f"({', '.join(chosen)}) (fix: name the town, e.g. zonemap map {chosen[0]} --outline ...)")
-        reference = _with_outline(reference, read_outline(outline, registry.get(chosen[0])))
-        inputs.append(Path(outline))
-    needs_shenzhen = any(s.boundary for s in ring_sets)
-    shenzhen = _load_shenzhen(config) if needs_shenzhen or (root / "shenzhen").is_dir() else None
-    return Project(config, registry, layers, figures, tuple(s for s in ring_sets if s.town in chosen),
-                   reference, shenzhen, tuple(inputs), str(root))
-
-
 @dataclass(frozen=True)
 class FileOptions:
     """How to read a planner's layer files directly (the shared options of reconcile, map, rings).
@@ -399,7 +147,7 @@ def _file_town(opts: FileOptions, registry: TownRegistry, paths: Sequence[Path])
 
 def _read_file(path: Path, opts: FileOptions, town: Town, registry: TownRegistry,
                config: Config) -> tuple[gpd.GeoDataFrame, list[str], dict[str, int]]:
-    from .ingest import DEFAULT_ACCURACY_M, ImportOptions, import_file
+    from ..ingest import DEFAULT_ACCURACY_M, ImportOptions, import_file
 
     extra: dict[str, Any] = {}
     for name in ("parent", "parent_field"):
@@ -417,7 +165,7 @@ def _read_file(path: Path, opts: FileOptions, town: Town, registry: TownRegistry
 
 def _file_figures(frame: gpd.GeoDataFrame, opts: FileOptions, town: Town, decimals: Mapping[str, int],
                   label: str) -> pd.DataFrame:
-    from .figures import area_field_figures
+    from ..figures import area_field_figures
 
     parts = []
     ids = set(frame["id"].astype(str))
@@ -466,7 +214,7 @@ def _rounding_decimals(values: pd.Series, declared: int, label: str, field_name:
 
 
 def _file_rings(opts: FileOptions, town: Town, frame: gpd.GeoDataFrame) -> list[Any]:
-    from .rings import centre_ring_set, default_border_set
+    from ..rings import centre_ring_set, default_border_set
 
     sets = [default_border_set(town.id, None if opts.centre or opts.centre_feature else opts.bands_km)]
     if opts.centre is not None or opts.centre_feature is not None:
@@ -537,3 +285,4 @@ def load_files(paths: Sequence[Path | str], opts: FileOptions, config: Config) -
     return Project(config, registry, {town.id: TownData(town=town.id, **layer_frames)}, figures,
                    tuple(_file_rings(opts, town, frame)), reference, _load_shenzhen(config), tuple(inputs),
                    label, from_files=True, notes=tuple(notes))
+
