@@ -199,6 +199,10 @@ def test_planner_layer_with_dollar_name_drawn_literally(tmp_path: Path) -> None:
     faces = {tuple(np.round(p.get_facecolor()[:3], 3)) for p in [*page.ax.patches, *page.ax.artists]}
     import matplotlib.colors as mcolors
     assert tuple(np.round(mcolors.to_rgb(FIGURE_STATUSES["disagrees"].colour), 3)) in faces
+    # the legend names the statuses present (schema labels); no empty kind section when parcels show status
+    legend = [t.get_text() for t in page.figure.axes[1].get_legend().get_texts()]
+    assert FIGURE_STATUSES["disagrees"].label in legend and FIGURE_STATUSES["agrees"].label in legend
+    assert "类型 Kind" not in legend
 
 
 def test_missing_glyph_fails_and_keeps_previous_output(tmp_path: Path) -> None:

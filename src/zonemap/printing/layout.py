@@ -27,7 +27,7 @@ from ..project import Project, as_project
 from ._style import KIND_COLOURS, STATUS_COLOURS
 from .draw import draw_lines, draw_points, draw_polygons
 from .fonts import find_cjk_font, glyph_warnings_as_error
-from .legend import clean_text, draw_labels, draw_legend, legend_entries, source_line
+from .legend import clean_text, draw_labels, draw_legend, legend_entries, source_line, subtitle
 from .scalebar import ScaleBar, draw_north_arrow, draw_scale_bar
 
 if TYPE_CHECKING:
@@ -195,9 +195,9 @@ def render_page(layers: MapLayers, *, size: str = "A4", title: str | None = None
     name = " ".join(p for p in (clean_text(layers.town_name_zh or layers.town), clean_text(layers.town_name_en)) if p)
     fig.text(0.025, 0.945, clean_text(title) if title else name, fontsize=20 * k, fontweight="bold", va="center")
     lon0, lat0 = _centre(layers)
-    fig.text(0.025, 0.905, f"产业区、地块与圈层 Zones, parcels and rings · 投影 Projection: 横轴墨卡托 "
-             f"Transverse Mercator, GRS80 (CGCS2000), centre {lon0:.4f}°E {lat0:.4f}°N · "
-             "比例尺在图幅中心真实 scale true at the map's centre", fontsize=8.5 * k, color="#333333", va="center")
+    fig.text(0.025, 0.905, f"{subtitle(layers)} · 横轴墨卡托投影 Transverse Mercator, GRS80 (CGCS2000), "
+             f"centre {lon0:.4f}°E {lat0:.4f}°N: scale true at the map's centre", fontsize=8.5 * k,
+             color="#333333", va="center")
     draw_legend(fig.add_axes(_LEGEND_BOX), legend_entries(layers, status_fill), fontsize=8 * k)
     footer = textwrap.wrap("来源与精度 Sources and accuracy — " + source_line(layers), width=int(235 * k))
     if len(footer) > _FOOTER_LINES:

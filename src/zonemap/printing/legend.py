@@ -14,7 +14,16 @@ import shapely
 from ..maps import MapLayers
 from ._style import KIND_COLOURS, KIND_LABELS, STATUS_COLOURS, STATUS_LABELS
 
-__all__ = ["MAX_LABELS", "clean_text", "draw_labels", "draw_legend", "source_line"]
+__all__ = [
+    "LEGEND_WIDTH",
+    "MAX_LABELS",
+    "clean_text",
+    "draw_labels",
+    "draw_legend",
+    "legend_entries",
+    "source_line",
+    "subtitle",
+]
 
 #: Legend labels wrap at this many characters (two lines at most).
 LEGEND_WIDTH = 34
@@ -103,7 +112,9 @@ def legend_entries(layers: MapLayers, status_fill: bool) -> list[tuple[Any, str]
                         "镇街界 Town outline"))
     if context:
         out += [_section("边界 Boundaries"), *context]
-    return out
+    # a section whose entries all moved elsewhere (parcels filled by status) is dropped
+    return [e for i, e in enumerate(out)
+            if e[0].get_visible() or (i + 1 < len(out) and out[i + 1][0].get_visible())]
 
 
 def draw_legend(ax: Any, entries: Sequence[tuple[Any, str]], fontsize: float) -> Any:
@@ -191,6 +202,16 @@ def draw_labels(ax: Any, layers: MapLayers, metric: dict[str, Any], fontsize: fl
             continue
         placed.append(box)
     return len(placed)
+
+
+def subtitle(layers: MapLayers) -> str:
+    """What the map shows, e.g. ``产业区、地块 Zones, parcels``, from the layers drawn."""
+    shown = [(zh, en) for frame, zh, en in (
+        (layers.zones, "产业区", "zones"), (layers.parcels, "地块", "parcels"), (layers.places, "地点", "places"),
+        (layers.lines, "线路", "lines"), (layers.rings, "圈层", "rings")) if frame is not None and len(frame)]
+    if not shown:
+        return ""
+    return "、".join(zh for zh, _ in shown) + " " + ", ".join(en for _, en in shown).capitalize()
 
 
 def source_line(layers: MapLayers) -> str:
