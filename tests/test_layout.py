@@ -23,8 +23,6 @@ OVERSIZED = {
     "zonemap.validate": 430,
     "zonemap.schema": 430,
     "zonemap.methods": 410,
-    "zonemap.reconcile._rows": 410,
-    "zonemap.maps._page": 450,
 }
 
 #: Top-level private modules and the one module (family) allowed to use them.

@@ -5,14 +5,13 @@ Figure rows and statuses, part-whole rules, topology checks.
 
 from __future__ import annotations
 
+from ._checks import CHECK_COLUMNS, CONTAINMENT_TOL_PCT
 from ._partwhole import (
     PART_EXCEEDS,
     PART_WITHIN,
 )
 from ._rows import (
     AGREES,
-    CHECK_COLUMNS,
-    CONTAINMENT_TOL_PCT,
     DISAGREES,
     FAILING_STATUSES,
     FIGURE_RESULT_COLUMNS,

@@ -1,0 +1,127 @@
+"""What a town map shows, gathered from a project: layers with proximity columns and stated-figure cards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..config import Config
+from ..project import Project, as_project
+from ..schema import FIGURE_STATUSES
+from ._layers import STATUS_LABELS
+
+__all__ = ["MapLayers", "collect_layers", "figure_cards"]
+
+
+@dataclass
+class MapLayers:
+    """Everything drawn on a town map (all EPSG:4326).
+
+    ``zones`` and ``parcels`` may carry the proximity columns (``area_m2``,
+    ``sz_distance_m``, ``share_<band>``...) and ``figures`` (a list of stated-figure cards
+    per feature) and ``figure_status``.
+    """
+
+    town: str
+    zones: gpd.GeoDataFrame
+    parcels: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    lines: gpd.GeoDataFrame
+    rings: gpd.GeoDataFrame | None = None
+    shenzhen: gpd.GeoDataFrame | None = None
+    outline: gpd.GeoDataFrame | None = None
+    town_name_zh: str = ""
+    town_name_en: str = ""
+
+
+def _status_rank(status: str) -> int:
+    """Worst first for the outline colour; only statuses comparing a polygon's own area count."""
+    return FIGURE_STATUSES[status].rank if status in FIGURE_STATUSES and FIGURE_STATUSES[status].rank else -1
+
+
+def figure_cards(reconciliation: pd.DataFrame | None) -> dict[str, list[dict[str, str]]]:
+    """Stated-figure cards per subject feature id, from a reconciliation table.
+
+    Parameters
+    ----------
+    reconciliation
+        One row per figure with ``subject``, ``value``, ``unit``, ``qualifier``,
+        ``quantity``, ``quote`` and ``status`` (optionally ``measured`` text).
+
+    Returns
+    -------
+    dict
+        Feature id to a list of ``{"stated", "quote", "status", "status_label", "measured"}``
+        (plain text; the page shows it with ``textContent``).
+    """
+    if reconciliation is None or not len(reconciliation):
+        return {}
+    cards: dict[str, list[dict[str, str]]] = {}
+    for row in reconciliation.astype(object).where(reconciliation.notna(), "").to_dict("records"):
+        status = str(row.get("status", "")) or "none"
+        stated = f"{row.get('quantity', '')}: {row.get('qualifier', '')}{row.get('value', '')} {row.get('unit', '')}"
+        cards.setdefault(str(row["subject"]), []).append({
+            "stated": stated.strip(), "quote": str(row.get("quote", "")), "status": status,
+            "status_label": STATUS_LABELS.get(status, status), "measured": str(row.get("measured", "")),
+        })
+    return cards
+
+
+def _with_figures(frame: gpd.GeoDataFrame, cards: Mapping[str, list[dict[str, str]]]) -> gpd.GeoDataFrame:
+    out = frame.copy()
+    out["figures"] = [cards.get(i) for i in out["id"]]
+    worst = [max((c["status"] for c in cards.get(i, [])), key=_status_rank, default="none") for i in out["id"]]
+    out["figure_status"] = [w if _status_rank(w) > 0 else "none" for w in worst]
+    return out
+
+
+def _with_proximity(frame: gpd.GeoDataFrame, table: pd.DataFrame, layer: str) -> gpd.GeoDataFrame:
+    rows = table[table["layer"] == layer].drop(columns=["layer", "town", "name_zh", "name_en", "kind"],
+                                              errors="ignore")
+    if "sz_district_zh" in rows.columns:
+        rows = rows.assign(sz_district=rows["sz_district_zh"].fillna("") + " " + rows["sz_district_en"].fillna(""))
+    merged = frame.merge(rows, on="id", how="left")
+    return gpd.GeoDataFrame(merged, geometry=frame.geometry.name, crs=frame.crs)
+
+
+def collect_layers(source: Config | Project, town: str, reconciliation: pd.DataFrame | None = None,
+                   area_m2: Callable[[np.ndarray], np.ndarray] | None = None) -> MapLayers:
+    """Everything a town map shows: layers, rings, Shenzhen, outline, proximity, figures.
+
+    Parameters
+    ----------
+    source
+        The loaded project (or a config to load it from); the town outline is drawn when
+        reference layers are configured.
+    town
+        Town id.
+    reconciliation
+        The reconciliation table (see :func:`figure_cards`); figures are not shown when ``None``.
+    area_m2
+        Vectorized ellipsoidal area (default :func:`zonemap.areas.ellipsoidal_area`).
+
+    Returns
+    -------
+    MapLayers
+        Ready for :func:`render_map`.
+    """
+    from ..rings import build_rings, proximity
+
+    project = as_project(source)
+    data = project.data(town)
+    info = project.town(town)
+    rings = build_rings(project, town)
+    table = proximity(data.polygons, rings, project.shenzhen, area_m2)
+    cards = figure_cards(reconciliation)
+    zones = _with_figures(_with_proximity(data.zones, table, "zones"), cards)
+    parcels = _with_figures(_with_proximity(data.parcels, table, "parcels"), cards)
+    rows = project.outline(town)
+    outline = None if rows is None else rows.assign(name_zh=info.name_zh, name_en=info.name_en, kind="outline",
+                                                    geometry_source="reference layer (read at run time)")
+    return MapLayers(town, zones, parcels, data.places, data.lines, rings, project.shenzhen, outline,
+                     info.name_zh, info.name_en)
+
