@@ -1,13 +1,6 @@
-"""Render a :class:`~zonemap.reconcile.Reconciliation` for people and for machines.
+"""The report files and what a run writes.
 
-People get a rich terminal table, Markdown and HTML, with numbers rounded for reading.
-Machines get CSV, JSON and XLSX with every number at full precision. Each report names
-every figure's source and quote and every geometry's provenance and accuracy.
-
-Data text is shown literally in every output: escaped in HTML, Markdown-escaped in Markdown (no link,
-image or emphasis comes out of a quote), never read as rich markup, control and bidi characters shown
-as escapes for people (terminal, Markdown, HTML); CSV cells that a spreadsheet would run as formulas
-are neutralised (:func:`zonemap.io.csv_text`) and XLSX stores text as text. Files are written atomically.
+Escaped Markdown and HTML tables, JSON and XLSX at full precision.
 """
 
 from __future__ import annotations
@@ -22,13 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich import box
-from rich.table import Table
-from rich.text import Text
 
-from .errors import ZonemapError
-from .io import CSV_ENCODING, atomic_write, write_csv, write_text
-from .reconcile import (
+from ..errors import ZonemapError
+from ..io import CSV_ENCODING, atomic_write, write_csv, write_text
+from ..reconcile import (
     AGREES,
     DISAGREES,
     FAILING_STATUSES,
@@ -38,20 +28,16 @@ from .reconcile import (
     UNDETERMINED,
     Reconciliation,
 )
-from .schema import AREA_UNITS_M2, FIGURE_STATUSES, unit_text
-from .textsafe import md_escape, md_escape_series, safe_text, unsafe_pattern, unsafe_xlsx_pattern, xlsx_text
+from ..schema import AREA_UNITS_M2, FIGURE_STATUSES, unit_text
+from ..textsafe import md_escape, md_escape_series, safe_text, unsafe_pattern, unsafe_xlsx_pattern, xlsx_text
 
 __all__ = [
     "FORMATS",
     "display_checks",
     "display_figures",
-    "figures_for_maps",
-    "parse_formats",
     "report_paths",
     "status_label",
     "summary",
-    "terminal_status",
-    "terminal_tables",
     "to_html",
     "to_json",
     "to_markdown",
@@ -59,49 +45,25 @@ __all__ = [
     "write_xlsx",
 ]
 
+
 #: Report formats :func:`write_reports` knows.
 FORMATS = ("md", "html", "csv", "json", "xlsx")
 
+
 _FIGURE_HEADERS = ("figure", "subject", "stated", "measured", "difference", "band ±", "geometry ±", "offset",
                    "status", "source", "geometry", "notes")
-_CHECK_HEADERS = ("check", "subject", "value", "limit", "passed", "detail")
-_TITLE = "Area reconciliation (图数一致): measured polygons against stated figures"
-#: Columns of the terminal figures table (every column stays in the files): with their width caps
-#: they fit an 80-column terminal, long cells wrap.
-#: Widths plus one cell of padding and one of separator between columns: 70 + 10 = 80.
-_TERMINAL_FIGURES = (("figure", 12), ("subject", 14), ("stated", 10), ("measured", 11), ("difference", 11),
-                     ("status", 12))
-_TERMINAL_CHECKS = (("check", 28), ("subject", 12), ("value", 12), ("limit", 12), ("passed", 6))
 
-_TABLE_STYLE: dict[str, Any] = {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False, "padding": (0, 1, 0, 0)}
+
+_CHECK_HEADERS = ("check", "subject", "value", "limit", "passed", "detail")
+
+
+_TITLE = "Area reconciliation (图数一致): measured polygons against stated figures"
 
 
 def status_label(status: str) -> str:
     """A status for people, in both languages: ``"agrees"`` -> ``"一致 agrees"`` (unknown: unchanged)."""
     known = FIGURE_STATUSES.get(status)
     return known.label if known else status
-
-
-def terminal_status(status: str) -> str:
-    """A status as the terminal shows it: Chinese label and the status word (``"待定 undetermined"``)."""
-    known = FIGURE_STATUSES.get(status)
-    return f"{known.label_zh} {status.replace('_', ' ')}" if known else status
-
-
-def _status_style(status: str) -> str:
-    known = FIGURE_STATUSES.get(status)
-    if known is None:
-        return ""
-    return f"bold {known.colour}" if known.fails_strict else known.colour
-
-
-def parse_formats(text: str) -> list[str]:
-    """Split ``"md,html"`` into formats, refusing unknown ones (empty text: none)."""
-    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
-    bad = [f for f in formats if f not in FORMATS]
-    if bad:
-        raise ZonemapError(f"unknown report format(s) {', '.join(bad)} (fix: use any of {','.join(FORMATS)})")
-    return formats
 
 
 def _texts(col: pd.Series) -> np.ndarray:
@@ -191,12 +153,6 @@ def display_checks(result: Reconciliation) -> pd.DataFrame:
     return _for_people(table.reset_index(drop=True))
 
 
-def figures_for_maps(result: Reconciliation) -> pd.DataFrame:
-    """The figures with ``value`` (as written) and ``measured`` text, the columns map cards read."""
-    return result.figures.assign(value=result.figures["stated_value"],
-                                 measured=display_figures(result)["measured"].to_numpy())
-
-
 def summary(result: Reconciliation) -> str:
     """The headline: what can and cannot be said, then the checks.
 
@@ -223,73 +179,6 @@ def summary(result: Reconciliation) -> str:
         parts.append(f"{n[PART_WITHIN]} of {rules} part-whole rule(s) hold")
     return (f"{len(figs)} figure(s): {', '.join(parts)}; "
             f"{result.n_failed_checks} of {len(result.checks)} check(s) failed")
-
-
-#: Rows a terminal table shows by default; the rest are in the report files.
-TERMINAL_ROWS = 40
-
-
-def _worst_first(bad: np.ndarray, rank: np.ndarray, limit: int | None) -> np.ndarray:
-    """Row positions to show: all in file order when they fit, else the ``limit`` worst (stable)."""
-    n = len(bad)
-    if limit is None or n <= limit:
-        return np.arange(n)
-    order = np.lexsort((np.arange(n), -rank, ~bad))  # failing first, then by rank, then file order
-    return order[:limit]
-
-
-def terminal_tables(result: Reconciliation, max_rows: int | None = TERMINAL_ROWS) -> list[Table]:
-    """Rich tables (figures, checks) for the terminal, readable at 80 columns.
-
-    The figures table shows figure, subject (id and Chinese name), stated, measured, difference and
-    status (Chinese label and status word); English names, bands, offsets, sources and notes are in
-    the files, as are the checks' details.
-    Cells wrap rather than widen the table. Data text is never read as markup, and control and
-    bidi characters are shown as escapes.
-
-    Parameters
-    ----------
-    result
-        The reconciliation.
-    max_rows
-        Rows shown per table (``None``: all). A longer table shows its failing rows first, then
-        the others by status, and says in its caption how many rows the report files hold.
-    """
-    f, c = result.figures, result.checks
-    statuses = f["status"].astype(str).to_numpy()
-    known = [FIGURE_STATUSES.get(w) for w in statuses]
-    fig_rows = _worst_first(np.array([bool(k and k.fails_strict) for k in known], dtype=bool),
-                            np.array([k.rank if k else 0 for k in known]), max_rows)
-    shown = f.iloc[fig_rows]
-    figs = display_figures(Reconciliation(shown, c.iloc[:0]))
-    # the subject's id and first (Chinese) name; the English name is in the files
-    first_name = pd.Series(_texts(shown["subject_name"]), dtype=object).str.split(" / ", n=1).str[0]
-    short = pd.Series(_texts(shown["subject"]) + " " + first_name.to_numpy(dtype=object), dtype=object).str.strip()
-    figs["subject"] = _for_people(pd.DataFrame({"subject": short}))["subject"].to_numpy()
-    t1 = Table(title=_TITLE, caption=_caption(len(fig_rows), len(f), "figures"), **_TABLE_STYLE)
-    for col, width in _TERMINAL_FIGURES:
-        t1.add_column(col, max_width=width, overflow="fold",
-                      justify="left" if col in ("figure", "subject", "stated", "status") else "right")
-    for row, status in zip(figs[[col for col, _ in _TERMINAL_FIGURES]].itertuples(index=False), statuses[fig_rows],
-                           strict=True):
-        t1.add_row(*(Text(str(v)) for v in row[:-1]),
-                   Text(terminal_status(str(status)), style=_status_style(str(status))))
-    passed = c["passed"].to_numpy(dtype=bool)
-    check_rows = _worst_first(~passed, np.zeros(len(c)), max_rows)
-    t2 = Table(title="Checks", caption=_caption(len(check_rows), len(c), "checks"), **_TABLE_STYLE)
-    for col, width in _TERMINAL_CHECKS:
-        t2.add_column(col, max_width=width, overflow="fold")
-    checks = display_checks(Reconciliation(f.iloc[:0], c.iloc[check_rows]))
-    for row in checks[[col for col, _ in _TERMINAL_CHECKS]].itertuples(index=False):
-        t2.add_row(*(Text(str(v), style="bold red" if col == "passed" and v == "NO" else "")
-                     for (col, _), v in zip(_TERMINAL_CHECKS, row, strict=True)))
-    return [t1, t2]
-
-
-def _caption(shown: int, total: int, what: str) -> str | None:
-    if shown == total:
-        return None
-    return f"{shown} of {total} {what} shown, failing first; every row is in the report files"
 
 
 def _md_table(df: pd.DataFrame) -> list[str]:
@@ -466,3 +355,4 @@ def report_paths(out_dir: Path | str, formats: Iterable[str] = FORMATS,
         else:
             raise ZonemapError(f"unknown report format {fmt!r} (fix: use any of {', '.join(FORMATS)})")
     return paths
+
