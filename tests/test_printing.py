@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 import shapely
 from _planner import parcels_lonlat
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 
 from zonemap.config import Config
@@ -291,3 +293,31 @@ def test_town_outline_in_view_with_reference(reference_config: Config, tmp_path:
     assert x0 < xmin and xmax < x1 and y0 < ymin and ymax < y1
     # the outline fills the frame in one direction (at most the 6 % margin on each side)
     assert max((xmax - xmin) / (x1 - x0), (ymax - ymin) / (y1 - y0)) > 1 / 1.13
+
+
+def _columns(text: str) -> int:
+    """Display columns by hand: East Asian wide/full-width characters count two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def test_wrap_counts_chinese_as_two_columns() -> None:
+    from zonemap.printing.legend import wrap
+
+    assert wrap("待定 undetermined (geometry too coarse to tell)", 36) == [
+        "待定 undetermined (geometry too", "coarse to tell)"]
+    chinese = "金凤凰现代化产业园区黄洞塘沥片区城中村改造项目"  # 23 characters, 46 columns
+    assert wrap(chinese, 36) == [chinese[:18], chinese[18:]]
+    cut = wrap(chinese * 3, 36, max_lines=2)
+    assert len(cut) == 2 and cut[1].endswith(" …") and _columns(cut[1]) <= 36
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab 凤岗镇产业区 xyz-")), max_size=120), st.integers(4, 60))
+def test_wrap_keeps_text_and_width(text: str, width: int) -> None:
+    from zonemap.printing.legend import wrap
+
+    lines = wrap(text, width)
+    assert all(_columns(line) <= width for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")

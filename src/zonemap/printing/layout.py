@@ -9,7 +9,6 @@ length in data units (see :mod:`zonemap.printing.scalebar`).
 from __future__ import annotations
 
 import logging
-import textwrap
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from ..project import Project, as_project
 from ._style import KIND_COLOURS, STATUS_COLOURS
 from .draw import draw_lines, draw_points, draw_polygons
 from .fonts import find_cjk_font, glyph_warnings_as_error
-from .legend import clean_text, draw_labels, draw_legend, legend_entries, source_line, subtitle
+from .legend import clean_text, draw_labels, draw_legend, legend_entries, source_line, subtitle, wrap
 from .scalebar import ScaleBar, draw_north_arrow, draw_scale_bar
 
 if TYPE_CHECKING:
@@ -199,9 +198,7 @@ def render_page(layers: MapLayers, *, size: str = "A4", title: str | None = None
              f"centre {lon0:.4f}°E {lat0:.4f}°N: scale true at the map's centre", fontsize=8.5 * k,
              color="#333333", va="center")
     draw_legend(fig.add_axes(_LEGEND_BOX), legend_entries(layers, status_fill), fontsize=8 * k)
-    footer = textwrap.wrap("来源与精度 Sources and accuracy — " + source_line(layers), width=int(235 * k))
-    if len(footer) > _FOOTER_LINES:
-        footer = [*footer[:_FOOTER_LINES - 1], textwrap.shorten(footer[_FOOTER_LINES - 1], int(231 * k)) + " …"]
+    footer = wrap("来源与精度 Sources and accuracy — " + source_line(layers), int(235 * k), _FOOTER_LINES)
     fig.text(0.025, 0.066, "\n".join(footer), fontsize=6.5 * k, color="#333333", va="top", linespacing=1.3)
     fig.text(0.98, 0.945, "zonemap", fontsize=8 * k, color="#777777", ha="right", va="center")
     labels = draw_labels(ax, layers, metric, fontsize=8 * k)

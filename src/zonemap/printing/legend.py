@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-import textwrap
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,8 +25,8 @@ __all__ = [
     "subtitle",
 ]
 
-#: Legend labels wrap at this many characters (two lines at most).
-LEGEND_WIDTH = 34
+#: Legend labels wrap at this many columns, a Chinese character counting two (two lines at most).
+LEGEND_WIDTH = 36
 #: At most this many feature names are drawn (largest zones and parcels first, then places).
 MAX_LABELS = 120
 
@@ -42,6 +42,64 @@ def clean_text(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return _CONTROL.sub(" ", str(value)).strip()
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
+    """Break text into lines of at most ``width`` columns, Chinese characters counting two.
+
+    Breaks at spaces where it can, anywhere between wide characters otherwise; a line cut by
+    ``max_lines`` ends with "…".
+
+    Parameters
+    ----------
+    text
+        Plain text.
+    width
+        Columns per line (>= 4).
+    max_lines
+        Keep at most this many lines.
+
+    Returns
+    -------
+    list of str
+    """
+    lines: list[str] = []
+    line = ""
+    for word in re.findall(r"\S+\s*", text):
+        while word:
+            room = width - _width(line)
+            if _width(word.rstrip()) <= room:
+                line, word = line + word, ""
+            elif line and _width(word.rstrip()) <= width and not re.match(r"[^\x00-\u2e7f]", word):
+                lines.append(line.rstrip())
+                line = ""
+            else:  # too long for any line, or Chinese text: cut at the column limit
+                cut = 0
+                while cut < len(word) and _width(word[:cut + 1]) <= room:
+                    cut += 1
+                if cut == 0:  # not even one character fits: a new line (or one character per line)
+                    if line:
+                        lines.append(line.rstrip())
+                        line = ""
+                        continue
+                    cut = 1
+                line += word[:cut]
+                word = word[cut:]
+                lines.append(line.rstrip())
+                line = ""
+    if line.strip():
+        lines.append(line.rstrip())
+    if max_lines is not None and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and _width(last) > width - 2:
+            last = last[:-1]
+        lines[-1] = last.rstrip() + " …"
+    return lines
 
 
 def _section(title: str) -> tuple[Any, str]:
@@ -135,7 +193,7 @@ def draw_legend(ax: Any, entries: Sequence[tuple[Any, str]], fontsize: float) ->
     """
     ax.set_axis_off()
     handles = [h for h, _ in entries]
-    labels = ["\n".join(textwrap.wrap(lab, LEGEND_WIDTH, max_lines=2, placeholder=" …")) or " " for _, lab in entries]
+    labels = ["\n".join(wrap(lab, LEGEND_WIDTH, max_lines=2)) or " " for _, lab in entries]
     leg = ax.legend(handles, labels, loc="upper left", frameon=False, fontsize=fontsize, handlelength=1.8,
                     handleheight=1.0, borderaxespad=0.0, labelspacing=0.45, title="图例 Legend",
                     title_fontproperties={"weight": "bold", "size": fontsize * 1.25})
