@@ -264,8 +264,12 @@ def _filled(path, points: list[tuple[float, float]]) -> list[bool]:
     return [bool(pixels[319 - int(y * 10), int(x * 10), 0] < 128) for x, y in points]
 
 
-def test_polygon_path_keeps_holes_and_lines_open() -> None:
+@pytest.mark.parametrize("shapely_2_0", [False, True])
+def test_polygon_path_keeps_holes_and_lines_open(shapely_2_0: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     from matplotlib.path import Path as MplPath
+
+    if shapely_2_0:  # without orient_polygons (shapely < 2.1) the path falls back to normalize
+        monkeypatch.delattr(shapely, "orient_polygons", raising=False)
 
     outer = shapely.box(0, 0, 10, 10)
     ring = shapely.Polygon(outer.exterior.coords, [shapely.box(3, 3, 7, 7).exterior.coords[::-1]])

@@ -20,7 +20,7 @@ __all__ = ["colour_groups", "draw_lines", "draw_points", "draw_polygons", "line_
 
 
 def polygon_path(geoms: NDArray[np.object_]) -> Any:
-    """One compound path of (multi)polygons: exteriors counter-clockwise, holes clockwise.
+    """One compound path of (multi)polygons, holes wound against their exteriors.
 
     Parameters
     ----------
@@ -35,7 +35,9 @@ def polygon_path(geoms: NDArray[np.object_]) -> Any:
 
     geoms = np.asarray(geoms, dtype=object)
     keep = np.isin(shapely.get_type_id(geoms), (3, 6)) & ~shapely.is_empty(geoms)
-    polys = shapely.orient_polygons(geoms[keep])
+    # exteriors and holes wound opposite ways (orient_polygons: shapely >= 2.1; normalize: the reverse, as good)
+    orient = getattr(shapely, "orient_polygons", shapely.normalize)
+    polys = orient(geoms[keep])
     if not len(polys):
         return MplPath(np.zeros((0, 2)))
     rings = shapely.get_rings(shapely.get_parts(polys))
