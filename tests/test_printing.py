@@ -325,3 +325,19 @@ def test_wrap_keeps_text_and_width(text: str, width: int) -> None:
     lines = wrap(text, width)
     assert all(_columns(line) <= width for line in lines)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+@pytest.mark.parametrize("town", ["fenggang", "dongcheng"])
+def test_legend_explains_what_is_in_the_frame(project: Project, town: str) -> None:
+    layers = collect_layers(project, town)
+    with page_style():
+        page = render_page(layers)
+    legend = [t.get_text() for t in page.figure.axes[1].get_legend().get_texts()]
+    (x0, x1), (y0, y1) = page.ax.get_xlim(), page.ax.get_ylim()
+    frame = gpd.GeoSeries([shapely.box(x0, y0, x1, y1)], crs=page.crs).to_crs(4326).iloc[0]
+    city = layers.shenzhen[layers.shenzhen["kind"] == "city"].geometry
+    assert ("深圳市界 Shenzhen boundary" in legend) == bool(city.intersects(frame).any())
+    bands = layers.rings[layers.rings.intersects(frame)] if layers.rings is not None else []
+    for zh in (bands["name_zh"] if len(bands) else []):
+        assert any(label.startswith(zh) for label in legend), zh
+    assert len(legend) > 3

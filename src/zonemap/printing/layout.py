@@ -197,7 +197,9 @@ def render_page(layers: MapLayers, *, size: str = "A4", title: str | None = None
     fig.text(0.025, 0.905, f"{subtitle(layers)} · 横轴墨卡托投影 Transverse Mercator, GRS80 (CGCS2000), "
              f"centre {lon0:.4f}°E {lat0:.4f}°N: scale true at the map's centre", fontsize=8.5 * k,
              color="#333333", va="center")
-    draw_legend(fig.add_axes(_LEGEND_BOX), legend_entries(layers, status_fill), fontsize=8 * k)
+    view = shapely.box(x0, y0, x1, y1)
+    in_view = {key: shapely.intersects(geoms, view) for key, geoms in metric.items()}
+    draw_legend(fig.add_axes(_LEGEND_BOX), legend_entries(layers, status_fill, in_view), fontsize=8 * k)
     footer = wrap("来源与精度 Sources and accuracy — " + source_line(layers), int(235 * k), _FOOTER_LINES)
     fig.text(0.025, 0.066, "\n".join(footer), fontsize=6.5 * k, color="#333333", va="top", linespacing=1.3)
     fig.text(0.98, 0.945, "zonemap", fontsize=8 * k, color="#777777", ha="right", va="center")

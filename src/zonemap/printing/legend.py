@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 
 from ..maps import MapLayers
 from ._style import KIND_COLOURS, KIND_LABELS, STATUS_COLOURS, STATUS_LABELS
@@ -108,7 +109,16 @@ def _section(title: str) -> tuple[Any, str]:
     return Patch(visible=False), title
 
 
-def legend_entries(layers: MapLayers, status_fill: bool) -> list[tuple[Any, str]]:
+def _seen(frame: pd.DataFrame | None, key: str, in_view: Mapping[str, NDArray[np.bool_]] | None) -> pd.DataFrame:
+    if frame is None or not len(frame):
+        return pd.DataFrame(columns=list(frame.columns) if frame is not None else [])
+    if in_view is None or key not in in_view:
+        return frame
+    return frame[np.asarray(in_view[key], dtype=bool)]
+
+
+def legend_entries(layers: MapLayers, status_fill: bool,
+                   in_view: Mapping[str, NDArray[np.bool_]] | None = None) -> list[tuple[Any, str]]:
     """The legend's (handle, label) pairs: kinds, statuses, ring bands, Shenzhen, outline.
 
     Parameters
@@ -117,6 +127,9 @@ def legend_entries(layers: MapLayers, status_fill: bool) -> list[tuple[Any, str]
         What the map draws.
     status_fill
         Whether parcels are filled by reconciliation status.
+    in_view
+        Layer key (``zones``, ``rings``, ``shenzhen``...) to a mask of its features inside the
+        map frame; only what can be seen is explained. ``None``: everything.
 
     Returns
     -------
@@ -127,8 +140,8 @@ def legend_entries(layers: MapLayers, status_fill: bool) -> list[tuple[Any, str]
     from matplotlib.patches import Patch
 
     out: list[tuple[Any, str]] = [_section("类型 Kind")]
-    for key, frame in (("zones", layers.zones), ("parcels", layers.parcels), ("places", layers.places),
-                       ("lines", layers.lines)):
+    for key in ("zones", "parcels", "places", "lines"):
+        frame = _seen(getattr(layers, key), key, in_view)
         if not len(frame):
             continue
         for kind in pd.unique(frame["kind"].astype(str)):
@@ -144,8 +157,9 @@ def legend_entries(layers: MapLayers, status_fill: bool) -> list[tuple[Any, str]
             else:
                 handle = Patch(facecolor=colour, alpha=0.45 if key == "parcels" else 0.3, edgecolor=colour)
             out.append((handle, KIND_LABELS.get(kind, clean_text(kind))))
-    statuses = pd.unique(pd.concat([f["figure_status"] for f in (layers.zones, layers.parcels)
-                                    if "figure_status" in f.columns and len(f)] or [pd.Series(dtype=object)]))
+    shown = (_seen(layers.zones, "zones", in_view), _seen(layers.parcels, "parcels", in_view))
+    statuses = pd.unique(pd.concat([f["figure_status"] for f in shown if "figure_status" in f.columns and len(f)]
+                                   or [pd.Series(dtype=object)]))
     if any(s != "none" for s in statuses):  # no figures: nothing to say about them
         out.append(_section("面积对账 Stated vs measured area"))
         for status in [s for s in STATUS_COLOURS if s in set(statuses)]:
@@ -153,8 +167,8 @@ def legend_entries(layers: MapLayers, status_fill: bool) -> list[tuple[Any, str]
             handle = (Patch(facecolor=colour, alpha=0.45, edgecolor=colour, linewidth=1.5) if status_fill
                       else Patch(facecolor="none", edgecolor=colour, linewidth=2))
             out.append((handle, STATUS_LABELS.get(status, status)))
-    rings = layers.rings
-    if rings is not None and len(rings):
+    rings = _seen(layers.rings, "rings", in_view)
+    if len(rings):
         for _set, group in rings.groupby("ring_set", sort=False):
             first = group.iloc[0]
             out.append(_section(clean_text(f"{first['ring_set_name_zh']} {first['ring_set_name_en']}")))
@@ -162,10 +176,11 @@ def legend_entries(layers: MapLayers, status_fill: bool) -> list[tuple[Any, str]
                 out.append((Patch(facecolor=colour, alpha=0.3, edgecolor=colour),
                             clean_text(f"{clean_text(zh)} {clean_text(en)}")))
     context = []
-    if layers.shenzhen is not None and len(layers.shenzhen):
+    shenzhen = _seen(layers.shenzhen, "shenzhen", in_view)
+    if len(shenzhen) and (shenzhen["kind"] == "city").any():
         context.append((Line2D([], [], color=KIND_COLOURS["city"], linewidth=2, linestyle=(0, (6, 3))),
                         "深圳市界 Shenzhen boundary"))
-    if layers.outline is not None and len(layers.outline):
+    if len(_seen(layers.outline, "outline", in_view)):
         context.append((Line2D([], [], color=KIND_COLOURS["outline"], linewidth=1.8, linestyle=(0, (5, 2.5))),
                         "镇街界 Town outline"))
     if context:
