@@ -23,7 +23,7 @@ from zonemap.areas import ellipsoidal_area
 from zonemap.cli import main
 from zonemap.errors import SchemaError
 from zonemap.ingest import ImportOptions, field_decimals, import_file
-from zonemap.validate import validate_layer_data
+from zonemap.layer_checks import validate_layer_data
 
 IDS = ["FG-2024-001", "FG-2024-002", "地块三"]
 NAMES = ["甲地块", "乙地块", "丙地块"]

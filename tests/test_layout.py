@@ -19,7 +19,6 @@ MAX_LINES = 400
 #: not grow past. Splitting them along their seams is open work (issue 14), listed so the
 #: list can only shrink: a module that drops under the limit must leave it (see below).
 OVERSIZED = {
-    "zonemap.validate": 430,
     "zonemap.schema": 430,
     "zonemap.methods": 410,
 }

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from zonemap.cli import main
-from zonemap.validate import validate_layer_data, validate_paths
+from zonemap.layer_checks import validate_layer_data
+from zonemap.validate import validate_paths
 
 
 def _zone(fid: str = "t-zone-a", ring: list[list[float]] | None = None) -> dict[str, Any]:

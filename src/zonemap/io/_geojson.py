@@ -22,6 +22,7 @@ import shapely
 
 from ..config import Config
 from ..errors import DataFileError, MissingFileError, SchemaError
+from ..layer_checks import validate_layer_data
 from ..schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES
 from ..towns import TownRegistry, dongguan_towns
 from ._files import CSV_ENCODING, atomic_write, clear_stale_temp_files, csv_text, write_csv, write_text
@@ -148,8 +149,6 @@ def load_layer(path: Path | str, layer: str, town: str | None = None) -> gpd.Geo
     SchemaError
         Listing every problem found, with feature and fix.
     """
-    from ..validate import validate_layer_data  # validate imports io: avoid a cycle
-
     p = Path(path)
     data = read_json(p)
     problems = validate_layer_data(data, layer, p, town=town)
