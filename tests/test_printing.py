@@ -341,3 +341,20 @@ def test_legend_explains_what_is_in_the_frame(project: Project, town: str) -> No
     for zh in (bands["name_zh"] if len(bands) else []):
         assert any(label.startswith(zh) for label in legend), zh
     assert len(legend) > 3
+
+
+def test_names_do_not_overlap_each_other_or_the_furniture(project: Project, recon) -> None:
+    layers = collect_layers(project, "fenggang", recon)
+    with page_style():
+        page = render_page(layers)
+        renderer = page.figure.canvas.get_renderer()
+        names = [t for t in page.ax.texts if t.get_zorder() == 30]
+        boxes = [t.get_window_extent(renderer) for t in names]
+        furniture = [t.get_window_extent(renderer) for t in page.ax.texts if t.get_zorder() == 22]
+    assert page.labels == len(names) >= 6  # the three zones, parcels and places, as many as fit
+    drawn = {t.get_text() for t in names}
+    assert set(layers.zones["name_zh"]) <= drawn  # zone names come first
+    for i, a in enumerate(boxes):
+        assert not any(a.overlaps(b) for b in boxes[i + 1:]), names[i].get_text()
+        assert not any(a.overlaps(f) for f in furniture), names[i].get_text()
+        assert page.ax.get_window_extent(renderer).contains(a.x0, a.y0)

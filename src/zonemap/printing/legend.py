@@ -31,6 +31,9 @@ LEGEND_WIDTH = 36
 #: At most this many feature names are drawn (largest zones and parcels first, then places).
 MAX_LABELS = 120
 
+#: Corners of the map frame no name is drawn over (axes fractions x0, y0, x1, y1): scale bar, north arrow.
+RESERVED_AXES_BOXES = ((0.0, 0.0, 0.32, 0.13), (0.9, 0.78, 1.0, 1.0))
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -255,11 +258,14 @@ def draw_labels(ax: Any, layers: MapLayers, metric: dict[str, Any], fontsize: fl
         Number of names drawn.
     """
     from matplotlib import patheffects
+    from matplotlib.transforms import Bbox
 
     renderer = ax.figure.canvas.get_renderer()
     axes_box = ax.get_window_extent(renderer)
     halo = [patheffects.withStroke(linewidth=2.8, foreground="white")]
-    placed: list[Any] = []
+    # the scale bar (lower left) and north arrow (upper right) keep their corners
+    placed: list[Any] = [Bbox.from_extents(*ax.transAxes.transform((x0, y0)), *ax.transAxes.transform((x1, y1)))
+                         for x0, y0, x1, y1 in RESERVED_AXES_BOXES]
     scale = {"zones": 1.15, "parcels": 1.0, "places": 0.9}
     for key, name, x, y in _candidates(layers, metric):
         kw: dict[str, Any] = {"ha": "center", "va": "center"}
@@ -274,7 +280,7 @@ def draw_labels(ax: Any, layers: MapLayers, metric: dict[str, Any], fontsize: fl
             text.remove()
             continue
         placed.append(box)
-    return len(placed)
+    return len(placed) - len(RESERVED_AXES_BOXES)
 
 
 def subtitle(layers: MapLayers) -> str:
