@@ -71,6 +71,7 @@ index): there is no Python loop over features, only over the few zones present.
 
 from __future__ import annotations
 
+from ._fields import FIELD_CHECK_COLUMNS, SANDIAO_FIELDS, sandiao_field_checks
 from ._kernel import (
     SANDIAO_MAX_SEGMENT_M,
     sandiao_area,
@@ -93,8 +94,10 @@ from ._plane import (
 )
 
 __all__ = [
+    "FIELD_CHECK_COLUMNS",
     "GK3_EPSG_FIRST",
     "GK3_ZONES",
+    "SANDIAO_FIELDS",
     "SANDIAO_MAX_SEGMENT_M",
     "Flat",
     "flatten",
@@ -105,6 +108,7 @@ __all__ = [
     "per_geometry",
     "sandiao_area",
     "sandiao_constants",
+    "sandiao_field_checks",
     "sandiao_signed",
     "shoelace",
     "tm_plane_area",
