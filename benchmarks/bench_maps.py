@@ -53,7 +53,7 @@ def synthetic_parcels(n: int, seed: int = 0) -> gpd.GeoDataFrame:
 
 
 def build_zonemap(parcels: gpd.GeoDataFrame) -> str:
-    """zonemap's page for a parcel layer (areas measured as in a real build)."""
+    """The zonemap page for a parcel layer (areas measured as in a real build)."""
     from zonemap.areas import ellipsoidal_area
     from zonemap.maps import MapLayers, render_map
 

@@ -105,8 +105,10 @@ class ConfigError(ZonemapError, ValueError):
 
 
 class OutputPathError(ZonemapError, OSError):
-    """An output cannot or must not be written there: it is an input, not a regular file, read-only,
-    or the directory refuses it."""
+    """An output cannot or must not be written there.
+
+    It is an input, not a regular file, read-only, or the directory refuses it.
+    """
 
 
 class CheckFailed(ZonemapError):

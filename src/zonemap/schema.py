@@ -201,6 +201,7 @@ class Layer:
 
     @property
     def filename(self) -> str:
+        """The layer's file name in a town directory."""
         return f"{self.name}.geojson"
 
 

@@ -1,5 +1,7 @@
-"""The stated-figure registry (reading, parsing values and units, checks, ``--area-field``) and the
-text extractor :mod:`zonemap.figures.extract`.
+"""The stated-figure registry and the text extractor.
+
+Reading tables, parsing values and units, checks, ``--area-field`` rows, and the text extractor
+:mod:`zonemap.figures.extract`.
 """
 
 from __future__ import annotations

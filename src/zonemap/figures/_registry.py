@@ -133,9 +133,11 @@ def _id_array(ids: Collection[Any]) -> pa.Array:
 
 
 class _NearIds:
-    """Closest ids to a misspelt one. Among many ids (more than :data:`_EXHAUSTIVE_IDS`) only
-    those sorting next to it, forwards or by their reversed spelling, are compared: a typo
-    keeps either the beginning or the end of an id, and comparing a million ids takes a minute.
+    """Closest ids to a misspelt one.
+
+    Among many ids (more than :data:`_EXHAUSTIVE_IDS`) only those sorting next to it, forwards
+    or by their reversed spelling, are compared: a typo keeps either the beginning or the end of
+    an id, and comparing a million ids takes a minute.
     """
 
     def __init__(self, ids: pa.Array) -> None:

@@ -154,7 +154,7 @@ def _raw_class() -> type:
     from folium.template import Template
 
     class Raw(Element):
-        """Literal HTML. (A plain branca Element would treat the text as a Jinja template.)"""
+        """Literal HTML (a plain branca Element would treat the text as a Jinja template)."""
 
         _template = Template("{{ this.text }}")
 

@@ -75,8 +75,11 @@ def _texts(col: pd.Series) -> np.ndarray:
 
 
 def _numbers(values: Any, digits: Any, sign: bool = False, unit: Any = None) -> np.ndarray:
-    """Numbers formatted for people, column-wise: thousands separators, ``digits`` places (per row or
-    one for all), ``–`` when missing or not finite, then `` <unit>`` (per row or one for all)."""
+    """Numbers formatted for people, column-wise.
+
+    Thousands separators, ``digits`` places (per row or one for all), ``–`` when missing or not
+    finite, then `` <unit>`` (per row or one for all).
+    """
     x = np.asarray(values, dtype=float)
     d = np.broadcast_to(np.asarray(digits, dtype=int), x.shape)
     out = np.full(x.shape, "–", dtype=object)
@@ -105,8 +108,11 @@ def _for_people(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def display_figures(result: Reconciliation) -> pd.DataFrame:
-    """The figures table as text for people (rounded, status in both languages, control characters
-    shown as escapes), built column-wise; the data stays unrounded in ``result``."""
+    """The figures table as text for people, built column-wise.
+
+    Rounded, status in both languages, control characters shown as escapes; the data stays
+    unrounded in ``result``.
+    """
     f = result.figures
     if f.empty:
         return pd.DataFrame(columns=list(_FIGURE_HEADERS))
