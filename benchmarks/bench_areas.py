@@ -39,8 +39,9 @@ GEOD = Geod(ellps="GRS80")
 ZONES = ((113.95, 22.75, 4000.0), (114.15, 22.68, 3500.0), (114.05, 22.90, 3000.0), (113.80, 23.00, 4000.0))
 
 
-def star_polygons(cx: np.ndarray, cy: np.ndarray, radius_m: np.ndarray, nv: np.ndarray,
-                  rng: np.random.Generator) -> np.ndarray:
+def star_polygons(
+    cx: np.ndarray, cy: np.ndarray, radius_m: np.ndarray, nv: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Star-shaped polygons (vectorized): vertex k at angle 2π(k+u)/n, radius r·U(0.6, 1)."""
     n = cx.size
     total = int(nv.sum())
@@ -98,9 +99,14 @@ def run(n: int, repeat: int, sample: int, seed: int) -> dict[str, Any]:
     idx = np.random.default_rng(seed + 1).choice(n, size=min(sample, n), replace=False)
     t_loop, ref = best_of(lambda: np.array([abs(GEOD.geometry_area_perimeter(g)[0]) for g in parcels[idx]]), 1)
     return {
-        "n": n, "vertices": int(shapely.get_num_coordinates(parcels).sum()),
-        "t_area": t_area, "t_perim": t_perim, "t_cont": t_cont, "t_gk": t_gk,
-        "t_loop": t_loop * n / idx.size, "sample": idx.size,
+        "n": n,
+        "vertices": int(shapely.get_num_coordinates(parcels).sum()),
+        "t_area": t_area,
+        "t_perim": t_perim,
+        "t_cont": t_cont,
+        "t_gk": t_gk,
+        "t_loop": t_loop * n / idx.size,
+        "sample": idx.size,
         "max_rel_err": float(np.max(np.abs(area[idx] / ref - 1))),
         "gk_rel_diff": float(np.max(np.abs(gk / area - 1))),
         "outside": int(np.count_nonzero(share > 0)),
@@ -108,11 +114,13 @@ def run(n: int, repeat: int, sample: int, seed: int) -> dict[str, Any]:
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    head = ("| N parcels | vertices | zonemap area (s) | area + perimeter (s) | containment (s) "
-            "| area + containment (s) "
-            "| GK `to_crs(4547).area` (s) | GK ÷ zonemap area | GK ÷ (area + containment) "
-            "| Geod loop (s, extrapolated) | loop ÷ zonemap area | max rel. err. vs GeographicLib "
-            "| GK − ellipsoid (max rel.) | parcels partly outside |")
+    head = (
+        "| N parcels | vertices | zonemap area (s) | area + perimeter (s) | containment (s) "
+        "| area + containment (s) "
+        "| GK `to_crs(4547).area` (s) | GK ÷ zonemap area | GK ÷ (area + containment) "
+        "| Geod loop (s, extrapolated) | loop ÷ zonemap area | max rel. err. vs GeographicLib "
+        "| GK − ellipsoid (max rel.) | parcels partly outside |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         total = r["t_area"] + r["t_cont"]
@@ -134,8 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     rows = [run(n, args.repeat, args.sample, args.seed) for n in args.n]
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, numpy {np.__version__}, "
-          f"shapely {shapely.__version__}, geopandas {gpd.__version__}")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, numpy {np.__version__}, "
+        f"shapely {shapely.__version__}, geopandas {gpd.__version__}"
+    )
     print(markdown(rows))
     return 0
 

@@ -49,10 +49,14 @@ def write_geojson(path: Path, target_mb: float, seed: int = 7) -> int:
                 ring = ",".join(f"[{x:.8f},{y:.8f}]" for x, y in zip(xs[i], ys[i], strict=True))
                 ring += f",[{xs[i, 0]:.8f},{ys[i, 0]:.8f}]"
                 k = start + i
-                props = (f'{{"地块编号":"FG-{k:07d}","地块名称":"测试地块{k}","用地性质":"M1 一类工业用地",'
-                         f'"面积亩":{rng.random() * 100:.2f},"权属单位":"凤岗镇集体"}}')
-                lines.append(f'{{"type":"Feature","properties":{props},'
-                             f'"geometry":{{"type":"Polygon","coordinates":[[{ring}]]}}}}')
+                props = (
+                    f'{{"地块编号":"FG-{k:07d}","地块名称":"测试地块{k}","用地性质":"M1 一类工业用地",'
+                    f'"面积亩":{rng.random() * 100:.2f},"权属单位":"凤岗镇集体"}}'
+                )
+                lines.append(
+                    f'{{"type":"Feature","properties":{props},'
+                    f'"geometry":{{"type":"Polygon","coordinates":[[{ring}]]}}}}'
+                )
             fh.write(",\n".join(lines))
             fh.write(",\n" if start + m < n else "\n")
         fh.write("]}\n")
@@ -61,9 +65,11 @@ def write_geojson(path: Path, target_mb: float, seed: int = 7) -> int:
 
 def peak_rss_mb(args: list[str]) -> tuple[float, float]:
     """Run ``args`` in a fresh process; return (its peak RSS in MB, wall seconds)."""
-    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-            "p = subprocess.run(sys.argv[1:]); w = time.perf_counter() - t; "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, w, p.returncode)")
+    code = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "p = subprocess.run(sys.argv[1:]); w = time.perf_counter() - t; "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, w, p.returncode)"
+    )
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
     kb, wall, rc = out.stdout.split()[-3:]
     if rc != "0":
@@ -85,13 +91,18 @@ def main() -> None:
     print(f"wrote {n} features, {size_mb:.1f} MiB in {time.perf_counter() - t:.1f} s")
     json_peak, _ = peak_rss_mb([sys.executable, "-c", f"import json; json.load(open({str(src)!r}))"])
     zonemap = str(Path(sys.executable).with_name("zonemap"))
-    imp_peak, imp_wall = peak_rss_mb([zonemap, "import", str(src), "--layer", "parcels", "--town", "fenggang",
-                                      "--out", str(folder / "out.geojson")])
+    imp_peak, imp_wall = peak_rss_mb(
+        [zonemap, "import", str(src), "--layer", "parcels", "--town", "fenggang", "--out", str(folder / "out.geojson")]
+    )
     base, _ = peak_rss_mb([sys.executable, "-c", "import zonemap.ingest"])
-    print("| file (MiB) | features | json.load peak (MiB) | ÷ file | zonemap import peak (MiB) | ÷ file "
-          "| import wall (s) | interpreter + imports (MiB) |")
-    print(f"| {size_mb:.0f} | {n:,} | {json_peak:.0f} | {json_peak / size_mb:.1f}× | {imp_peak:.0f} | "
-          f"{imp_peak / size_mb:.1f}× | {imp_wall:.1f} | {base:.0f} |")
+    print(
+        "| file (MiB) | features | json.load peak (MiB) | ÷ file | zonemap import peak (MiB) | ÷ file "
+        "| import wall (s) | interpreter + imports (MiB) |"
+    )
+    print(
+        f"| {size_mb:.0f} | {n:,} | {json_peak:.0f} | {json_peak / size_mb:.1f}× | {imp_peak:.0f} | "
+        f"{imp_peak / size_mb:.1f}× | {imp_wall:.1f} | {base:.0f} |"
+    )
     print(f"ru_maxrss of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

@@ -23,8 +23,14 @@ import numpy as np
 import shapely
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PAINTED = """window.addEventListener('load', () => requestAnimationFrame(() => requestAnimationFrame(() => {
   window.__painted = performance.now(); })));"""
 
@@ -44,12 +50,21 @@ def synthetic_parcels(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     coords = np.concatenate([coords, coords[:, :1]], axis=1)
     geoms = shapely.polygons(coords)
     kinds = np.array(["parcel", "park", "project"])[rng.integers(0, 3, n)]
-    return gpd.GeoDataFrame({
-        "id": [f"fg-parcel-{k:06d}" for k in i], "name_zh": [f"测试地块{k}" for k in i],
-        "name_en": [f"Test parcel {k}" for k in i], "kind": kinds, "town": "fenggang",
-        "geometry_source": "synthetic benchmark geometry", "accuracy_m": 5.0,
-        "parent": [f"fg-zone-{k % 3}" for k in i], "status": "planned",
-    }, geometry=geoms, crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"fg-parcel-{k:06d}" for k in i],
+            "name_zh": [f"测试地块{k}" for k in i],
+            "name_en": [f"Test parcel {k}" for k in i],
+            "kind": kinds,
+            "town": "fenggang",
+            "geometry_source": "synthetic benchmark geometry",
+            "accuracy_m": 5.0,
+            "parent": [f"fg-zone-{k % 3}" for k in i],
+            "status": "planned",
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
 
 
 def build_zonemap(parcels: gpd.GeoDataFrame) -> str:
@@ -113,8 +128,11 @@ def run(sizes: list[int], folium_max: int, repeat: int) -> list[tuple]:
                 path.write_text(page, encoding="utf-8")
                 paints = [paint_ms(browser, path, assets) for _ in range(repeat)]
                 rows.append((n, label, path.stat().st_size / 1e6, build_s, float(np.median(paints))))
-                print(f"{n:>7} {label:<13} {rows[-1][2]:8.2f} MB  build {build_s:6.2f} s  "
-                      f"paint {rows[-1][4] / 1000:6.2f} s", flush=True)
+                print(
+                    f"{n:>7} {label:<13} {rows[-1][2]:8.2f} MB  build {build_s:6.2f} s  "
+                    f"paint {rows[-1][4] / 1000:6.2f} s",
+                    flush=True,
+                )
         browser.close()
     return rows
 

@@ -49,8 +49,9 @@ def field_table(n: int, seed: int) -> pd.DataFrame:
     tbmj = np.round(rng.uniform(100, 1e5, n), 2)
     kcxs = np.round(rng.choice([0.0, 0.05, 0.1, 0.1523], n), 4)
     kcmj = np.round(tbmj * kcxs, 2)
-    return pd.DataFrame({"BSM": np.arange(n), "TBMJ": tbmj, "KCXS": kcxs, "KCMJ": kcmj,
-                         "TBDLMJ": np.round(tbmj - kcmj, 2)})
+    return pd.DataFrame(
+        {"BSM": np.arange(n), "TBMJ": tbmj, "KCXS": kcxs, "KCMJ": kcmj, "TBDLMJ": np.round(tbmj - kcmj, 2)}
+    )
 
 
 def run(n: int, repeat: int, seed: int) -> dict[str, Any]:
@@ -64,17 +65,26 @@ def run(n: int, repeat: int, seed: int) -> dict[str, Any]:
     frame = field_table(n, seed)
     t_fields, _ = best_of(lambda: sandiao_field_checks(frame), repeat)
     return {
-        "n": n, "vertices": int(shapely.get_num_coordinates(parcels).sum()),
-        "t_geo": t_geo, "t_sd": t_sd, "t_gk": t_gk, "t_gke": t_gke, "t_diag": t_diag, "t_fields": t_fields,
-        "sd_geo": float(np.max(np.abs(sd / geo - 1))), "gk_fast": float(np.max(np.abs(gk / gke - 1))),
+        "n": n,
+        "vertices": int(shapely.get_num_coordinates(parcels).sum()),
+        "t_geo": t_geo,
+        "t_sd": t_sd,
+        "t_gk": t_gk,
+        "t_gke": t_gke,
+        "t_diag": t_diag,
+        "t_fields": t_fields,
+        "sd_geo": float(np.max(np.abs(sd / geo - 1))),
+        "gk_fast": float(np.max(np.abs(gk / gke - 1))),
         "gk_share": float((table["method"].str.contains("gk_plane")).mean()),
     }
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    head = ("| N parcels | vertices | geodesic (s) | 三调 (s) | 三调 ÷ geodesic | GK plane (s) | GK exact (s) "
-            "| diagnosis, 6 methods (s) | field checks (s) | 三调 vs geodesic (max rel.) "
-            "| GK fast vs exact (max rel.) | planted GK found |")
+    head = (
+        "| N parcels | vertices | geodesic (s) | 三调 (s) | 三调 ÷ geodesic | GK plane (s) | GK exact (s) "
+        "| diagnosis, 6 methods (s) | field checks (s) | 三调 vs geodesic (max rel.) "
+        "| GK fast vs exact (max rel.) | planted GK found |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lines.append(
@@ -93,8 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     rows = [run(n, args.repeat_large if n >= 1_000_000 else args.repeat, args.seed) for n in args.n]
-    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}, "
-          f"numpy {np.__version__}, shapely {shapely.__version__}")
+    print(
+        f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}, "
+        f"numpy {np.__version__}, shapely {shapely.__version__}"
+    )
     print(markdown(rows))
     return 0
 

@@ -37,8 +37,11 @@ def parcels_lonlat() -> gpd.GeoDataFrame:
     area = np.array([abs(GEOD.geometry_area_perimeter(g)[0]) for g in lonlat])
     stated = np.round(area / MU_M2, 2)
     stated[IDS.index(WRONG)] = np.round(area[IDS.index(WRONG)] * 1.02 / MU_M2, 2)
-    return gpd.GeoDataFrame({"地块编号": IDS, "地块名称": NAMES, "用地性质": USES, "面积亩": stated,
-                             "geo_area_m2": area}, geometry=lonlat.values, crs=4326)
+    return gpd.GeoDataFrame(
+        {"地块编号": IDS, "地块名称": NAMES, "用地性质": USES, "面积亩": stated, "geo_area_m2": area},
+        geometry=lonlat.values,
+        crs=4326,
+    )
 
 
 def expected_status() -> dict[str, str]:

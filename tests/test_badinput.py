@@ -20,8 +20,7 @@ CASES: list[dict[str, Any]] = json.loads((BAD / "expected.json").read_text(encod
 
 def _huge(folder: Path) -> Path:
     """A valid GeoJSON of ~2 MiB (the case runs with --max-mb 1)."""
-    feature = ('{"type":"Feature","properties":{"id":"fg-x"},"geometry":{"type":"Point",'
-               '"coordinates":[114.1,22.7]}}')
+    feature = '{"type":"Feature","properties":{"id":"fg-x"},"geometry":{"type":"Point","coordinates":[114.1,22.7]}}'
     path = folder / "huge.geojson"
     path.write_text('{"type":"FeatureCollection","features":[' + ",".join([feature] * 21000) + "]}")
     assert path.stat().st_size > 2**20
@@ -83,13 +82,23 @@ def test_every_corpus_file_has_a_case() -> None:
 
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
-    args = ["--debug", "import", str(BAD / "swapped.geojson"), "--layer", "zones", "--town", "fenggang",
-            "--out", str(tmp_path / "x.geojson")]
+    args = [
+        "--debug",
+        "import",
+        str(BAD / "swapped.geojson"),
+        "--layer",
+        "zones",
+        "--town",
+        "fenggang",
+        "--out",
+        str(tmp_path / "x.geojson"),
+    ]
     proc = subprocess.run([sys.executable, "-m", "zonemap.cli", *args], capture_output=True, text=True, check=False)
     assert proc.returncode != 0
     assert "Traceback" in proc.stderr and "CRSError" in proc.stderr
-    plain = subprocess.run([sys.executable, "-m", "zonemap.cli", *args[1:]], capture_output=True, text=True,
-                           check=False)
+    plain = subprocess.run(
+        [sys.executable, "-m", "zonemap.cli", *args[1:]], capture_output=True, text=True, check=False
+    )
     assert plain.returncode == 2 and "Traceback" not in plain.stderr and "--swap-xy" in plain.stderr
 
 
@@ -102,20 +111,28 @@ def test_the_swap_fix_the_message_names_works(tmp_path: Path) -> None:
     assert sorted(map(tuple, coords[:-1])) == [(114.10, 22.70), (114.10, 22.71), (114.11, 22.70), (114.11, 22.71)]
 
 
-@pytest.mark.parametrize(("name", "extra"), [("projected.geojson", ["--crs", "EPSG:4547"]),
-                                             ("noprj.shp", ["--crs", "EPSG:4526"]),
-                                             ("gbk.geojson", ["--encoding", "GBK"]),
-                                             ("gbk_nocpg.shp", ["--encoding", "GBK"]),
-                                             ("unclosed.geojson", ["--fix"]),
-                                             ("bowtie.geojson", ["--fix"])])
+@pytest.mark.parametrize(
+    ("name", "extra"),
+    [
+        ("projected.geojson", ["--crs", "EPSG:4547"]),
+        ("noprj.shp", ["--crs", "EPSG:4526"]),
+        ("gbk.geojson", ["--encoding", "GBK"]),
+        ("gbk_nocpg.shp", ["--encoding", "GBK"]),
+        ("unclosed.geojson", ["--fix"]),
+        ("bowtie.geojson", ["--fix"]),
+    ],
+)
 def test_the_suggested_option_fixes_the_import(name: str, extra: list[str], tmp_path: Path) -> None:
     out = tmp_path / "fixed.geojson"
     args = ["import", str(BAD / name), "--layer", "zones", "--town", "fenggang", "--out", str(out), *extra]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     feature = json.loads(out.read_text(encoding="utf-8"))["features"][0]
-    lon, lat = feature["geometry"]["coordinates"][0][0][0] if name == "bowtie.geojson" else \
-        feature["geometry"]["coordinates"][0][0]
+    lon, lat = (
+        feature["geometry"]["coordinates"][0][0][0]
+        if name == "bowtie.geojson"
+        else feature["geometry"]["coordinates"][0][0]
+    )
     assert 114.0999 < lon < 114.1101 and 22.6999 < lat < 22.7101
     if "--encoding" in extra:
         assert feature["properties"]["name_zh"] == "凤岗测试区"

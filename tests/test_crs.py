@@ -149,8 +149,9 @@ def test_parse_crs_special_datums(code: str, expected: str) -> None:
     assert crs.parse_crs(code) == expected
 
 
-@pytest.mark.parametrize(("code", "epsg"), [(4547, 4547), ("EPSG:4526", 4526), ("4490", 4490),
-                                            ("epsg:32650", 32650), ("WGS84", 4326)])
+@pytest.mark.parametrize(
+    ("code", "epsg"), [(4547, 4547), ("EPSG:4526", 4526), ("4490", 4490), ("epsg:32650", 32650), ("WGS84", 4326)]
+)
 def test_parse_crs_epsg_forms(code: object, epsg: int) -> None:
     parsed = crs.parse_crs(code)
     assert isinstance(parsed, CRS) and parsed.to_epsg() == epsg

@@ -77,8 +77,18 @@ GOLD = {
 }
 
 #: Subjects of the held-out text's figures, in text order, as named there (read by hand).
-HELDOUT_SUBJECTS = ["清溪镇", "清溪镇", "银瓶合作创新区", "起步区", "大朗镇巷头社区", "松山湖片区", "谢岗镇", "谢岗镇",
-                    "常平站", "常平站"]
+HELDOUT_SUBJECTS = [
+    "清溪镇",
+    "清溪镇",
+    "银瓶合作创新区",
+    "起步区",
+    "大朗镇巷头社区",
+    "松山湖片区",
+    "谢岗镇",
+    "谢岗镇",
+    "常平站",
+    "常平站",
+]
 
 KEY = ["value", "unit", "qualifier", "quantity"]
 
@@ -134,8 +144,32 @@ def test_normalise_maps_every_character_back_to_the_original() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["質(zhì)", "發(fā)", "６", "．", "，", "㎡", "km²", "面積", "约", "1", "亩", "(TID)",
-                                 "\n", " ", "—", "區(qū)", "a"]), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "質(zhì)",
+                "發(fā)",
+                "６",
+                "．",
+                "，",
+                "㎡",
+                "km²",
+                "面積",
+                "约",
+                "1",
+                "亩",
+                "(TID)",
+                "\n",
+                " ",
+                "—",
+                "區(qū)",
+                "a",
+            ]
+        ),
+        max_size=30,
+    )
+)
 def test_offset_map_is_monotone_and_exact(parts: list[str]) -> None:
     original = "".join(parts)
     nt = normalise(original)
@@ -161,8 +195,13 @@ def test_fenggang_seed_reproduces_the_registry() -> None:
     source = FENGGANG_SEED.read_text(encoding="utf-8")
     ours: dict[str, str] = {}
     for _, r in reg.iterrows():
-        hit = got[(got["value"] == r["value"]) & (got["unit"] == r["unit"]) & (got["qualifier"] == r["qualifier"])
-                  & (got["quantity"] == r["quantity"]) & got["quote"].map(lambda q, r=r: r["quote"] in q)]
+        hit = got[
+            (got["value"] == r["value"])
+            & (got["unit"] == r["unit"])
+            & (got["qualifier"] == r["qualifier"])
+            & (got["quantity"] == r["quantity"])
+            & got["quote"].map(lambda q, r=r: r["quote"] in q)
+        ]
         hit = hit[~hit["figure_id"].isin(list(ours.values()))]
         assert len(hit) >= 1, r["figure_id"]
         row = hit.iloc[0]
@@ -175,7 +214,7 @@ def test_fenggang_seed_reproduces_the_registry() -> None:
             assert r["quote"] in row["quote"]
         else:
             assert row["quote"] == r["quote"], r["figure_id"]
-        assert source[row["quote_start"]:row["quote_end"]] == row["quote"]
+        assert source[row["quote_start"] : row["quote_end"]] == row["quote"]
     for _, r in reg.iterrows():
         mine = got.set_index("figure_id").loc[ours[r["figure_id"]]]
         assert mine["part_of"] == (ours[r["part_of"]] if r["part_of"] else ""), r["figure_id"]
@@ -187,8 +226,16 @@ def test_fenggang_seed_nine_areas_and_six_radii() -> None:
     areas = got[~got["quantity"].str.startswith("ring_")]
     assert sorted(areas["value"]) == sorted(["6.7", "3.4", "9.8", "2780", "1946", "245.98", "703", "567.5", "2107.5"])
     assert areas.set_index("value")["qualifier"].to_dict() == {
-        "6.7": "约", "3.4": "约", "9.8": "约", "2107.5": "约",
-        "2780": "", "1946": "", "245.98": "", "703": "", "567.5": ""}
+        "6.7": "约",
+        "3.4": "约",
+        "9.8": "约",
+        "2107.5": "约",
+        "2780": "",
+        "1946": "",
+        "245.98": "",
+        "703": "",
+        "567.5": "",
+    }
     rings = got[got["kind"] == "ring"]
     pairs = list(zip(rings["value"][::2], rings["value"][1::2], strict=True))
     assert pairs == [("0.5", "1"), ("1", "2"), ("2", "3")]
@@ -200,8 +247,9 @@ def test_fenggang_seed_nine_areas_and_six_radii() -> None:
 _NOT_AREAS = re.compile(r"[0-9０-９][0-9０-９.]*[万萬亿億]?(?:元|美元|家|个|個|项|項|名|人|%|％)")
 
 
-@pytest.mark.parametrize(("seed", "n_numbers"), [(FENGGANG_SEED, 21), (DONGCHENG_SEED, 13)],
-                         ids=["fenggang", "dongcheng"])
+@pytest.mark.parametrize(
+    ("seed", "n_numbers"), [(FENGGANG_SEED, 21), (DONGCHENG_SEED, 13)], ids=["fenggang", "dongcheng"]
+)
 def test_no_money_count_or_percent_becomes_a_figure(seed: Path, n_numbers: int) -> None:
     source = seed.read_text(encoding="utf-8")
     result = extract_files([seed])
@@ -291,9 +339,9 @@ def test_every_quote_is_cut_verbatim_from_its_file(path: Path) -> None:
         for quote in table["quote"]:
             assert quote in source
     for _, r in result.figures.iterrows():
-        assert source[r["quote_start"]:r["quote_end"]] == r["quote"]
+        assert source[r["quote_start"] : r["quote_end"]] == r["quote"]
         assert r["quote_start"] <= r["start"] < r["end"] <= r["quote_end"]
-        assert r["value"].replace(",", "") in normalise(source[r["start"]:r["end"]]).text.replace(",", "")
+        assert r["value"].replace(",", "") in normalise(source[r["start"] : r["end"]]).text.replace(",", "")
 
 
 def test_precision_and_recall_as_the_readme_reports() -> None:
@@ -304,8 +352,9 @@ def test_precision_and_recall_as_the_readme_reports() -> None:
     section = readme.split("## Figures from texts", 1)[1].split("\n## ", 1)[0]
     for r in table.itertuples():
         assert f"| {r.text} | {r.gold} | {r.extracted} | {r.tp} |" in section, r.text
-    assert (f"| all | {total['gold']} | {total['extracted']} | {total['tp']} | "
-            f"{precision:.3f} | {recall:.3f} |") in section
+    assert (
+        f"| all | {total['gold']} | {total['extracted']} | {total['tp']} | {precision:.3f} | {recall:.3f} |"
+    ) in section
 
 
 # --------------------------------------------------------------------------- encodings and errors
@@ -339,19 +388,33 @@ def test_bad_inputs_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="empty"):
         read_text(empty)
     bad_layer = tmp_path / "zones.geojson"
-    bad_layer.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
-                         '"geometry": null}]}', encoding="utf-8")
+    bad_layer.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": null}]}',
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaError, match="feature #1"):
         read_gazetteer([bad_layer])
 
 
 def test_subjects_match_exactly_then_fuzzily() -> None:
     gaz = read_gazetteer(FENGGANG_LAYERS)
-    names = ["西部智慧芯城产业区", "金凤凰现代产业园区", "黄洞—塘沥片区城中村改造项目", "天安数码城",
-             "某某无关地块", ""]
+    names = [
+        "西部智慧芯城产业区",
+        "金凤凰现代产业园区",
+        "黄洞—塘沥片区城中村改造项目",
+        "天安数码城",
+        "某某无关地块",
+        "",
+    ]
     got = match_subjects(pd.Series(names), gaz)
-    assert got["subject"].tolist() == ["fg-zone-west", "fg-parcel-jinfenghuang", "fg-parcel-jinfenghuang",
-                                       "fg-place-tianan", "", ""]
+    assert got["subject"].tolist() == [
+        "fg-zone-west",
+        "fg-parcel-jinfenghuang",
+        "fg-parcel-jinfenghuang",
+        "fg-place-tianan",
+        "",
+        "",
+    ]
     assert got["match_score"].iat[0] == 1.0 and got["match_score"].iat[2] == 1.0
     # 金凤凰现代产业园区 vs 金凤凰现代化产业园区 (the layer name without its parenthesis): 2*9/19
     assert got["match_score"].iat[1] == pytest.approx(2 * 9 / 19, abs=1e-3)
@@ -364,8 +427,21 @@ def test_subjects_match_exactly_then_fuzzily() -> None:
 def test_cli_draft_validates_and_is_safe(tmp_path: Path) -> None:
     out = tmp_path / "draft.csv"
     layer_args = [a for p in FENGGANG_LAYERS for a in ("--layer", str(p))]
-    res = CliRunner().invoke(main, ["figures", "extract", str(FENGGANG_SEED), str(DONGCHENG_SEED), "--town", "凤岗镇",
-                                    "--out", str(out), "--all", *layer_args])
+    res = CliRunner().invoke(
+        main,
+        [
+            "figures",
+            "extract",
+            str(FENGGANG_SEED),
+            str(DONGCHENG_SEED),
+            "--town",
+            "凤岗镇",
+            "--out",
+            str(out),
+            "--all",
+            *layer_args,
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     others = tmp_path / "draft.others.csv"
@@ -383,8 +459,9 @@ def test_cli_draft_validates_and_is_safe(tmp_path: Path) -> None:
 
 def test_draft_without_subjects_validates_once_they_are_filled_in(tmp_path: Path) -> None:
     out = tmp_path / "draft.csv"
-    res = CliRunner().invoke(main, ["figures", "extract", str(TEXTS / "traditional.txt"), "--town", "fenggang",
-                                    "--out", str(out)])
+    res = CliRunner().invoke(
+        main, ["figures", "extract", str(TEXTS / "traditional.txt"), "--town", "fenggang", "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     problems = validate_paths([out])
     assert len(problems) == 4 and all("empty subject" in str(p) for p in problems)
@@ -397,15 +474,17 @@ def test_draft_without_subjects_validates_once_they_are_filled_in(tmp_path: Path
 
 
 def test_cli_errors_exit_2_naming_the_file(tmp_path: Path) -> None:
-    res = CliRunner().invoke(main, ["figures", "extract", str(tmp_path / "missing.txt"), "--out",
-                                    str(tmp_path / "d.csv")])
+    res = CliRunner().invoke(
+        main, ["figures", "extract", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "d.csv")]
+    )
     assert res.exit_code == 2 and "missing.txt" in res.output and "Traceback" not in res.output
     text = tmp_path / "t.txt"
     text.write_text("占地100亩的甲乙产业园", encoding="utf-8")
     res = CliRunner().invoke(main, ["figures", "extract", str(text), "--out", str(text)])
     assert res.exit_code == 2 and "input" in res.output
-    res = CliRunner().invoke(main, ["figures", "extract", str(text), "--town", "nowhere", "--out",
-                                    str(tmp_path / "d.csv")])
+    res = CliRunner().invoke(
+        main, ["figures", "extract", str(text), "--town", "nowhere", "--out", str(tmp_path / "d.csv")]
+    )
     assert res.exit_code == 2 and "nowhere" in res.output
 
 

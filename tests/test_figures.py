@@ -130,8 +130,12 @@ def test_part_of_cycles_are_refused_naming_the_rows(tmp_path: Path, links: dict[
 
 
 def test_a_chain_into_a_cycle_names_only_the_cycle(tmp_path: Path) -> None:
-    path = _write(tmp_path, "t,fenggang,z1,area,1,km2,,s.txt,q,a,", "a,fenggang,z1,area,1,km2,,s.txt,q,b,",
-                  "b,fenggang,z1,area,1,km2,,s.txt,q,a,")
+    path = _write(
+        tmp_path,
+        "t,fenggang,z1,area,1,km2,,s.txt,q,a,",
+        "a,fenggang,z1,area,1,km2,,s.txt,q,b,",
+        "b,fenggang,z1,area,1,km2,,s.txt,q,a,",
+    )
     with pytest.raises(SchemaError) as info:
         load_figures(path)
     assert [p.message.split(" (")[0] for p in info.value.problems] == ["part_of cycle a -> b -> a"]
@@ -154,8 +158,9 @@ def test_a_chain_into_a_cycle_names_only_the_cycle(tmp_path: Path) -> None:
 )
 def test_unusable_values_are_refused_with_row_and_fix(tmp_path: Path, value: str, unit: str, words: str) -> None:
     quantity = "ring_outer_radius" if unit == "km" else "area"
-    path = _write(tmp_path, "ok,fenggang,z1,area,1,km2,,s.txt,q,,",
-                  f"bad,fenggang,z1,{quantity},{value},{unit},,s.txt,q,,")
+    path = _write(
+        tmp_path, "ok,fenggang,z1,area,1,km2,,s.txt,q,,", f"bad,fenggang,z1,{quantity},{value},{unit},,s.txt,q,,"
+    )
     with pytest.raises(SchemaError) as info:
         load_figures(path)
     (problem,) = info.value.problems
@@ -173,15 +178,19 @@ def test_largest_plausible_area_is_accepted_and_one_digit_more_refused(tmp_path:
 
 
 def test_ring_inner_radius_may_be_zero(tmp_path: Path) -> None:
-    path = _write(tmp_path, "in,fenggang,c1,ring_inner_radius,0,km,,s.txt,0—0.5km,,",
-                  "out,fenggang,c1,ring_outer_radius,0.5,km,,s.txt,0—0.5km,,")
+    path = _write(
+        tmp_path,
+        "in,fenggang,c1,ring_inner_radius,0,km,,s.txt,0—0.5km,,",
+        "out,fenggang,c1,ring_outer_radius,0.5,km,,s.txt,0—0.5km,,",
+    )
     df = load_figures(path).set_index("figure_id")
     assert (df.loc["in", "stated_m"], df.loc["out", "stated_m"]) == (0.0, 500.0)
 
 
 def test_missing_subject_names_the_layer_and_the_closest_ids(tmp_path: Path) -> None:
-    path = _write(tmp_path, "f1,fenggang,FG-2024-01,area,1,mu,,s.txt,q,,",
-                  "f2,fenggang,FG-2024-002,area,1,mu,,s.txt,q,,")
+    path = _write(
+        tmp_path, "f1,fenggang,FG-2024-01,area,1,mu,,s.txt,q,,", "f2,fenggang,FG-2024-002,area,1,mu,,s.txt,q,,"
+    )
     ids = {"FG-2024-001", "FG-2024-010", "FG-2024-002", "XX-9"}
     with pytest.raises(SchemaError) as info:
         load_figures(path, ids, ids_from="parcels.shp")
@@ -220,8 +229,9 @@ def test_default_town_fills_empty_or_absent_town(tmp_path: Path) -> None:
 
 def test_closest_ids_in_a_large_layer_are_the_best_matches(tmp_path: Path) -> None:
     ids = [f"FG-2024-{i:05d}" for i in range(30_000)]  # above the exhaustive-search size
-    path = _write(tmp_path, "f1,fenggang,FG-2024-1234,area,1,mu,,s.txt,q,,",
-                  "f2,fenggang,GF-2024-29999,area,1,mu,,s.txt,q,,")
+    path = _write(
+        tmp_path, "f1,fenggang,FG-2024-1234,area,1,mu,,s.txt,q,,", "f2,fenggang,GF-2024-29999,area,1,mu,,s.txt,q,,"
+    )
     with pytest.raises(SchemaError) as info:
         load_figures(path, set(ids))
     for problem, subject in zip(info.value.problems, ["FG-2024-1234", "GF-2024-29999"], strict=True):

@@ -39,8 +39,19 @@ EXPECTED = {
 def _table_rows() -> list[list[str]]:
     rows = [list(FIGURE_COLUMNS)]
     for fid, subject, value, unit, qualifier in ROWS:
-        cells = dict(figure_id=fid, town="tangxia", subject=subject, quantity="area", value=value, unit=unit,
-                     qualifier=qualifier, source="规划.docx", quote=f"占地{value}{unit}", part_of="", notes="")
+        cells = dict(
+            figure_id=fid,
+            town="tangxia",
+            subject=subject,
+            quantity="area",
+            value=value,
+            unit=unit,
+            qualifier=qualifier,
+            source="规划.docx",
+            quote=f"占地{value}{unit}",
+            part_of="",
+            notes="",
+        )
         rows.append([cells[c] for c in FIGURE_COLUMNS])
     return rows
 
@@ -99,8 +110,13 @@ def test_xlsx_number_cells_take_precision_from_format_or_shortest_repr(tmp_path:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(list(FIGURE_COLUMNS))
-    numbers = [("general", 245.98, "亩", "General"), ("fmt2", 12.5, "公顷", "0.00"), ("int", 12000, "㎡", "General"),
-               ("grouped", 12000, "m2", "#,##0.0"), ("hidden", 245.98, "亩", "0")]
+    numbers = [
+        ("general", 245.98, "亩", "General"),
+        ("fmt2", 12.5, "公顷", "0.00"),
+        ("int", 12000, "㎡", "General"),
+        ("grouped", 12000, "m2", "#,##0.0"),
+        ("hidden", 245.98, "亩", "0"),
+    ]
     for fid, value, unit, _fmt in numbers:
         ws.append([fid, "tangxia", "p1", "area", value, unit, "", "s.xlsx", "q", "", ""])
     for row, (_, _, _, fmt) in enumerate(numbers, start=2):
@@ -124,10 +140,21 @@ def test_xlsx_number_cells_take_precision_from_format_or_shortest_repr(tmp_path:
 @pytest.mark.parametrize(
     ("written", "code", "m2"),
     [
-        ("亩", "mu", MU), ("mu", "mu", MU), ("万亩", "mu", 1e4 * MU),
-        ("公顷", "ha", 1e4), ("ha", "ha", 1e4), ("hm²", "ha", 1e4),
-        ("平方米", "m2", 1.0), ("㎡", "m2", 1.0), ("m2", "m2", 1.0), ("M²", "m2", 1.0), ("万平方米", "m2", 1e4),
-        ("平方公里", "km2", 1e6), ("km²", "km2", 1e6), ("km2", "km2", 1e6), ("ＫＭ２", "km2", 1e6),
+        ("亩", "mu", MU),
+        ("mu", "mu", MU),
+        ("万亩", "mu", 1e4 * MU),
+        ("公顷", "ha", 1e4),
+        ("ha", "ha", 1e4),
+        ("hm²", "ha", 1e4),
+        ("平方米", "m2", 1.0),
+        ("㎡", "m2", 1.0),
+        ("m2", "m2", 1.0),
+        ("M²", "m2", 1.0),
+        ("万平方米", "m2", 1e4),
+        ("平方公里", "km2", 1e6),
+        ("km²", "km2", 1e6),
+        ("km2", "km2", 1e6),
+        ("ＫＭ２", "km2", 1e6),
     ],
 )
 def test_every_written_area_unit(tmp_path: Path, written: str, code: str, m2: float) -> None:
@@ -140,14 +167,15 @@ def test_every_written_area_unit(tmp_path: Path, written: str, code: str, m2: fl
     assert row["value_num"] * row["unit_m2"] == row["stated_m2"]  # value_num is in the canonical unit
 
 
-@pytest.mark.parametrize(("written", "code", "m"), [("米", "m", 1.0), ("m", "m", 1.0), ("公里", "km", 1e3),
-                                                     ("千米", "km", 1e3), ("km", "km", 1e3)])
+@pytest.mark.parametrize(
+    ("written", "code", "m"),
+    [("米", "m", 1.0), ("m", "m", 1.0), ("公里", "km", 1e3), ("千米", "km", 1e3), ("km", "km", 1e3)],
+)
 def test_every_written_length_unit(tmp_path: Path, written: str, code: str, m: float) -> None:
     path = tmp_path / "f.csv"
     path.write_text(",".join(FIGURE_COLUMNS) + f"\nf,t,c,ring_outer_radius,1.5,{written},,s,q,,\n", encoding="utf-8")
     row = load_figures(path).iloc[0]
-    assert (row["unit"], row["stated_m"], row["precision_m"]) == (code, pytest.approx(1.5 * m),
-                                                                   pytest.approx(0.05 * m))
+    assert (row["unit"], row["stated_m"], row["precision_m"]) == (code, pytest.approx(1.5 * m), pytest.approx(0.05 * m))
 
 
 def test_unit_form_lookup() -> None:
@@ -177,8 +205,12 @@ def test_unit_form_lookup() -> None:
 def test_values_as_written(written: str, qualifier: str, digits: str, decimals: int, exponent: int) -> None:
     got = parse_values(pd.Series([written])).iloc[0]
     assert bool(got["ok"])
-    assert (got["qualifier"], got["digits"], got["decimals"], got["exponent"]) == (qualifier, digits, decimals,
-                                                                                   exponent)
+    assert (got["qualifier"], got["digits"], got["decimals"], got["exponent"]) == (
+        qualifier,
+        digits,
+        decimals,
+        exponent,
+    )
 
 
 @pytest.mark.parametrize("written", ["1,5", "12,00", "6.7.1", "about 6", "1e5", "约6.7以上", "", "万", ".5", "5."])
@@ -189,7 +221,7 @@ def test_values_that_are_not_read(written: str) -> None:
 def test_value_forms_in_a_table(tmp_path: Path) -> None:
     rows = [
         "a,t,p,area,1.5亿,平方米,,s,q,,",  # 1.5 x 10^8 m², ± 0.05 x 10^8
-        "b,t,p,area,\"12,000\",㎡,,s,q,,",  # ± 0.5 m²
+        'b,t,p,area,"12,000",㎡,,s,q,,',  # ± 0.5 m²
         "c,t,p,area,1.2,万平方米,约,s,q,,",  # the multiplier in the unit: same as 1.2万 平方米
         "d,t,p,area,6.7以上,平方公里,,s,q,,",
         "e,t,p,area,不超过30,亩,,s,q,,",
@@ -213,8 +245,12 @@ def test_value_forms_in_a_table(tmp_path: Path) -> None:
 
 
 def test_conflicting_forms_are_refused(tmp_path: Path) -> None:
-    rows = ["a,t,p,area,约6.7,km2,以上,s,q,,", "b,t,p,area,1.2万,万平方米,,s,q,,", "c,t,p,area,1.5,km,,s,q,,",
-            "d,t,p,area,1,5,km2,,s,q,,"]
+    rows = [
+        "a,t,p,area,约6.7,km2,以上,s,q,,",
+        "b,t,p,area,1.2万,万平方米,,s,q,,",
+        "c,t,p,area,1.5,km,,s,q,,",
+        "d,t,p,area,1,5,km2,,s,q,,",
+    ]
     path = tmp_path / "f.csv"
     path.write_text("\n".join([",".join(FIGURE_COLUMNS), *rows[:3]]) + "\n", encoding="utf-8")
     with pytest.raises(SchemaError) as info:
@@ -256,8 +292,11 @@ def test_csv_cut_off_mid_row_is_refused_naming_the_row(tmp_path: Path) -> None:
     text = _csv_text()
     path = tmp_path / "cut.csv"
     path.write_text(text[: text.rindex(",规划.docx")], encoding="utf-8")  # the last row loses its last 4 fields
-    with pytest.raises(DataFileError, match=r"row 4 has 7 field\(s\), the header 11 \(the last row: the file "
-                                            r"looks cut off mid-row\)"):
+    with pytest.raises(
+        DataFileError,
+        match=r"row 4 has 7 field\(s\), the header 11 \(the last row: the file "
+        r"looks cut off mid-row\)",
+    ):
         load_figures(path)
     quoted = tmp_path / "quote.csv"
     quoted.write_text(text + 'f-x,tangxia,p4,area,1,亩,,s,"占地1亩\n', encoding="utf-8")
@@ -315,8 +354,9 @@ def test_area_field_matches_the_registry_format(tmp_path: Path) -> None:
     figs[list(FIGURE_COLUMNS)].to_csv(path, index=False)
     loaded = load_figures(path)
     assert list(loaded.columns) == list(figs.columns)
-    pd.testing.assert_frame_equal(loaded.drop(columns=["unit_as_written"]), figs.drop(columns=["unit_as_written"]),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        loaded.drop(columns=["unit_as_written"]), figs.drop(columns=["unit_as_written"]), check_dtype=False
+    )
 
 
 def test_area_field_text_keeps_its_written_digits() -> None:
@@ -331,9 +371,22 @@ def test_area_field_text_keeps_its_written_digits() -> None:
 
 @pytest.mark.parametrize(
     ("field", "code"),
-    [("面积亩", "mu"), ("面积(亩)", "mu"), ("面积_mu", "mu"), ("用地面积公顷", "ha"), ("area_ha", "ha"),
-     ("建筑面积平方米", "m2"), ("面积㎡", "m2"), ("area_m2", "m2"), ("TBMJ", "m2"), ("mj", "m2"), ("KCMJ", "m2"),
-     ("TBDLMJ", "m2"), ("面积平方公里", "km2"), ("AREA_KM2", "km2")],
+    [
+        ("面积亩", "mu"),
+        ("面积(亩)", "mu"),
+        ("面积_mu", "mu"),
+        ("用地面积公顷", "ha"),
+        ("area_ha", "ha"),
+        ("建筑面积平方米", "m2"),
+        ("面积㎡", "m2"),
+        ("area_m2", "m2"),
+        ("TBMJ", "m2"),
+        ("mj", "m2"),
+        ("KCMJ", "m2"),
+        ("TBDLMJ", "m2"),
+        ("面积平方公里", "km2"),
+        ("AREA_KM2", "km2"),
+    ],
 )
 def test_area_field_unit_from_the_field_name(field: str, code: str) -> None:
     figs = area_field_figures(pd.DataFrame({"id": ["a"], field: [3]}), field)
@@ -359,8 +412,12 @@ def test_area_field_float_without_decimals() -> None:
 
 @pytest.mark.parametrize(
     ("values", "named"),
-    [([245.98, np.nan, 0.0], "FG-002, 塘厦-3 (2 feature(s))"), (["245.98", "", None], "FG-002, 塘厦-3 (2 feature(s))"),
-     ([-1.0, 2.0, -3.0], "FG-001, 塘厦-3 (2 feature(s))"), (["-1", "2", "0"], "FG-001, 塘厦-3 (2 feature(s))")],
+    [
+        ([245.98, np.nan, 0.0], "FG-002, 塘厦-3 (2 feature(s))"),
+        (["245.98", "", None], "FG-002, 塘厦-3 (2 feature(s))"),
+        ([-1.0, 2.0, -3.0], "FG-001, 塘厦-3 (2 feature(s))"),
+        (["-1", "2", "0"], "FG-001, 塘厦-3 (2 feature(s))"),
+    ],
 )
 def test_area_field_unusable_values_name_the_features(values: list[object], named: str) -> None:
     with pytest.raises(SchemaError) as info:
@@ -393,9 +450,21 @@ def test_area_field_figures_reconcile_like_registry_figures(tmp_path: Path) -> N
     areas_mu = [geo_area(g)[0] / MU for g in shapes]
     # the first carries its own area to 2 decimals (within ± 0.005 亩), the second 10 % too much
     stated = [round(areas_mu[0], 2), round(areas_mu[1] * 1.1, 2)]
-    gdf = gpd.GeoDataFrame({"id": ["FG-1", "FG-2"], "面积亩": stated, "kind": "parcel", "town": "t",
-                            "geometry_source": "test", "accuracy_m": 0.0, "parent": None, "name_zh": "测",
-                            "name_en": "t"}, geometry=shapes, crs="EPSG:4326")
+    gdf = gpd.GeoDataFrame(
+        {
+            "id": ["FG-1", "FG-2"],
+            "面积亩": stated,
+            "kind": "parcel",
+            "town": "t",
+            "geometry_source": "test",
+            "accuracy_m": 0.0,
+            "parent": None,
+            "name_zh": "测",
+            "name_en": "t",
+        },
+        geometry=shapes,
+        crs="EPSG:4326",
+    )
     figs = area_field_figures(gdf, "面积亩", decimals=2, town="t", source="parcels.shp")
     result = reconcile(gdf, figs, Config(geodata_dir=tmp_path)).figures.set_index("subject")
     assert list(result["status"]) == [AGREES, DISAGREES]
@@ -439,8 +508,9 @@ def test_a_unit_written_in_the_value(tmp_path: Path) -> None:
 
 def test_a_unit_in_the_value_that_disagrees_with_the_column_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
-    path.write_text(",".join(FIGURE_COLUMNS) + "\na,t,p,area,245.98亩,公顷,,s,q,,\nb,t,p,area,3,,,s,q,,\n",
-                    encoding="utf-8")
+    path.write_text(
+        ",".join(FIGURE_COLUMNS) + "\na,t,p,area,245.98亩,公顷,,s,q,,\nb,t,p,area,3,,,s,q,,\n", encoding="utf-8"
+    )
     with pytest.raises(SchemaError) as info:
         load_figures(path)
     assert [str(p).split(": ", 1)[1] for p in info.value.problems] == [

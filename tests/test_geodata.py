@@ -28,16 +28,36 @@ GEOD = Geod(ellps="GRS80")
 #: Every place the two texts locate, by the id the geodata gives it (issue 2's list).
 NAMED_IDS = {
     "fenggang": {
-        "fg-zone-east", "fg-zone-south", "fg-zone-west",
-        "fg-parcel-jinfenghuang", "fg-parcel-guanjingtou", "fg-parcel-hongmujian",
-        "fg-place-tianan", "fg-place-jd-zhigu", "fg-place-luoshan", "fg-place-intercity-station",
+        "fg-zone-east",
+        "fg-zone-south",
+        "fg-zone-west",
+        "fg-parcel-jinfenghuang",
+        "fg-parcel-guanjingtou",
+        "fg-parcel-hongmujian",
+        "fg-place-tianan",
+        "fg-place-jd-zhigu",
+        "fg-place-luoshan",
+        "fg-place-intercity-station",
         "fg-line-intercity",
     },
     "dongcheng": {
-        "dc-zone-huangqi-south", "dc-park-huangqishan", "dc-line-dongguan-avenue", "dc-line-hongfu-road",
-        "dc-place-guanyi", "dc-place-niushan-xinghua", "dc-place-sangyuan-cimc", "dc-place-tech-transfer",
-        "dc-place-cross-border-ecom", "dc-place-shengyi-phase4", "dc-place-greenway-hq", "dc-place-taishang",
-        "dc-place-leadyo", "dc-bd-guomao", "dc-bd-wanda", "dc-bd-33-creative", "dc-bd-xinghe",
+        "dc-zone-huangqi-south",
+        "dc-park-huangqishan",
+        "dc-line-dongguan-avenue",
+        "dc-line-hongfu-road",
+        "dc-place-guanyi",
+        "dc-place-niushan-xinghua",
+        "dc-place-sangyuan-cimc",
+        "dc-place-tech-transfer",
+        "dc-place-cross-border-ecom",
+        "dc-place-shengyi-phase4",
+        "dc-place-greenway-hq",
+        "dc-place-taishang",
+        "dc-place-leadyo",
+        "dc-bd-guomao",
+        "dc-bd-wanda",
+        "dc-bd-33-creative",
+        "dc-bd-xinghe",
     },
 }
 
@@ -84,9 +104,10 @@ def test_validate_rejects_broken_copy_naming_file_and_feature(geodata_dir: Path,
     assert f"feature #{index} (id fg-zone-east)" in problem
     assert "fix:" in problem
     # the original is untouched
-    assert "accuracy_m" in json.loads((geodata_dir / "fenggang" / "zones.geojson").read_text())["features"][index][
-        "properties"
-    ]
+    assert (
+        "accuracy_m"
+        in json.loads((geodata_dir / "fenggang" / "zones.geojson").read_text())["features"][index]["properties"]
+    )
 
 
 def test_registry_holds_eastern_zone_area(figures: pd.DataFrame, seed_texts: dict[str, str]) -> None:
@@ -100,9 +121,7 @@ def test_registry_holds_eastern_zone_area(figures: pd.DataFrame, seed_texts: dic
     assert "约6.7平方公里" in east["quote"]
 
 
-def test_every_figure_quote_is_verbatim_and_states_its_value(
-    figures: pd.DataFrame, seed_texts: dict[str, str]
-) -> None:
+def test_every_figure_quote_is_verbatim_and_states_its_value(figures: pd.DataFrame, seed_texts: dict[str, str]) -> None:
     assert len(seed_texts) == 2, "both seed texts are needed"
     for row in figures.itertuples():
         assert row.quote in seed_texts[row.source], row.figure_id

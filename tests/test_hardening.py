@@ -73,11 +73,11 @@ def test_formula_and_markdown_payloads_are_written_as_inert_text(project: Path, 
     first[header.split(",").index("notes")] = f'"{formula.replace(chr(34), chr(34) * 2)}"'
     (project / "figures.csv").write_text("\n".join([header, ",".join(first), *lines[2:]]) + "\n", encoding="utf-8")
     out = tmp_path / "reports"
-    code, text = run("reconcile", "fenggang", "--geodata", str(project), "--format", "csv,xlsx,md",
-                     "--out", str(out))
+    code, text = run("reconcile", "fenggang", "--geodata", str(project), "--format", "csv,xlsx,md", "--out", str(out))
     assert code == 0, text
-    rows = list(csv.DictReader(io.StringIO((out / "reconciliation_figures.csv").read_bytes().decode("utf-8-sig"),
-                                           newline="")))
+    rows = list(
+        csv.DictReader(io.StringIO((out / "reconciliation_figures.csv").read_bytes().decode("utf-8-sig"), newline=""))
+    )
     row = next(r for r in rows if r["figure_id"] == "fg-fig-a-area")
     assert row["notes"] == "'" + formula and row["quote"] == image
     assert float(row["diff_m2"]) == pytest.approx(float(row["measured_m2"]) - float(row["stated_m2"]))
@@ -112,8 +112,10 @@ def test_validate_reports_a_bad_colour_in_rings_json(project: Path) -> None:
     (project / "rings.json").write_text(json.dumps(rings), encoding="utf-8")
     code, text = run("validate", str(project))
     assert code == 2
-    assert (f"{project / 'rings.json'}: ring set #0 (id test-centre) band #0 (id c-a): colour 'javascript:alert(1)' "
-            "is not #rrggbb (fix: write the colour as 6 hex digits") in text
+    assert (
+        f"{project / 'rings.json'}: ring set #0 (id test-centre) band #0 (id c-a): colour 'javascript:alert(1)' "
+        "is not #rrggbb (fix: write the colour as 6 hex digits"
+    ) in text
 
 
 def test_rings_onto_a_device_or_a_read_only_file(project: Path, tmp_path: Path) -> None:

@@ -32,8 +32,15 @@ from zonemap.io import load_layer, load_reference_towns
 from zonemap.reconcile import reconcile
 
 GEOD = Geod(ellps="GRS80")
-RING = [(114.130, 22.730), (114.146, 22.728), (114.152, 22.739), (114.147, 22.748), (114.138, 22.751),
-        (114.129, 22.744), (114.130, 22.730)]
+RING = [
+    (114.130, 22.730),
+    (114.146, 22.728),
+    (114.152, 22.739),
+    (114.147, 22.748),
+    (114.138, 22.751),
+    (114.129, 22.744),
+    (114.130, 22.730),
+]
 HOLE = [(114.138, 22.738), (114.141, 22.738), (114.141, 22.741), (114.138, 22.741), (114.138, 22.738)]
 ORIGINAL = shapely.Polygon(RING)
 ZONE_ID, NAME = "fg-test-zone", "凤岗测试片区"
@@ -145,8 +152,9 @@ def test_dxf_closed_polylines_become_polygons(src: Path, tmp_path: Path, origina
     assert vertex_offset_m(layer.geometry.iloc[0], ORIGINAL) < 0.01
 
 
-def test_csv_with_wkt_and_csv_with_chinese_lon_lat(src: Path, tmp_path: Path, original_area: float,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_csv_with_wkt_and_csv_with_chinese_lon_lat(
+    src: Path, tmp_path: Path, original_area: float, caplog: pytest.LogCaptureFixture
+) -> None:
     wkt = src / "wkt.csv"
     pd.DataFrame({"id": [ZONE_ID], "名称": [NAME], "wkt": [ORIGINAL.wkt]}).to_csv(wkt, index=False)
     with caplog.at_level(logging.WARNING):
@@ -155,7 +163,8 @@ def test_csv_with_wkt_and_csv_with_chinese_lon_lat(src: Path, tmp_path: Path, or
     assert abs(ellipsoidal_area(layer.geometry)[0] / original_area - 1) < 1e-6
     pts = src / "points.csv"
     pd.DataFrame({"编号": ["p1", "p2"], "名称": ["甲", "乙"], "经度": [114.14, 114.15], "纬度": [22.74, 22.73]}).to_csv(
-        pts, index=False, encoding="gbk")
+        pts, index=False, encoding="gbk"
+    )
     places, _ = run(pts, tmp_path, layer="places", encoding="GBK", id_column="编号")
     assert list(places["id"]) == ["p1", "p2"] and list(places["name_zh"]) == ["甲", "乙"]
     assert list(places["kind"]) == ["landmark", "landmark"]
@@ -192,16 +201,20 @@ def test_geopackage_layers_and_holes(src: Path, tmp_path: Path) -> None:
 
 def test_every_format_reconciles_like_the_original(src: Path, tmp_path: Path, config: Config) -> None:
     figures = tmp_path / "figures.csv"
-    figures.write_text("figure_id,town,subject,quantity,value,unit,qualifier,source,quote,part_of,notes\n"
-                       f"fg-test,fenggang,{ZONE_ID},area,2.2,km2,约,test,约2.2平方公里,,\n", encoding="utf-8")
+    figures.write_text(
+        "figure_id,town,subject,quantity,value,unit,qualifier,source,quote,part_of,notes\n"
+        f"fg-test,fenggang,{ZONE_ID},area,2.2,km2,约,test,约2.2平方公里,,\n",
+        encoding="utf-8",
+    )
     registry = load_figures(figures)
     to_gk = Transformer.from_crs(4326, 4547, always_xy=True)
     files = {
         "wgs84.geojson": lambda p: frame().to_file(p, driver="GeoJSON"),
         "gk.shp": lambda p: frame().to_crs(4547).to_file(p, encoding="GBK"),
         "traced.kml": lambda p: frame().to_file(p, driver="KML"),
-        "wkt.csv": lambda p: pd.DataFrame({"code": [ZONE_ID], "wkt": [transformed(ORIGINAL, to_gk.transform).wkt]})
-        .to_csv(p, index=False),
+        "wkt.csv": lambda p: pd.DataFrame(
+            {"code": [ZONE_ID], "wkt": [transformed(ORIGINAL, to_gk.transform).wkt]}
+        ).to_csv(p, index=False),
         "amap.geojson": lambda p: frame(transformed(ORIGINAL, wgs84_to_gcj02)).to_file(p, driver="GeoJSON"),
     }
     crs = {"wkt.csv": "EPSG:4547", "amap.geojson": "gcj02"}
@@ -220,20 +233,35 @@ def test_every_format_reconciles_like_the_original(src: Path, tmp_path: Path, co
 
 def test_fix_repairs_and_logs(src: Path, tmp_path: Path) -> None:
     a, b, c, d = (114.10, 22.70), (114.11, 22.70), (114.11, 22.71), (114.10, 22.71)
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "bow"},
-         "geometry": {"type": "Polygon", "coordinates": [[a, c, b, d, a]]}},
-        {"type": "Feature", "properties": {"id": "open"},
-         "geometry": {"type": "Polygon", "coordinates": [[a, b, c, d]]}},
-        {"type": "Feature", "properties": {"id": "cw"},
-         "geometry": {"type": "MultiPolygon", "coordinates": [[[a, d, c, b, a]], []]}},
-    ]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "bow"},
+                "geometry": {"type": "Polygon", "coordinates": [[a, c, b, d, a]]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"id": "open"},
+                "geometry": {"type": "Polygon", "coordinates": [[a, b, c, d]]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"id": "cw"},
+                "geometry": {"type": "MultiPolygon", "coordinates": [[[a, d, c, b, a]], []]},
+            },
+        ],
+    }
     path = src / "messy.geojson"
     path.write_text(json.dumps(fc), encoding="utf-8")
     with pytest.raises(SchemaError) as err:
         run(path, tmp_path)
-    assert [p.feature for p in err.value.problems] == ["feature #1 (id open)", "feature #2 (id cw)",
-                                                       "feature #0 (id bow)"]
+    assert [p.feature for p in err.value.problems] == [
+        "feature #1 (id open)",
+        "feature #2 (id cw)",
+        "feature #0 (id bow)",
+    ]
     layer, result = run(path, tmp_path, fix=True)
     log = "\n".join(result.changes)
     assert "feature #0 (id bow): repaired invalid geometry (Self-intersection" in log
@@ -250,8 +278,20 @@ def test_projected_numbers_get_the_fitting_crs(src: Path, tmp_path: Path) -> Non
     for code in (4547, 32650, 3857):
         path = src / f"p{code}.geojson"
         to = Transformer.from_crs(4326, code, always_xy=True)
-        path.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
-                        "geometry": shapely.geometry.mapping(transformed(ORIGINAL, to.transform))}]}))
+        path.write_text(
+            json.dumps(
+                {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {},
+                            "geometry": shapely.geometry.mapping(transformed(ORIGINAL, to.transform)),
+                        }
+                    ],
+                }
+            )
+        )
         with pytest.raises(CRSError, match=rf"pass --crs EPSG:{code}\b"):
             run(path, tmp_path)
     wrong = src / "declared.shp"
@@ -279,9 +319,18 @@ def test_projected_numbers_under_the_wrong_projected_crs_are_named(src: Path, tm
 
 def test_schema_columns_in_the_file_win(src: Path, tmp_path: Path) -> None:
     path = src / "ours.geojson"
-    gpd.GeoDataFrame({"id": ["fg-a"], "name_zh": ["甲区"], "name_en": ["Zone A"], "accuracy_m": [250],
-                      "status": ["planned"], "geometry_source": ["sketch"]},
-                     geometry=[ORIGINAL], crs=4326).to_file(path, driver="GeoJSON")
+    gpd.GeoDataFrame(
+        {
+            "id": ["fg-a"],
+            "name_zh": ["甲区"],
+            "name_en": ["Zone A"],
+            "accuracy_m": [250],
+            "status": ["planned"],
+            "geometry_source": ["sketch"],
+        },
+        geometry=[ORIGINAL],
+        crs=4326,
+    ).to_file(path, driver="GeoJSON")
     layer, _ = run(path, tmp_path)
     row = layer.iloc[0]
     assert (row["name_en"], row["accuracy_m"], row["status"]) == ("Zone A", 250.0, "planned")
@@ -301,8 +350,9 @@ def test_cli_import_default_output_and_log(src: Path, tmp_path: Path, monkeypatc
     path = src / "bureau.shp"
     frame().to_crs(4547).to_file(path, encoding="GBK")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["import", str(path), "--layer", "zones", "--town", "凤岗镇",
-                                       "--accuracy-m", "2"])
+    result = CliRunner().invoke(
+        main, ["import", str(path), "--layer", "zones", "--town", "凤岗镇", "--accuracy-m", "2"]
+    )
     assert result.exit_code == 0, result.output
     assert "re-oriented 1 polygon(s)" in result.output
     assert "from Shapefile (EPSG:4547) to bureau.zones.geojson" in result.output
@@ -325,8 +375,9 @@ def test_gcj02_offset_is_detected_against_the_town_outline(src: Path, tmp_path: 
     frame(transformed(inner, wgs84_to_gcj02)).to_file(src / "inner.geojson", driver="GeoJSON")
     with pytest.raises(CRSError, match="--crs gcj02"):
         import_file(src / "inner.geojson", opts, config=config)
-    result = import_file(src / "traced_gcj.geojson", ImportOptions(layer="zones", town="fenggang", crs="gcj02"),
-                         config=config)
+    result = import_file(
+        src / "traced_gcj.geojson", ImportOptions(layer="zones", town="fenggang", crs="gcj02"), config=config
+    )
     back = result.features.geometry.iloc[0]
     assert vertex_offset_m(back, outline) < 1.0
     frame(outline).to_file(src / "clean.geojson", driver="GeoJSON")  # WGS84 data on the border: verified

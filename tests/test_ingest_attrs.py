@@ -63,10 +63,14 @@ def gbk_shapefile(folder: Path, status: list[str] | None = None) -> Path:
     """A GBK Shapefile without .cpg in EPSG:4526 whose DBF declares 面积亩 as N(18,2)."""
     shp = folder / "parcels.shp"
     planner_frame(status).to_crs(4526)[["geometry"]].assign(tmp=1).to_file(shp)
-    fields = [("地块编号", "C", 20, 0), ("地块名称", "C", 20, 0), ("用地性质", "C", 30, 0), ("面积亩", "N", 18, 2),
-              ("权属单位", "C", 20, 0)] + ([("status", "C", 10, 0)] if status else [])
-    rows = [[IDS[i], NAMES[i], USES[i], f"{MU[i]:.2f}", OWNERS[i]] + ([status[i]] if status else [])
-            for i in range(3)]
+    fields = [
+        ("地块编号", "C", 20, 0),
+        ("地块名称", "C", 20, 0),
+        ("用地性质", "C", 30, 0),
+        ("面积亩", "N", 18, 2),
+        ("权属单位", "C", 20, 0),
+    ] + ([("status", "C", 10, 0)] if status else [])
+    rows = [[IDS[i], NAMES[i], USES[i], f"{MU[i]:.2f}", OWNERS[i]] + ([status[i]] if status else []) for i in range(3)]
     (folder / "parcels.dbf").write_bytes(_dbf(fields, rows, "gbk"))
     (folder / "parcels.cpg").unlink(missing_ok=True)
     return shp
@@ -77,8 +81,9 @@ def imported(path: Path, **kw: object) -> gpd.GeoDataFrame:
     return import_file(path, opts).features
 
 
-def test_shapefile_keeps_every_attribute_and_the_ids_as_written(tmp_path: Path,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_shapefile_keeps_every_attribute_and_the_ids_as_written(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     shp = gbk_shapefile(tmp_path, status=["现状", "规划", "现状"])
     out = tmp_path / "out.geojson"
     with caplog.at_level(logging.WARNING):
@@ -137,8 +142,9 @@ def test_id_columns_are_detected(column: str, tmp_path: Path) -> None:
 
 def test_duplicate_and_empty_ids_are_refused_naming_the_rows(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
-    pd.DataFrame({"地块编号": ["A-1", "", "A-1", "A-2"], "lon": [114.15, 114.16, 114.17, 114.18],
-                  "lat": [22.7] * 4}).to_csv(path, index=False)
+    pd.DataFrame(
+        {"地块编号": ["A-1", "", "A-1", "A-2"], "lon": [114.15, 114.16, 114.17, 114.18], "lat": [22.7] * 4}
+    ).to_csv(path, index=False)
     with pytest.raises(SchemaError) as err:
         imported(path, layer="places")
     found = {(p.feature, p.message) for p in err.value.problems}
@@ -156,11 +162,17 @@ def test_an_absent_id_column_names_the_columns_there_are(tmp_path: Path) -> None
 def test_kml_placemarks_without_ids_are_numbered_and_keep_name_and_description(tmp_path: Path) -> None:
     marks = "".join(
         f"<Placemark><name>{NAMES[i]}</name><description>说明{i}</description><Polygon><outerBoundaryIs>"
-        "<LinearRing><coordinates>" + " ".join(f"{x},{y}" for x, y in g.exterior.coords) +
-        "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>" for i, g in enumerate(parcels()))
+        "<LinearRing><coordinates>"
+        + " ".join(f"{x},{y}" for x, y in g.exterior.coords)
+        + "</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>"
+        for i, g in enumerate(parcels())
+    )
     path = tmp_path / "奥维.kml"
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
-                    f"<Document>{marks}</Document></kml>", encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document>{marks}</Document></kml>",
+        encoding="utf-8",
+    )
     got = imported(path)
     assert list(got["id"]) == ["fenggang-import-001", "fenggang-import-002", "fenggang-import-003"]
     assert list(got["name_zh"]) == NAMES
@@ -181,8 +193,9 @@ def test_cli_parent_option(tmp_path: Path) -> None:
     path = tmp_path / "p.geojson"
     planner_frame().to_file(path, driver="GeoJSON")
     out = tmp_path / "o.geojson"
-    result = CliRunner().invoke(main, ["import", str(path), "--layer", "parcels", "--town", "fenggang",
-                                       "--parent", "Z-9", "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["import", str(path), "--layer", "parcels", "--town", "fenggang", "--parent", "Z-9", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     props = [f["properties"] for f in json.loads(out.read_text(encoding="utf-8"))["features"]]
     assert [p["parent"] for p in props] == ["Z-9"] * 3 and [p["id"] for p in props] == IDS
@@ -208,8 +221,11 @@ def test_every_format_gives_the_same_ids_attributes_and_areas(tmp_path: Path) ->
         "p.geojson": lambda p: base.to_file(p, driver="GeoJSON"),
         "p.gpkg": lambda p: base.to_crs(4526).to_file(p),
         "p.parquet": lambda p: base.to_parquet(p),
-        "p.csv": lambda p: pd.DataFrame(base.drop(columns="geometry"))
-        .assign(wkt=base.geometry.to_wkt(rounding_precision=-1)).to_csv(p, index=False),
+        "p.csv": lambda p: (
+            pd.DataFrame(base.drop(columns="geometry"))
+            .assign(wkt=base.geometry.to_wkt(rounding_precision=-1))
+            .to_csv(p, index=False)
+        ),
     }
     want = None
     for name, write in files.items():
@@ -225,11 +241,19 @@ def test_every_format_gives_the_same_ids_attributes_and_areas(tmp_path: Path) ->
 @pytest.mark.parametrize("name", ["甲", "NaN路"])  # "NaN" in a value sends the file down the exact json path
 def test_a_features_own_id_member_is_its_id(name: str, tmp_path: Path) -> None:
     ring = [list(c) for c in parcels(1)[0].exterior.coords]
-    features = [{"type": "Feature", "id": fid, "properties": {"名称": name},
-                 "geometry": {"type": "Polygon", "coordinates": [ring]}} for fid in (7, 9)]
+    features = [
+        {
+            "type": "Feature",
+            "id": fid,
+            "properties": {"名称": name},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }
+        for fid in (7, 9)
+    ]
     path = tmp_path / "fid.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False), encoding="utf-8"
+    )
     got = imported(path)
     assert list(got["id"]) == ["7", "9"] and list(got["name_zh"]) == [name, name]
 

@@ -53,8 +53,7 @@ def max_offset_m(a: shapely.Geometry, b: shapely.Geometry) -> float:
 
 
 @pytest.mark.parametrize("datum", ["gcj02", "bd09"])
-def test_a_web_map_trace_of_the_shenzhen_border_is_refused(datum: str, traced: shapely.Polygon,
-                                                           tmp_path: Path) -> None:
+def test_a_web_map_trace_of_the_shenzhen_border_is_refused(datum: str, traced: shapely.Polygon, tmp_path: Path) -> None:
     shifted = convert_datum(traced, "wgs84", datum)
     assert 300 < max_offset_m(shifted, traced) < 1500  # the offset being looked for
     path = write(tmp_path, f"{datum}.geojson", shifted)
@@ -84,13 +83,15 @@ def test_a_lon_lat_csv_without_crs_gets_the_notice(traced: shapely.Polygon, tmp_
     path = tmp_path / "points.csv"
     path.write_text("编号,经度,纬度\n" + rows + "\n", encoding="utf-8")
     out = tmp_path / "o.geojson"
-    result = CliRunner().invoke(main, ["import", str(path), "--layer", "places", "--town", "fenggang",
-                                       "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["import", str(path), "--layer", "places", "--town", "fenggang", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert DATUM_NOT_VERIFIED in result.output
     assert len(json.loads(out.read_text(encoding="utf-8"))["features"]) == 20
-    quiet = CliRunner().invoke(main, ["import", str(path), "--layer", "places", "--town", "fenggang",
-                                      "--crs", "EPSG:4326", "--out", str(out)])
+    quiet = CliRunner().invoke(
+        main, ["import", str(path), "--layer", "places", "--town", "fenggang", "--crs", "EPSG:4326", "--out", str(out)]
+    )
     assert quiet.exit_code == 0 and DATUM_NOT_VERIFIED not in quiet.output
 
 

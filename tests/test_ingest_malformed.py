@@ -28,8 +28,13 @@ def fc(features: list[str], head: str = "") -> str:
 
 
 def feature(props: str = '{"id": "a"}', coords: str = json.dumps([SQUARE])) -> str:
-    return '{"type": "Feature", "properties": ' + props + ', "geometry": {"type": "Polygon", "coordinates": ' + \
-        coords + "}}"
+    return (
+        '{"type": "Feature", "properties": '
+        + props
+        + ', "geometry": {"type": "Polygon", "coordinates": '
+        + coords
+        + "}}"
+    )
 
 
 def _text(name: str, text: str) -> Callable[[Path], Path]:
@@ -37,6 +42,7 @@ def _text(name: str, text: str) -> Callable[[Path], Path]:
         path = folder / name
         path.write_text(text, encoding="utf-8")
         return path
+
     return make
 
 
@@ -56,8 +62,9 @@ def _bad_prj(folder: Path) -> Path:
 
 def _two_pairs(folder: Path) -> Path:
     path = folder / "points.csv"
-    path.write_text("id,经度,纬度,lon,lat\np1,114.10,22.70,114.10,22.70\np2,114.12,22.71,114.13,22.71\n",
-                    encoding="utf-8")
+    path.write_text(
+        "id,经度,纬度,lon,lat\np1,114.10,22.70,114.10,22.70\np2,114.12,22.71,114.13,22.71\n", encoding="utf-8"
+    )
     return path
 
 
@@ -69,43 +76,71 @@ BIG_COORDS = "[[[114.10, 22.70], [114.11, 22.70], [1e400, 22.71], [114.10, 22.70
 CASES: dict[str, tuple[Callable[[Path], Path], list[str], list[str]]] = {
     "crs properties a string": (
         _text("crs_string.geojson", fc([feature()], '"crs": {"type": "name", "properties": "EPSG:4547"}, ')),
-        [], ["crs_string.geojson: the 'crs' member", "names no coordinate system", "(fix: ", "--crs CODE"]),
+        [],
+        ["crs_string.geojson: the 'crs' member", "names no coordinate system", "(fix: ", "--crs CODE"],
+    ),
     "crs properties null": (
         _text("crs_null.geojson", fc([feature()], '"crs": {"type": "name", "properties": null}, ')),
-        [], ["crs_null.geojson: the 'crs' member", "names no coordinate system", "--crs CODE"]),
+        [],
+        ["crs_null.geojson: the 'crs' member", "names no coordinate system", "--crs CODE"],
+    ),
     "crs unknown name": (
         _text("crs_unknown.geojson", fc([feature()], '"crs": {"type": "name", "properties": {"name": "EPSG:1"}}, ')),
-        [], ["crs_unknown.geojson: unknown coordinate system 'EPSG:1'", "--crs CODE"]),
+        [],
+        ["crs_unknown.geojson: unknown coordinate system 'EPSG:1'", "--crs CODE"],
+    ),
     "directory as layer": (
-        _directory, [], ["layers: is a directory, not a layer file", "(fix: pass one file inside it (here: "
-                         "parcels.shp)"]),
+        _directory,
+        [],
+        ["layers: is a directory, not a layer file", "(fix: pass one file inside it (here: parcels.shp)"],
+    ),
     "NaN coordinate": (
         _text("nan.geojson", fc([feature(), feature('{"id": "b"}', NAN_COORDS)])),
-        [], ["nan.geojson: feature #1: coordinate NaN is not a finite number", "(fix: write every coordinate"]),
+        [],
+        ["nan.geojson: feature #1: coordinate NaN is not a finite number", "(fix: write every coordinate"],
+    ),
     "Infinity coordinate": (
         _text("inf.geojson", fc([feature(), feature('{"id": "b"}', INF_COORDS)])),
-        [], ["inf.geojson: feature #1: coordinate Infinity is not a finite number"]),
+        [],
+        ["inf.geojson: feature #1: coordinate Infinity is not a finite number"],
+    ),
     "1e400 coordinate": (
         _text("big.geojson", fc([feature('{"id": "b"}', BIG_COORDS)])),
-        [], ["big.geojson: feature #0: coordinate 1e400 is not a finite number"]),
+        [],
+        ["big.geojson: feature #0: coordinate 1e400 is not a finite number"],
+    ),
     "two coordinate pairs that disagree": (
-        _two_pairs, ["--layer", "places"],
-        ["points.csv: row 3: lon/lat = 114.13, 22.71 but 经度/纬度 = 114.12, 22.71", "(fix: keep one pair"]),
+        _two_pairs,
+        ["--layer", "places"],
+        ["points.csv: row 3: lon/lat = 114.13, 22.71 but 经度/纬度 = 114.12, 22.71", "(fix: keep one pair"],
+    ),
     "garbage .prj": (
-        _bad_prj, [], ["gk.shp: gk.prj does not describe a coordinate system", "(fix: pass the data's coordinate "
-                       "system with --crs CODE"]),
+        _bad_prj,
+        [],
+        [
+            "gk.shp: gk.prj does not describe a coordinate system",
+            "(fix: pass the data's coordinate system with --crs CODE",
+        ],
+    ),
     "properties as an array": (
         _text("props.geojson", fc([feature(), feature('["a", "b"]')])),
-        [], ["props.geojson: feature #1: 'properties' is a JSON array, not an object", "(fix: write the attributes"]),
+        [],
+        ["props.geojson: feature #1: 'properties' is a JSON array, not an object", "(fix: write the attributes"],
+    ),
     "properties as a string": (
         _text("props_str.geojson", fc([feature('"id=a"')])),
-        [], ["props_str.geojson: feature #0: 'properties' is a JSON string"]),
+        [],
+        ["props_str.geojson: feature #0: 'properties' is a JSON string"],
+    ),
 }
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -132,11 +167,13 @@ def test_malformed_input_exits_2_with_file_feature_and_fix(name: str, tmp_path: 
 
 def test_coordinate_pairs_that_agree_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "same.csv"
-    path.write_text("id,经度,纬度,lon,lat\np1,114.10,22.70,114.10,22.70\np2,114.12,22.71,114.120,22.710\n",
-                    encoding="utf-8")
+    path.write_text(
+        "id,经度,纬度,lon,lat\np1,114.10,22.70,114.10,22.70\np2,114.12,22.71,114.120,22.710\n", encoding="utf-8"
+    )
     out = tmp_path / "o.geojson"
-    result = CliRunner().invoke(main, ["import", str(path), "--layer", "places", "--town", "fenggang",
-                                       "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["import", str(path), "--layer", "places", "--town", "fenggang", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     features = json.loads(out.read_text(encoding="utf-8"))["features"]
     assert [f["geometry"]["coordinates"] for f in features] == [[114.10, 22.70], [114.12, 22.71]]
@@ -146,8 +183,9 @@ def test_coordinate_pairs_that_agree_are_accepted(tmp_path: Path) -> None:
 def test_a_garbage_prj_with_crs_given_imports(tmp_path: Path) -> None:
     shp = _bad_prj(tmp_path)
     out = tmp_path / "o.geojson"
-    result = CliRunner().invoke(main, ["import", str(shp), "--layer", "zones", "--town", "fenggang",
-                                       "--crs", "EPSG:4547", "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["import", str(shp), "--layer", "zones", "--town", "fenggang", "--crs", "EPSG:4547", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     ring = json.loads(out.read_text(encoding="utf-8"))["features"][0]["geometry"]["coordinates"][0]
     assert max(abs(x - 114.10) for x, _ in ring) < 0.0101 and max(abs(y - 22.70) for _, y in ring) < 0.0101
@@ -157,11 +195,13 @@ def test_a_crs_member_naming_a_real_crs_is_used(tmp_path: Path) -> None:
     """A well-formed crs member (GDAL writes one for projected data) is read from the file's head."""
     path = tmp_path / "gk.geojson"
     gpd.GeoDataFrame({"id": ["a"]}, geometry=[shapely.Polygon(SQUARE)], crs=4326).to_crs(4547).to_file(
-        path, driver="GeoJSON")
+        path, driver="GeoJSON"
+    )
     assert '"crs"' in path.read_text(encoding="utf-8")
     out = tmp_path / "o.geojson"
-    result = CliRunner().invoke(main, ["import", str(path), "--layer", "zones", "--town", "fenggang",
-                                       "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["import", str(path), "--layer", "zones", "--town", "fenggang", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "EPSG:4547" in result.output
 
@@ -183,10 +223,13 @@ def test_a_valid_geojson_is_never_decoded_whole(tmp_path: Path, monkeypatch: pyt
     assert result.crs_label == "OGC:CRS84"
 
 
-@pytest.mark.parametrize("text", [
-    fc([feature('{"id": "a", "type": "Feature"}')]),  # a property value "Feature": the count differs from GDAL's
-    fc([feature()])[:-1] + ', "crs": {"type": "name", "properties": {"name": "EPSG:4326"}}}',  # crs after features
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        fc([feature('{"id": "a", "type": "Feature"}')]),  # a property value "Feature": the count differs from GDAL's
+        fc([feature()])[:-1] + ', "crs": {"type": "name", "properties": {"name": "EPSG:4326"}}}',  # crs after features
+    ],
+)
 def test_files_the_prescan_cannot_clear_take_the_exact_path(text: str, tmp_path: Path) -> None:
     path = tmp_path / "odd.geojson"
     path.write_text(text, encoding="utf-8")
@@ -195,14 +238,18 @@ def test_files_the_prescan_cannot_clear_take_the_exact_path(text: str, tmp_path:
     assert shapely.equals(result.features.geometry.iloc[0], shapely.Polygon(SQUARE))
 
 
-@pytest.mark.parametrize(("text", "expect"), [
-    (fc([feature(), feature('["a"]')]), "'properties' is not an object"),
-    (fc([feature(), feature('{"id": "b"}', NAN_COORDS)]), "'NaN' at byte"),
-    (fc([feature('{"id": "b"}', BIG_COORDS)]), "cannot read as GeoJSON"),
-    (fc([feature(), feature()]).replace('"Feature"', '"Feature "', 1), 'GDAL read 1 feature(s) where the file'),
-])
-def test_files_too_large_for_the_exact_path_are_described_by_gdal(text: str, expect: str, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        (fc([feature(), feature('["a"]')]), "'properties' is not an object"),
+        (fc([feature(), feature('{"id": "b"}', NAN_COORDS)]), "'NaN' at byte"),
+        (fc([feature('{"id": "b"}', BIG_COORDS)]), "cannot read as GeoJSON"),
+        (fc([feature(), feature()]).replace('"Feature"', '"Feature "', 1), "GDAL read 1 feature(s) where the file"),
+    ],
+)
+def test_files_too_large_for_the_exact_path_are_described_by_gdal(
+    text: str, expect: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Above exact_path_limit() a malformed file is not decoded whole: file-level messages, still exit 2."""
     import zonemap.ingest._geojson as reader
 
@@ -210,8 +257,9 @@ def test_files_too_large_for_the_exact_path_are_described_by_gdal(text: str, exp
     monkeypatch.setattr(reader, "_load_json", lambda *_: pytest.fail("decoded whole"))
     path = tmp_path / "big.geojson"
     path.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(main, ["import", str(path), "--layer", "zones", "--town", "fenggang",
-                                       "--out", str(tmp_path / "o.geojson")])
+    result = CliRunner().invoke(
+        main, ["import", str(path), "--layer", "zones", "--town", "fenggang", "--out", str(tmp_path / "o.geojson")]
+    )
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and "big.geojson: " in result.output and "(fix: " in result.output
     assert expect in result.output, result.output
@@ -222,9 +270,11 @@ def test_a_missing_geometry_in_a_large_file_is_named(tmp_path: Path, monkeypatch
 
     monkeypatch.setattr(reader, "exact_path_limit", lambda: 10)
     path = tmp_path / "big.geojson"
-    path.write_text(fc([feature(), '{"type": "Feature", "properties": {"id": "b"}, "geometry": null}']),
-                    encoding="utf-8")
+    path.write_text(
+        fc([feature(), '{"type": "Feature", "properties": {"id": "b"}, "geometry": null}']), encoding="utf-8"
+    )
     with pytest.raises(SchemaError) as err:
         import_file(path, ImportOptions(layer="zones", town="fenggang"))
-    assert [(p.feature, p.message) for p in err.value.problems] == [("feature #1 (id b)",
-                                                                     "geometry is empty or missing")]
+    assert [(p.feature, p.message) for p in err.value.problems] == [
+        ("feature #1 (id b)", "geometry is empty or missing")
+    ]

@@ -63,8 +63,9 @@ def test_error_inside_the_block_keeps_the_previous_output(target: Path) -> None:
 
 
 @pytest.mark.parametrize("stage", ["fsync", "replace"])
-def test_failing_fsync_or_rename_keeps_the_previous_output(target: Path, stage: str,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_fsync_or_rename_keeps_the_previous_output(
+    target: Path, stage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def fail(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
@@ -85,9 +86,11 @@ def test_interrupt_keeps_the_previous_output(target: Path) -> None:
 
 
 def test_hard_crash_mid_write_keeps_the_previous_output(target: Path) -> None:
-    code = ("import os, sys; from zonemap.io import atomic_write\n"
-            "with atomic_write(sys.argv[1]) as fh:\n"
-            "    fh.write('partial'); fh.flush(); os._exit(9)\n")
+    code = (
+        "import os, sys; from zonemap.io import atomic_write\n"
+        "with atomic_write(sys.argv[1]) as fh:\n"
+        "    fh.write('partial'); fh.flush(); os._exit(9)\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code, str(target)], check=False)
     assert proc.returncode == 9
     assert target.read_text(encoding="utf-8") == OLD
@@ -96,8 +99,7 @@ def test_hard_crash_mid_write_keeps_the_previous_output(target: Path) -> None:
 
 
 def test_serialization_failure_writes_nothing(target: Path) -> None:
-    gdf = gpd.GeoDataFrame({"id": ["a"], "bad": [{1, 2}]}, geometry=[shapely.box(114.1, 22.7, 114.2, 22.8)],
-                           crs=4326)
+    gdf = gpd.GeoDataFrame({"id": ["a"], "bad": [{1, 2}]}, geometry=[shapely.box(114.1, 22.7, 114.2, 22.8)], crs=4326)
     with pytest.raises(TypeError, match="not JSON serializable"):
         write_geojson(gdf, target)
     assert target.read_text(encoding="utf-8") == OLD
@@ -115,8 +117,9 @@ def test_replaced_output_keeps_its_permissions(target: Path) -> None:
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
 
 
-def test_failed_import_keeps_the_previous_output_and_the_input(target: Path, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_import_keeps_the_previous_output_and_the_input(
+    target: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     src = BAD / "good.geojson"
     before = src.read_bytes()
 
@@ -137,8 +140,10 @@ def test_failed_import_keeps_the_previous_output_and_the_input(target: Path, tmp
 
 
 def test_geojson_output_is_rfc7946(tmp_path: Path) -> None:
-    clockwise = shapely.Polygon([(114.1, 22.7), (114.1, 22.8), (114.2, 22.8), (114.2, 22.7)],
-                                [[(114.12, 22.72), (114.14, 22.72), (114.14, 22.74), (114.12, 22.72)]])
+    clockwise = shapely.Polygon(
+        [(114.1, 22.7), (114.1, 22.8), (114.2, 22.8), (114.2, 22.7)],
+        [[(114.12, 22.72), (114.14, 22.72), (114.14, 22.74), (114.12, 22.72)]],
+    )
     gdf = gpd.GeoDataFrame({"id": ["a"]}, geometry=[clockwise], crs=4326).to_crs(4547)
     text = to_feature_collection(gdf)
     data = json.loads(text)
@@ -190,8 +195,9 @@ def shapefile(tmp_path: Path) -> Path:
     return src
 
 
-@pytest.mark.parametrize("sidecar", ["full.dbf", "full.shx", "full.prj", "full.cpg", "FULL.SHX", "full.shp.xml",
-                                     "full.shp"])
+@pytest.mark.parametrize(
+    "sidecar", ["full.dbf", "full.shx", "full.prj", "full.cpg", "FULL.SHX", "full.shp.xml", "full.shp"]
+)
 def test_an_output_onto_a_shapefile_input_or_its_sidecar_is_refused(shapefile: Path, sidecar: str) -> None:
     before = {p.name: p.read_bytes() for p in shapefile.parent.iterdir()}
     out = shapefile.parent / sidecar
@@ -283,8 +289,9 @@ def test_write_errors_name_the_users_path_not_the_temp_file(tmp_path: Path, monk
 
 
 def test_stale_temp_files_of_dead_writers_are_cleared(tmp_path: Path) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     dead_pid = int(dead.stdout)
     target = tmp_path / "zones.geojson"
     stale = tmp_path / f".zones.geojson.zm{dead_pid}-abcd_123.tmp"
@@ -316,23 +323,50 @@ def test_signal_handlers_turn_sigterm_into_a_clean_exit() -> None:
 
 # --------------------------------------------------------------------------- CSV for spreadsheets (issue 12.2)
 
+
 def test_csv_neutralises_formulas_and_keeps_numbers_numeric() -> None:
     import csv as csvlib
     import io as iolib
 
     import pandas as pd
 
-    df = pd.DataFrame({
-        "text": ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "＝1", "-3.5", "+12",
-                 "plain", None, "1e5"],
-        "number": [-3.5, 1.0, float("nan"), 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0],
-    })
+    df = pd.DataFrame(
+        {
+            "text": [
+                '=HYPERLINK("http://x")',
+                "+1+1",
+                "-2+3",
+                "@SUM(A1)",
+                "\tx",
+                "\rx",
+                "＝1",
+                "-3.5",
+                "+12",
+                "plain",
+                None,
+                "1e5",
+            ],
+            "number": [-3.5, 1.0, float("nan"), 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0],
+        }
+    )
     rows = list(csvlib.reader(iolib.StringIO(csv_text(df), newline="")))
     assert rows[0] == ["text", "number"]
-    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tx", "'\rx",
-                                        "'＝1", "-3.5", "+12", "plain", "", "1e5"]
+    assert [r[0] for r in rows[1:]] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "'＝1",
+        "-3.5",
+        "+12",
+        "plain",
+        "",
+        "1e5",
+    ]
     assert [r[1] for r in rows[1:3]] == ["-3.5", "1.0"] and rows[3][1] == ""
-    assert df["text"].iloc[0] == "=HYPERLINK(\"http://x\")"  # the data is not modified
+    assert df["text"].iloc[0] == '=HYPERLINK("http://x")'  # the data is not modified
 
 
 def test_write_csv_bom_gbk_and_unencodable_characters(tmp_path: Path) -> None:
@@ -344,8 +378,11 @@ def test_write_csv_bom_gbk_and_unencodable_characters(tmp_path: Path) -> None:
     write_csv(df, tmp_path / "g.csv", encoding="gbk")
     assert (tmp_path / "g.csv").read_bytes() == "name,area_m2\r\n凤岗镇,1.5\r\n塘厦镇,2.0\r\n".encode("gbk")
     bad = pd.DataFrame({"name": ["凤岗镇", "€ zone"], "area_m2": [1.5, 2.0]})
-    with pytest.raises(DataFileError, match=r"b.csv: row 2, column 'name': character '€' \(U\+20AC\) cannot be "
-                                            r"written in GBK \(fix: write UTF-8"):
+    with pytest.raises(
+        DataFileError,
+        match=r"b.csv: row 2, column 'name': character '€' \(U\+20AC\) cannot be "
+        r"written in GBK \(fix: write UTF-8",
+    ):
         write_csv(bad, tmp_path / "b.csv", encoding="gbk")
     assert not (tmp_path / "b.csv").exists() and leftovers(tmp_path) == []
     write_csv(bad, tmp_path / "b.csv", encoding="gb18030")

@@ -18,8 +18,14 @@ from zonemap.maps._encoding import encode_geometries, encode_properties, script_
 from zonemap.towns import dongguan_towns
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def polyline_decode(text: str) -> list[int]:
@@ -46,10 +52,12 @@ def _page_data(page: str) -> dict:
 
 def test_polyline_encoding_round_trips_coordinates():
     hole = shapely.box(114.0002, 22.6002, 114.0004, 22.6004)
-    geoms = np.array([
-        shapely.box(114.0, 22.6, 114.001, 22.601).difference(hole),
-        shapely.MultiPolygon([shapely.box(113.9, 22.5, 113.91, 22.51), shapely.box(113.95, 22.55, 113.96, 22.56)]),
-    ])
+    geoms = np.array(
+        [
+            shapely.box(114.0, 22.6, 114.001, 22.601).difference(hole),
+            shapely.MultiPolygon([shapely.box(113.9, 22.5, 113.91, 22.51), shapely.box(113.95, 22.55, 113.96, 22.56)]),
+        ]
+    )
     enc = encode_geometries(geoms, decimals=6)
     assert enc["type"] == "polygon" and enc["parts"] == [1, 2] and enc["rings"] == [2, 1, 1]
     ints = np.cumsum(np.array(polyline_decode(enc["coords"])).reshape(-1, 2), axis=0)
@@ -63,8 +71,15 @@ def test_properties_are_columnar_and_dictionary_encoded():
     import pandas as pd
 
     kinds = ["zone", "park"] * 5
-    frame = pd.DataFrame({"kind": kinds, "id": [f"z{i}" for i in range(10)], "a": [1.5] * 9 + [np.nan],
-                          "town": "fenggang", "many": [f"v{i % 60}" for i in range(10)]})
+    frame = pd.DataFrame(
+        {
+            "kind": kinds,
+            "id": [f"z{i}" for i in range(10)],
+            "a": [1.5] * 9 + [np.nan],
+            "town": "fenggang",
+            "many": [f"v{i % 60}" for i in range(10)],
+        }
+    )
     props = encode_properties(frame)
     assert props["kind"]["v"] == ["zone", "park"]
     assert [props["kind"]["v"][ord(ch) - 35] for ch in props["kind"]["s"]] == kinds
@@ -80,10 +95,14 @@ def test_properties_are_columnar_and_dictionary_encoded():
 def test_properties_are_json_ready_whatever_the_column_dtype():
     import pandas as pd
 
-    frame = pd.DataFrame({
-        "f": [1.5, np.inf, np.nan], "obj": pd.Series([np.int64(7), -np.inf, "x"], dtype=object),
-        "Int": pd.array([1, None, 3], dtype="Int64"), "b": [True, False, True],
-    })
+    frame = pd.DataFrame(
+        {
+            "f": [1.5, np.inf, np.nan],
+            "obj": pd.Series([np.int64(7), -np.inf, "x"], dtype=object),
+            "Int": pd.array([1, None, 3], dtype="Int64"),
+            "b": [True, False, True],
+        }
+    )
     props = encode_properties(frame)
     assert props == {"f": [1.5, None, None], "obj": [7, None, "x"], "Int": [1, None, 3], "b": [True, False, True]}
     assert [type(v) for v in props["obj"]] == [int, type(None), str]
@@ -163,8 +182,9 @@ def test_write_index_links_maps_and_reports(tmp_path):
 
 def test_cli_map_writes_the_page(tmp_path):
     config = write_geodata(tmp_path / "geo")
-    result = CliRunner().invoke(main, ["map", "fenggang", "--geodata", str(config.geodata_dir),
-                                       "--out", str(tmp_path / "out"), "--offline"])
+    result = CliRunner().invoke(
+        main, ["map", "fenggang", "--geodata", str(config.geodata_dir), "--out", str(tmp_path / "out"), "--offline"]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "fenggang.html").is_file()
 
@@ -175,8 +195,12 @@ def _open(page_path: Path, browser):
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("console", lambda m: problems.append(f"console: {m.text}")
-            if m.type == "error" and "net::ERR_FAILED" not in m.text else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(f"console: {m.text}") if m.type == "error" and "net::ERR_FAILED" not in m.text else None
+        ),
+    )
     page.route(re.compile(r"^https?://"), lambda route: route.abort())  # no internet: tiles aborted
     page.goto(page_path.as_uri())
     page.wait_for_function("window.zonemapRendered !== undefined", timeout=30_000)
@@ -214,8 +238,9 @@ def test_browser_renders_probe_as_text(tmp_path, browser, bulk_threshold):
     rings["ring_sets"][0]["name_en"] = PROBE
     config = write_geodata(tmp_path / "geo", rings=rings)
     path = tmp_path / "fenggang.html"
-    path.write_text(render_map(collect_layers(config, "fenggang"), offline=True, bulk_threshold=bulk_threshold),
-                    encoding="utf-8")
+    path.write_text(
+        render_map(collect_layers(config, "fenggang"), offline=True, bulk_threshold=bulk_threshold), encoding="utf-8"
+    )
     page, problems = _open(path, browser)
     frames = town_frames()
     assert _drawn(page, "zones") == len(frames["zones"])
@@ -314,7 +339,7 @@ def test_inlined_assets_cannot_close_their_element():
 
     js, css = "https://cdn.example/a.js", "https://cdn.example/a.css"
     page = f'<head><script src="{js}"></script><link rel="stylesheet" href="{css}"/></head><body></body>'
-    out = inline_assets(page, {js: 'var s = "</SCRIPT><b>x</b>";', css: '/* </style><b>y</b> */ a{}'})
+    out = inline_assets(page, {js: 'var s = "</SCRIPT><b>x</b>";', css: "/* </style><b>y</b> */ a{}"})
     assert out.lower().count("</script>") == 1 and out.lower().count("</style>") == 1
     assert "<b>" in out  # the text is kept, only the closing tags are broken up
     assert 'var s = "<\\/SCRIPT><b>x</b>";' in out and "/* <\\/style><b>y</b> */" in out

@@ -97,9 +97,11 @@ def test_summary_names_the_layer_method_and_share() -> None:
     assert list(table.index[:2]) == ["p0", "p1"]
     text = summarize_methods(table, "TBMJ", "parcels")
     share = 48 / 50 * 100  # 96 %
-    assert text.startswith(f"TBMJ matches the Gauss–Krüger plane area of EPSG:4547 (= 4526 with zone prefix) "
-                           f"to ±0.005 m² on {share:g} % "
-                           "of parcels (48 of 50): computed on the Gauss–Krüger plane, not the ellipsoid")
+    assert text.startswith(
+        f"TBMJ matches the Gauss–Krüger plane area of EPSG:4547 (= 4526 with zone prefix) "
+        f"to ±0.005 m² on {share:g} % "
+        "of parcels (48 of 50): computed on the Gauss–Krüger plane, not the ellipsoid"
+    )
     assert "2 parcels match no method" in text
 
 
@@ -111,15 +113,19 @@ def test_summary_when_geodesic_and_sandiao_tie() -> None:
     both = int(table["method"].str.split("|").map(lambda m: "sandiao" in m and "geodesic" in m).sum())
     assert 0 < both < 30  # seed 3: some parcels' 三调 areas are off their geodesic ones by more than 0.005 m²
     text = summarize_methods(table)
-    assert text.startswith("The stated areas match the geodesic (ellipsoidal) area to ±0.005 m² on 100 % of "
-                           "features (30 of 30): computed on the CGCS2000 ellipsoid.")
+    assert text.startswith(
+        "The stated areas match the geodesic (ellipsoidal) area to ±0.005 m² on 100 % of "
+        "features (30 of 30): computed on the CGCS2000 ellipsoid."
+    )
     assert f"{both} of them also match the 三调 procedure area" in text
     # to whole m² they cannot be told apart on any parcel (nor, on small ones, from the GK plane area)
     table = diagnose_methods(geoms, np.round(geodesic), 0.5)
     text = summarize_methods(table)
     assert all({"sandiao", "geodesic"} <= set(m.split("|")) for m in table["method"])
-    assert "the 三调 procedure area and the geodesic (ellipsoidal) area equally to ±0.5 m² on 100 % of features " \
+    assert (
+        "the 三调 procedure area and the geodesic (ellipsoidal) area equally to ±0.5 m² on 100 % of features "
         "(30 of 30): these methods cannot be told apart at this precision" in text
+    )
 
 
 def test_missing_data_and_bad_input() -> None:
@@ -138,14 +144,16 @@ def test_missing_data_and_bad_input() -> None:
 
 # ---------------------------------------------------------------- 三调 fields
 
+
 def field_layer() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     tbmj = np.round(rng.uniform(100, 50_000, 12), 2)
     kcxs = np.round(rng.choice([0.0, 0.05, 0.1, 0.1523, 0.08], 12), 4)
     kcmj = np.round(tbmj * kcxs, 2)
     tbdlmj = np.round(tbmj - kcmj, 2)
-    return pd.DataFrame({"BSM": [f"441900{i:04d}" for i in range(12)], "TBMJ": tbmj, "KCXS": kcxs,
-                         "KCMJ": kcmj, "TBDLMJ": tbdlmj})
+    return pd.DataFrame(
+        {"BSM": [f"441900{i:04d}" for i in range(12)], "TBMJ": tbmj, "KCXS": kcxs, "KCMJ": kcmj, "TBDLMJ": tbdlmj}
+    )
 
 
 def test_field_checks_find_planted_arithmetic_errors() -> None:

@@ -33,6 +33,7 @@ CELL_TIMEOUT_S = 120
 
 # --- independent measurements -----------------------------------------------------------------
 
+
 def _features(path: Path) -> dict[str, dict[str, Any]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return {f["properties"].get("id", f["properties"].get("地块编号")): f for f in data["features"]}
@@ -66,8 +67,9 @@ def _stated_m2(row: dict[str, str]) -> tuple[float, float]:
 
 
 def _local_tm(lon0: float, lat0: float) -> Transformer:
-    return Transformer.from_crs("EPSG:4326", f"+proj=tmerc +lon_0={lon0} +lat_0={lat0} +ellps=GRS80 +units=m",
-                                always_xy=True)
+    return Transformer.from_crs(
+        "EPSG:4326", f"+proj=tmerc +lon_0={lon0} +lat_0={lat0} +ellps=GRS80 +units=m", always_xy=True
+    )
 
 
 def _project(geom: shapely.Geometry, tr: Transformer) -> shapely.Geometry:
@@ -78,8 +80,9 @@ def _expected_status(geom: shapely.Geometry, accuracy_m: float, stated: float, b
     """The status by the rule, computed here: the polygon shrunk and grown by its accuracy in an azimuthal
     equidistant projection about its centre (true distances from there), measured with GeographicLib."""
     c = geom.centroid
-    fwd = Transformer.from_crs("EPSG:4326", f"+proj=aeqd +lon_0={c.x} +lat_0={c.y} +ellps=GRS80 +units=m",
-                               always_xy=True)
+    fwd = Transformer.from_crs(
+        "EPSG:4326", f"+proj=aeqd +lon_0={c.x} +lat_0={c.y} +ellps=GRS80 +units=m", always_xy=True
+    )
     back = Transformer.from_crs(fwd.target_crs, "EPSG:4326", always_xy=True)
     metric = _project(shapely.segmentize(geom, 1e-4), fwd)
     area = _area_perimeter(geom)[0]
@@ -95,15 +98,22 @@ def _expected_status(geom: shapely.Geometry, accuracy_m: float, stated: float, b
 
 # --- running a notebook -----------------------------------------------------------------------
 
+
 @pytest.fixture
 def kernel_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A python3 kernelspec on this interpreter (the venv's ipykernel); Agg; state under tmp_path."""
     spec = tmp_path / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (test)", "language": "python",
-    }), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (test)",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
@@ -128,8 +138,9 @@ def _execute(name: str, tmp_path: Path) -> dict[str, Any]:
     """Run a notebook with cwd = notebooks/; return the JSON of its ``result`` cell."""
     before = _snapshot()
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()  # raises if a cell raises
+    NotebookClient(
+        nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    ).execute()  # raises if a cell raises
     nbformat.write(nb, tmp_path / f"{name}.ipynb")
     assert _snapshot() == before, "a notebook wrote into the repository"
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -145,6 +156,7 @@ def _execute(name: str, tmp_path: Path) -> dict[str, Any]:
 
 # --- the committed notebooks ------------------------------------------------------------------
 
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_notebook_has_no_outputs_and_states_question_and_answer(name: str) -> None:
@@ -159,6 +171,7 @@ def test_committed_notebook_has_no_outputs_and_states_question_and_answer(name: 
 
 
 # --- executed ---------------------------------------------------------------------------------
+
 
 @pytest.mark.notebook
 @pytest.mark.slow

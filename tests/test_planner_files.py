@@ -39,8 +39,11 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -49,16 +52,45 @@ def shp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _reconcile_file(path: Path, out: Path, *extra: str) -> list[dict[str, str]]:
-    code, output = _run(["reconcile", str(path), "--area-field", "面积亩", "--area-decimals", "2", "--town", "塘厦",
-                         "--format", "csv", "--out", str(out), *extra])
+    code, output = _run(
+        [
+            "reconcile",
+            str(path),
+            "--area-field",
+            "面积亩",
+            "--area-decimals",
+            "2",
+            "--town",
+            "塘厦",
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
     assert code == 0, output
     return _rows(out / "reconciliation_figures.csv")
 
 
 def test_gbk_shapefile_reconciles_every_parcel_with_ids_as_written(shp: Path, tmp_path: Path) -> None:
     before = _digest(shp.parent)
-    code, output = _run(["reconcile", str(shp), "--encoding", "GBK", "--area-field", "面积亩", "--town", "塘厦",
-                         "--format", "csv", "--out", str(tmp_path)])
+    code, output = _run(
+        [
+            "reconcile",
+            str(shp),
+            "--encoding",
+            "GBK",
+            "--area-field",
+            "面积亩",
+            "--town",
+            "塘厦",
+            "--format",
+            "csv",
+            "--out",
+            str(tmp_path),
+        ]
+    )
     assert code == 0, output
     rows = _rows(tmp_path / "reconciliation_figures.csv")
     truth = parcels_lonlat().set_index("地块编号")
@@ -113,8 +145,22 @@ def test_figures_gbk_csv_and_xlsx_give_the_bands_the_digits_imply(shp: Path, tmp
     stated = {"f-wan": 12000.0, "f-ha": 125000.0, "f-mu": 245.98 * MU_M2}
     for figures in (gbk, xlsx):
         out = tmp_path / figures.suffix.strip(".")
-        code, output = _run(["reconcile", str(shp), "--encoding", "GBK", "--town", "塘厦", "--figures",
-                             str(figures), "--format", "csv", "--out", str(out)])
+        code, output = _run(
+            [
+                "reconcile",
+                str(shp),
+                "--encoding",
+                "GBK",
+                "--town",
+                "塘厦",
+                "--figures",
+                str(figures),
+                "--format",
+                "csv",
+                "--out",
+                str(out),
+            ]
+        )
         assert code == 0, output
         got = {r["figure_id"]: r for r in _rows(out / "reconciliation_figures.csv")}
         for fid, band in _expected_bands().items():
@@ -127,7 +173,10 @@ def test_figures_gbk_csv_and_xlsx_give_the_bands_the_digits_imply(shp: Path, tmp
 @pytest.mark.parametrize(
     ("row", "words"),
     [
-        (["f1", "tangxia", "TX-2024-01", "area", "1", "亩", "", "s", "q", "", ""], ["row 2", "TX-2024-01", "TX-2024-001"]),
+        (
+            ["f1", "tangxia", "TX-2024-01", "area", "1", "亩", "", "s", "q", "", ""],
+            ["row 2", "TX-2024-01", "TX-2024-001"],
+        ),
         (["f1", "tangxia", "TX-2024-001", "area", "1", "亩", "", "s", "q", "f1", ""], ["row 2", "part_of", "f1"]),
         (["f1", "tangxia", "TX-2024-001", "area", "1" + "0" * 400, "亩", "", "s", "q", "", ""], ["row 2"]),
         (["f1", "tangxia", "TX-2024-001", "area", "-3", "亩", "", "s", "q", "", ""], ["row 2"]),
@@ -163,18 +212,37 @@ def test_rings_around_a_centre_give_each_parcel_its_shares(shp: Path, tmp_path: 
     centre = truth.geometry.iloc[0].centroid
     lon, lat = round(centre.x, 4), round(centre.y + 0.006, 4)  # ~660 m north of the first parcel
     out = tmp_path / "rings.csv"
-    code, output = _run(["rings", str(shp), "--encoding", "GBK", "--town", "塘厦", "--centre", f"{lon},{lat}",
-                         "--bands", "0.5-1,1-2,2-3", "--csv", str(out)])
+    code, output = _run(
+        [
+            "rings",
+            str(shp),
+            "--encoding",
+            "GBK",
+            "--town",
+            "塘厦",
+            "--centre",
+            f"{lon},{lat}",
+            "--bands",
+            "0.5-1,1-2,2-3",
+            "--csv",
+            str(out),
+        ]
+    )
     assert code == 0, output
     rows = {r["id"]: r for r in _rows(out)}
     aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=GRS80 +units=m")
     fwd = Transformer.from_crs(4326, aeqd, always_xy=True)
     for pid, geom in zip(truth["地块编号"], truth.geometry, strict=True):
         # independent: densify edges to 1 m, project about the centre, intersect with true circles
-        poly = shapely.transform(shapely.segmentize(geom, 1e-5), lambda c: __import__("numpy").column_stack(
-            fwd.transform(c[:, 0], c[:, 1])))
+        poly = shapely.transform(
+            shapely.segmentize(geom, 1e-5), lambda c: __import__("numpy").column_stack(fwd.transform(c[:, 0], c[:, 1]))
+        )
         for inner, outer in ((0.5, 1), (1, 2), (2, 3)):
-            ring = shapely.Point(0, 0).buffer(outer * 1000, 4096).difference(shapely.Point(0, 0).buffer(inner * 1000, 4096))
+            ring = (
+                shapely.Point(0, 0)
+                .buffer(outer * 1000, 4096)
+                .difference(shapely.Point(0, 0).buffer(inner * 1000, 4096))
+            )
             share = poly.intersection(ring).area / poly.area
             col = next(c for c in rows[pid] if c.startswith("share_ring-") and c.endswith(f"-{inner:g}-{outer:g}"))
             # band edges are exact to 0.25 m (zonemap's ring tolerance): over a crossing of at most the
@@ -184,8 +252,9 @@ def test_rings_around_a_centre_give_each_parcel_its_shares(shp: Path, tmp_path: 
 
 
 def test_map_of_a_file_is_self_contained_and_coloured_by_status(shp: Path, tmp_path: Path) -> None:
-    code, output = _run(["map", str(shp), "--encoding", "GBK", "--town", "塘厦", "--area-field", "面积亩",
-                         "--out", str(tmp_path)])
+    code, output = _run(
+        ["map", str(shp), "--encoding", "GBK", "--town", "塘厦", "--area-field", "面积亩", "--out", str(tmp_path)]
+    )
     assert code == 0, output
     page = (tmp_path / "parcels.html").read_text(encoding="utf-8")
     assert not re.search(r'<script[^>]+src="https?://', page) and not re.search(r'<link[^>]+href="https?://', page)
@@ -203,8 +272,18 @@ def test_init_then_build_writes_maps_and_reports(tmp_path: Path) -> None:
     code, output = _run(["validate", str(project)])
     assert code == 0, output  # the skeleton validates as written (its example row is marked as one)
     one = parcels_lonlat().iloc[[0]]
-    code, output = _run(["import", str(write_formats(tmp_path / "src")["geojson"]), "--layer", "parcels",
-                         "--town", "塘厦", "--out", str(project / "tangxia" / "parcels.geojson")])
+    code, output = _run(
+        [
+            "import",
+            str(write_formats(tmp_path / "src")["geojson"]),
+            "--layer",
+            "parcels",
+            "--town",
+            "塘厦",
+            "--out",
+            str(project / "tangxia" / "parcels.geojson"),
+        ]
+    )
     assert code == 0, output
     pid = json.loads((project / "tangxia" / "parcels.geojson").read_text(encoding="utf-8"))["features"][0]
     stated_mu = one["面积亩"].iloc[0]
@@ -213,8 +292,13 @@ def test_init_then_build_writes_maps_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, output = _run(["build", "--geodata", str(project), "--out", str(out)])
     assert code == 0, output
-    for name in ("tangxia.html", "index.html", "reconciliation.html", "reconciliation.xlsx",
-                 "reconciliation_figures.csv"):
+    for name in (
+        "tangxia.html",
+        "index.html",
+        "reconciliation.html",
+        "reconciliation.xlsx",
+        "reconciliation_figures.csv",
+    ):
         assert (out / name).stat().st_size > 0, name
     rows = {r["figure_id"]: r for r in _rows(out / "reconciliation_figures.csv")}
     # import writes RFC 7946 at 1e-8 degree (<= 1.1 mm a coordinate): the area may move by perimeter x 1.1 mm
@@ -259,8 +343,9 @@ def test_browser_paints_each_parcel_in_its_status_colour(shp: Path, tmp_path: Pa
 
     from zonemap.schema import FIGURE_STATUSES
 
-    code, output = _run(["map", str(shp), "--encoding", "GBK", "--town", "塘厦", "--area-field", "面积亩",
-                         "--out", str(tmp_path)])
+    code, output = _run(
+        ["map", str(shp), "--encoding", "GBK", "--town", "塘厦", "--area-field", "面积亩", "--out", str(tmp_path)]
+    )
     assert code == 0, output
     from playwright.sync_api import sync_playwright
 
@@ -303,10 +388,28 @@ def test_outline_file_replaces_the_reference_outline(shp: Path, tmp_path: Path) 
     outline = tmp_path / "outline.geojson"
     gpd.GeoDataFrame({"name": ["塘厦镇"]}, geometry=[hull], crs=4326).to_file(outline, driver="GeoJSON")
     out = tmp_path / "out"
-    code, output = _run(["reconcile", str(shp), "--encoding", "GBK", "--town", "塘厦", "--layer", "zones",
-                         "--outline", str(outline), "--format", "csv", "--out", str(out)])
+    code, output = _run(
+        [
+            "reconcile",
+            str(shp),
+            "--encoding",
+            "GBK",
+            "--town",
+            "塘厦",
+            "--layer",
+            "zones",
+            "--outline",
+            str(outline),
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0, output
-    checks = {r["subject"]: r for r in _rows(out / "reconciliation_checks.csv") if r["check"] == "zone_inside_town_outline"}
+    checks = {
+        r["subject"]: r for r in _rows(out / "reconciliation_checks.csv") if r["check"] == "zone_inside_town_outline"
+    }
     assert set(checks) == set(IDS)
     for pid in IDS[:3]:
         assert float(checks[pid]["value"]) == pytest.approx(0.0, abs=1e-9) and checks[pid]["passed"] == "True"
@@ -317,8 +420,9 @@ def test_outline_file_replaces_the_reference_outline(shp: Path, tmp_path: Path) 
 def test_import_refuses_outputs_that_are_its_sidecars_or_special_files(shp: Path, tmp_path: Path) -> None:
     before = _digest(shp.parent)
     for target in (shp.with_suffix(".dbf"), shp.with_suffix(".SHX"), Path("/dev/null")):
-        code, output = _run(["import", str(shp), "--layer", "parcels", "--town", "塘厦", "--encoding", "GBK",
-                             "--out", str(target)])
+        code, output = _run(
+            ["import", str(shp), "--layer", "parcels", "--town", "塘厦", "--encoding", "GBK", "--out", str(target)]
+        )
         assert code == 2 and str(target) in output and "fix" in output, output
     assert _digest(shp.parent) == before
     out = tmp_path / "parcels.geojson"

@@ -7,8 +7,12 @@ from pathlib import Path
 
 def _fenced_commands(readme: str) -> list[str]:
     blocks = readme.split("```")
-    return [line.strip() for block in blocks[1::2] for line in block.splitlines()
-            if line.strip() and not line.strip().startswith(("#", "bash", "sh"))]
+    return [
+        line.strip()
+        for block in blocks[1::2]
+        for line in block.splitlines()
+        if line.strip() and not line.strip().startswith(("#", "bash", "sh"))
+    ]
 
 
 def test_ci_runs_the_readme_test_command(repo_root: Path) -> None:

@@ -34,14 +34,28 @@ MU = 10000 / 15
 
 
 def layer(rows: list[dict]) -> gpd.GeoDataFrame:
-    base = {"kind": "parcel", "town": "fenggang", "geometry_source": "hand-built test square", "accuracy_m": 0.0,
-            "parent": None, "name_zh": "测试", "name_en": "test"}
+    base = {
+        "kind": "parcel",
+        "town": "fenggang",
+        "geometry_source": "hand-built test square",
+        "accuracy_m": 0.0,
+        "parent": None,
+        "name_zh": "测试",
+        "name_en": "test",
+    }
     return gpd.GeoDataFrame([base | r for r in rows], geometry="geometry", crs="EPSG:4326")
 
 
 def figures(tmp_path: Path, rows: list[dict]) -> pd.DataFrame:
-    base = {"town": "fenggang", "qualifier": "", "source": "test.txt", "quote": "面积", "part_of": "", "notes": "",
-            "quantity": "area"}
+    base = {
+        "town": "fenggang",
+        "qualifier": "",
+        "source": "test.txt",
+        "quote": "面积",
+        "part_of": "",
+        "notes": "",
+        "quantity": "area",
+    }
     path = tmp_path / "figures.csv"
     pd.DataFrame([base | r for r in rows], columns=list(FIGURE_COLUMNS)).to_csv(path, index=False)
     return load_figures(path)
@@ -107,8 +121,13 @@ def test_exact_figure_in_mu_agrees_within_half_a_unit(tmp_path: Path) -> None:
     written = f"{area_mu:.2f}"  # rounding to 2 decimals puts it within ±0.005 mu
     off = f"{area_mu + 0.02:.2f}"
     gdf = layer([{"id": "p", "geometry": parcel}])
-    figs = figures(tmp_path, [{"figure_id": "a", "subject": "p", "value": written, "unit": "mu"},
-                              {"figure_id": "b", "subject": "p", "value": off, "unit": "mu"}])
+    figs = figures(
+        tmp_path,
+        [
+            {"figure_id": "a", "subject": "p", "value": written, "unit": "mu"},
+            {"figure_id": "b", "subject": "p", "value": off, "unit": "mu"},
+        ],
+    )
     out = reconcile(gdf, figs, Config(geodata_dir=tmp_path)).figures.set_index("figure_id")
     assert out.at["a", "status"] == AGREES
     assert out.at["a", "band_m2"] == pytest.approx(0.005 * MU)
@@ -128,13 +147,13 @@ def test_exact_figure_in_mu_agrees_within_half_a_unit(tmp_path: Path) -> None:
         ("不超过", -1.0, 1.0, UNDETERMINED),
     ],
 )
-def test_one_sided_qualifiers(tmp_path: Path, qualifier: str, stated_mu_offset: float, accuracy: float,
-                              expected: str) -> None:
+def test_one_sided_qualifiers(
+    tmp_path: Path, qualifier: str, stated_mu_offset: float, accuracy: float, expected: str
+) -> None:
     parcel = square(LON0, LAT0, 400.0)
     value = f"{geo_area(parcel)[0] / MU + stated_mu_offset:.0f}"
     gdf = layer([{"id": "p", "geometry": parcel, "accuracy_m": accuracy}])
-    figs = figures(tmp_path, [{"figure_id": "f", "subject": "p", "value": value, "unit": "mu",
-                               "qualifier": qualifier}])
+    figs = figures(tmp_path, [{"figure_id": "f", "subject": "p", "value": value, "unit": "mu", "qualifier": qualifier}])
     assert reconcile(gdf, figs, Config(geodata_dir=tmp_path)).figures.iloc[0]["status"] == expected
 
 
@@ -143,8 +162,9 @@ def test_classify_by_hand() -> None:
     area = np.array([1010.0, 990.0, 1030.0, 970.0, 1030.0, 976.0, 950.0, 1100.0])
     inner = area - 5.0
     outer = area + 5.0
-    bound = np.array(["exact", "at_least", "at_least", "at_most", "about", "at_least", "exact", "at_most"],
-                     dtype=object)
+    bound = np.array(
+        ["exact", "at_least", "at_least", "at_most", "about", "at_least", "exact", "at_most"], dtype=object
+    )
     got = classify(area, np.full(8, 1000.0), np.full(8, 20.0), inner, outer, bound)
     # 976 at least 980: short by 4, the geometry may be 5 larger -> undetermined; 950: 955 < 980 -> disagrees;
     # 1100 at most 1020: even 1095 is over -> disagrees
@@ -154,13 +174,28 @@ def test_classify_by_hand() -> None:
 def test_part_whole_rules(tmp_path: Path) -> None:
     park = square(LON0, LAT0, 1000.0)  # ~1500 mu
     gdf = layer([{"id": "park", "geometry": park}])
-    figs = figures(tmp_path, [
-        {"figure_id": "whole", "subject": "park", "value": "1500", "unit": "mu"},
-        {"figure_id": "ok", "subject": "park", "value": "1000", "unit": "mu", "quantity": "new_industrial_land",
-         "part_of": "whole"},
-        {"figure_id": "too-big", "subject": "park", "value": "1600", "unit": "mu", "quantity": "vacant_land",
-         "part_of": "whole"},
-    ])
+    figs = figures(
+        tmp_path,
+        [
+            {"figure_id": "whole", "subject": "park", "value": "1500", "unit": "mu"},
+            {
+                "figure_id": "ok",
+                "subject": "park",
+                "value": "1000",
+                "unit": "mu",
+                "quantity": "new_industrial_land",
+                "part_of": "whole",
+            },
+            {
+                "figure_id": "too-big",
+                "subject": "park",
+                "value": "1600",
+                "unit": "mu",
+                "quantity": "vacant_land",
+                "part_of": "whole",
+            },
+        ],
+    )
     res = reconcile(gdf, figs, Config(geodata_dir=tmp_path))
     status = res.figures.set_index("figure_id")["status"]
     assert status["ok"] == PART_WITHIN and status["too-big"] == PART_EXCEEDS
@@ -178,15 +213,20 @@ def test_parcels_inside_and_within_their_zone(tmp_path: Path) -> None:
     inside = square(LON0 + 0.001, LAT0 + 0.001, 200.0)
     lon_edge, _, _ = GEOD.fwd(LON0, LAT0, 90.0, 1000.0)
     straddling = square(lon_edge - 0.0005, LAT0 + 0.003, 200.0)  # about half outside
-    gdf = layer([
-        {"id": "zone", "kind": "zone", "geometry": zone},
-        {"id": "in", "parent": "zone", "geometry": inside},
-        {"id": "out", "parent": "zone", "geometry": straddling},
-    ])
-    figs = figures(tmp_path, [
-        {"figure_id": "zf", "subject": "zone", "value": "1.0", "unit": "km2", "qualifier": "约"},
-        {"figure_id": "pf", "subject": "in", "value": "6", "unit": "ha"},
-    ])
+    gdf = layer(
+        [
+            {"id": "zone", "kind": "zone", "geometry": zone},
+            {"id": "in", "parent": "zone", "geometry": inside},
+            {"id": "out", "parent": "zone", "geometry": straddling},
+        ]
+    )
+    figs = figures(
+        tmp_path,
+        [
+            {"figure_id": "zf", "subject": "zone", "value": "1.0", "unit": "km2", "qualifier": "约"},
+            {"figure_id": "pf", "subject": "in", "value": "6", "unit": "ha"},
+        ],
+    )
     res = reconcile(gdf, figs, Config(geodata_dir=tmp_path))
     checks = res.checks.set_index(["check", "subject"])
     assert checks.loc[("parcel_inside_zone", "in"), "value"] == 0.0
@@ -200,20 +240,29 @@ def test_parcels_inside_and_within_their_zone(tmp_path: Path) -> None:
     assert stated["value"] == pytest.approx(5.5e4) and stated["limit"] == pytest.approx(1.05e6 + 0.05e6)
 
 
-@pytest.mark.parametrize(("parcel_acc_m", "zone_acc_m", "passes"), [(0.0, 0.0, False), (100.0, 40.0, False),
-                                                                     (100.0, 60.0, True)])
-def test_outside_reach_is_judged_against_the_combined_accuracy(tmp_path: Path, parcel_acc_m: float,
-                                                               zone_acc_m: float, passes: bool) -> None:
+@pytest.mark.parametrize(
+    ("parcel_acc_m", "zone_acc_m", "passes"), [(0.0, 0.0, False), (100.0, 40.0, False), (100.0, 60.0, True)]
+)
+def test_outside_reach_is_judged_against_the_combined_accuracy(
+    tmp_path: Path, parcel_acc_m: float, zone_acc_m: float, passes: bool
+) -> None:
     zone = square(LON0, LAT0, 1000.0)
     lon_edge, _, _ = GEOD.fwd(LON0, LAT0, 90.0, 1000.0)
     parcel = square(lon_edge - 0.0005, LAT0 + 0.003, 200.0)
     east_lon, east_lat = parcel.exterior.coords[1]  # the parcel's south-east corner, beyond the zone
     _, _, reach = GEOD.inv(lon_edge, east_lat, east_lon, east_lat)  # ~149 m east of the zone's meridian edge
-    gdf = layer([{"id": "zone", "kind": "zone", "geometry": zone, "accuracy_m": zone_acc_m},
-                 {"id": "p", "parent": "zone", "geometry": parcel, "accuracy_m": parcel_acc_m}])
+    gdf = layer(
+        [
+            {"id": "zone", "kind": "zone", "geometry": zone, "accuracy_m": zone_acc_m},
+            {"id": "p", "parent": "zone", "geometry": parcel, "accuracy_m": parcel_acc_m},
+        ]
+    )
     figs = figures(tmp_path, [{"figure_id": "zf", "subject": "zone", "value": "1", "unit": "km2"}])
-    row = reconcile(gdf, figs, Config(geodata_dir=tmp_path)).checks.set_index(["check", "subject"]).loc[
-        ("parcel_inside_zone", "p")]
+    row = (
+        reconcile(gdf, figs, Config(geodata_dir=tmp_path))
+        .checks.set_index(["check", "subject"])
+        .loc[("parcel_inside_zone", "p")]
+    )
     assert 140 < reach < 160
     assert row["reach_m"] == pytest.approx(reach, abs=1.0)
     assert row["allowance_m"] == parcel_acc_m + zone_acc_m
@@ -242,8 +291,13 @@ def test_zone_overlap_and_outline(tmp_path: Path) -> None:
 def test_planner_layer_with_own_id_column_and_no_provenance(tmp_path: Path) -> None:
     parcel = square(LON0, LAT0, 300.0)
     gdf = gpd.GeoDataFrame({"parcel_no": ["A-1"]}, geometry=[parcel], crs="EPSG:4326")
-    figs = figures(tmp_path, [{"figure_id": "f", "subject": "A-1", "value": "9", "unit": "ha", "qualifier": "约"},
-                              {"figure_id": "g", "subject": "nope", "value": "1", "unit": "ha"}])
+    figs = figures(
+        tmp_path,
+        [
+            {"figure_id": "f", "subject": "A-1", "value": "9", "unit": "ha", "qualifier": "约"},
+            {"figure_id": "g", "subject": "nope", "value": "1", "unit": "ha"},
+        ],
+    )
     res = reconcile(gdf, figs, Config(geodata_dir=tmp_path), id_column="parcel_no")
     assert tuple(res.figures.columns) == FIGURE_RESULT_COLUMNS
     out = res.figures.set_index("figure_id")
@@ -257,8 +311,13 @@ def test_planner_layer_with_own_id_column_and_no_provenance(tmp_path: Path) -> N
 
 def test_empty_polygon_has_no_geometry_and_no_infinite_offset(tmp_path: Path) -> None:
     gdf = layer([{"id": "e", "geometry": Polygon()}, {"id": "p", "geometry": square(LON0, LAT0, 300.0)}])
-    figs = figures(tmp_path, [{"figure_id": "f", "subject": "e", "value": "9", "unit": "ha"},
-                              {"figure_id": "g", "subject": "p", "value": "9", "unit": "ha"}])
+    figs = figures(
+        tmp_path,
+        [
+            {"figure_id": "f", "subject": "e", "value": "9", "unit": "ha"},
+            {"figure_id": "g", "subject": "p", "value": "9", "unit": "ha"},
+        ],
+    )
     out = reconcile(gdf, figs, Config(geodata_dir=tmp_path)).figures.set_index("figure_id")
     assert out.at["f", "status"] == NO_GEOMETRY
     assert np.isnan(out.at["f", "implied_offset_m"]) and np.isnan(out.at["f", "measured_m2"])
@@ -279,14 +338,17 @@ def test_bundled_fenggang_report_lists_every_area_figure_of_the_text(config: Con
     res = reconcile_towns(config, ["fenggang"])
     assert written == set(res.figures["stated_value"])
     registry = load_figures(config.geodata_dir / "figures.csv")
-    area_ids = registry.loc[(registry["town"] == "fenggang") & registry["quantity"].isin(AREA_QUANTITIES),
-                            "figure_id"]
+    area_ids = registry.loc[(registry["town"] == "fenggang") & registry["quantity"].isin(AREA_QUANTITIES), "figure_id"]
     assert set(res.figures["figure_id"]) == set(area_ids)
     assert res.figures["status"].isin({AGREES, UNDETERMINED, DISAGREES, PART_WITHIN, PART_EXCEEDS}).all()
     assert res.figures["source"].ne("").all() and res.figures["quote"].ne("").all()
     checks = set(res.checks["check"])
-    assert {"part_within_whole_stated", "parcel_inside_zone", "parcels_measured_within_zone",
-            "zones_do_not_overlap"} <= checks
+    assert {
+        "part_within_whole_stated",
+        "parcel_inside_zone",
+        "parcels_measured_within_zone",
+        "zones_do_not_overlap",
+    } <= checks
 
 
 @pytest.mark.reference
@@ -305,8 +367,10 @@ def test_grid_containment_matches_shapely_contains() -> None:
     other = square(LON0 + 0.2, LAT0, 3000.0)
     cx, cy = LON0 + rng.uniform(-0.04, 0.04, 3000), LAT0 + rng.uniform(-0.04, 0.04, 3000)
     size = rng.uniform(0.0002, 0.003, 3000)
-    parts = np.array([Polygon([(x, y), (x + s, y), (x + s, y + s / 2), (x, y + s)]) for x, y, s in
-                      zip(cx, cy, size, strict=True)], dtype=object)
+    parts = np.array(
+        [Polygon([(x, y), (x + s, y), (x + s, y + s / 2), (x, y + s)]) for x, y, s in zip(cx, cy, size, strict=True)],
+        dtype=object,
+    )
     owner = (rng.uniform(0, 1, 3000) < 0.1).astype(np.intp)  # a tenth belong to the far zone
     wholes = np.array([zone, other], dtype=object)
     got = fully_inside(parts, wholes, owner)

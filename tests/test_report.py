@@ -38,21 +38,56 @@ EVIL = "<img src=x onerror=alert(1)>"
 
 def town_layers() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     common = {"town": "fenggang", "accuracy_m": 2.5}
-    zones = gpd.GeoDataFrame([common | {"id": "fg-zone-t", "name_zh": EVIL, "name_en": "[bold red]zone[/]",
-                                        "kind": "zone", "geometry_source": "drawn <b>by hand</b>",
-                                        "geometry": square(LON0, LAT0, 1500.0)}], crs="EPSG:4326")
-    parcels = gpd.GeoDataFrame([common | {"id": "fg-parcel-t", "name_zh": "地块", "name_en": "parcel",
-                                          "kind": "parcel", "parent": "fg-zone-t", "geometry_source": "survey",
-                                          "geometry": square(LON0 + 0.002, LAT0 + 0.002, 300.0)}], crs="EPSG:4326")
+    zones = gpd.GeoDataFrame(
+        [
+            common
+            | {
+                "id": "fg-zone-t",
+                "name_zh": EVIL,
+                "name_en": "[bold red]zone[/]",
+                "kind": "zone",
+                "geometry_source": "drawn <b>by hand</b>",
+                "geometry": square(LON0, LAT0, 1500.0),
+            }
+        ],
+        crs="EPSG:4326",
+    )
+    parcels = gpd.GeoDataFrame(
+        [
+            common
+            | {
+                "id": "fg-parcel-t",
+                "name_zh": "地块",
+                "name_en": "parcel",
+                "kind": "parcel",
+                "parent": "fg-zone-t",
+                "geometry_source": "survey",
+                "geometry": square(LON0 + 0.002, LAT0 + 0.002, 300.0),
+            }
+        ],
+        crs="EPSG:4326",
+    )
     return zones, parcels
 
 
 def write_figures(path: Path, zone_value: str = "2.25") -> Path:
     rows = [
-        {"figure_id": "f-zone", "subject": "fg-zone-t", "value": zone_value, "unit": "km2", "qualifier": "约",
-         "quote": f"面积约{zone_value}平方公里 {EVIL}"},
-        {"figure_id": "f-parcel", "subject": "fg-parcel-t", "value": "135", "unit": "mu", "qualifier": "",
-         "quote": "占地135亩"},
+        {
+            "figure_id": "f-zone",
+            "subject": "fg-zone-t",
+            "value": zone_value,
+            "unit": "km2",
+            "qualifier": "约",
+            "quote": f"面积约{zone_value}平方公里 {EVIL}",
+        },
+        {
+            "figure_id": "f-parcel",
+            "subject": "fg-parcel-t",
+            "value": "135",
+            "unit": "mu",
+            "qualifier": "",
+            "quote": "占地135亩",
+        },
     ]
     base = {"town": "fenggang", "quantity": "area", "source": "test.txt", "part_of": "", "notes": "=1+1"}
     pd.DataFrame([base | r for r in rows], columns=list(FIGURE_COLUMNS)).to_csv(path, index=False)
@@ -80,8 +115,23 @@ def test_html_escapes_every_data_string(result: Reconciliation) -> None:
     page = to_html(result)
     parser = Tags()
     parser.feed(page)
-    assert parser.tags <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "table", "thead",
-                           "tbody", "tr", "th", "td"}
+    assert parser.tags <= {
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "h1",
+        "h2",
+        "p",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+    }
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and EVIL not in page
     assert "drawn &lt;b&gt;by hand&lt;/b&gt;" in page
 
@@ -119,9 +169,14 @@ def test_terminal_tables_fit_80_columns_with_bilingual_status(result: Reconcilia
 def test_people_see_rounded_numbers_machines_get_full_precision(result: Reconciliation, tmp_path: Path) -> None:
     out = tmp_path / "out"
     paths = write_reports(result, out, FORMATS)
-    assert {p.name for p in paths} == {"reconciliation.md", "reconciliation.html", "reconciliation.json",
-                                       "reconciliation.xlsx", "reconciliation_figures.csv",
-                                       "reconciliation_checks.csv"}
+    assert {p.name for p in paths} == {
+        "reconciliation.md",
+        "reconciliation.html",
+        "reconciliation.json",
+        "reconciliation.xlsx",
+        "reconciliation_figures.csv",
+        "reconciliation_checks.csv",
+    }
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
     measured = result.figures["measured_m2"].to_numpy()
     full = repr(float(measured[0]))
@@ -167,8 +222,9 @@ def test_cli_reconcile_writes_reports_and_strict_exit_codes(tmp_path: Path, monk
     geo = make_geodata(tmp_path / "ok", f"{area_km2:.2f}")
     runner = CliRunner()
     out = tmp_path / "reports"
-    res = runner.invoke(main, ["reconcile", "fenggang", "--geodata", str(geo), "--format", "md,json",
-                               "--out", str(out), "--strict"])
+    res = runner.invoke(
+        main, ["reconcile", "fenggang", "--geodata", str(geo), "--format", "md,json", "--out", str(out), "--strict"]
+    )
     assert res.exit_code == 0, res.output
     assert (out / "reconciliation.md").is_file() and (out / "reconciliation.json").is_file()
     md = (out / "reconciliation.md").read_text(encoding="utf-8")
@@ -232,8 +288,10 @@ def test_the_bundled_headline_says_what_can_and_cannot_be_said() -> None:
     head = summary(result)
     # sketches placed to 1.2-2 km: no figure can be called agreeing or disagreeing, and the headline says so
     own = len(rows) - parts
-    assert head.startswith(f"{len(rows)} figure(s): 0 agree (一致 agrees), 0 disagree (不一致 disagrees), "
-                           f"{own} undetermined at the drawings' accuracy"), head
+    assert head.startswith(
+        f"{len(rows)} figure(s): 0 agree (一致 agrees), 0 disagree (不一致 disagrees), "
+        f"{own} undetermined at the drawings' accuracy"
+    ), head
     need = result.figures["decisive_accuracy_m"].dropna()
     assert f"would need edges within {need.min():,.0f}–{need.max():,.0f} m" in head
     assert f"{parts} of {parts} part-whole rule(s) hold" in head

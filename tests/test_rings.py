@@ -86,8 +86,11 @@ def test_ring_sets_load_and_radius_mismatch_is_a_schema_error(tmp_path):
     sets = load_ring_sets(config)
     assert [s.id for s in sets] == ["test-centre", "test-border"]
     assert sets[0].bands[0].inner_km == 0.5
-    bad_csv = (tmp_path / "ok" / "figures.csv").read_text(encoding="utf-8").replace(
-        "ring_outer_radius,1,km", "ring_outer_radius,1.5,km")
+    bad_csv = (
+        (tmp_path / "ok" / "figures.csv")
+        .read_text(encoding="utf-8")
+        .replace("ring_outer_radius,1,km", "ring_outer_radius,1.5,km")
+    )
     bad = write_geodata(tmp_path / "bad", figures_csv=bad_csv)
     with pytest.raises(SchemaError) as err:
         load_ring_sets(bad)
@@ -166,8 +169,9 @@ def test_band_shares_of_a_square_half_inside_a_disc():
     # a thin square centred on the disc's east edge: half of it (by longitude) lies inside
     d = 0.0001
     square = shapely.box(east - d, lat - d, east + d, lat + d)
-    shares = band_shares(np.array([square, shapely.box(lon - d, lat - d, lon + d, lat + d)]),
-                         np.array([disc]), geod_area)
+    shares = band_shares(
+        np.array([square, shapely.box(lon - d, lat - d, lon + d, lat + d)]), np.array([disc]), geod_area
+    )
     assert shares[0, 0] == pytest.approx(0.5, abs=0.01)
     assert shares[1, 0] == pytest.approx(1.0)
 
@@ -184,8 +188,10 @@ def test_western_zone_proximity_against_luoshan_rings(config):
     whole = geod_area([zone])[0]
     total = 0.0
     for band in sets[0].bands:
-        ring = shapely.difference(geodesic_disc(centre.x, centre.y, band.outer_km * 1000),
-                                  geodesic_disc(centre.x, centre.y, band.inner_km * 1000))
+        ring = shapely.difference(
+            geodesic_disc(centre.x, centre.y, band.outer_km * 1000),
+            geodesic_disc(centre.x, centre.y, band.inner_km * 1000),
+        )
         expected = geod_area([shapely.intersection(zone, ring)])[0] / whole
         assert table.loc["fg-zone-west", f"share_{band.id}"] == pytest.approx(expected, abs=2e-4)
         total += expected
@@ -206,16 +212,20 @@ def test_write_proximity_csv_and_json(tmp_path):
     table = pd.DataFrame({"id": ["a", "b"], "sz_distance_m": [1.5, np.nan]})
     written = write_proximity(table, tmp_path / "p.csv", tmp_path / "out" / "p.json")
     assert [p.name for p in written] == ["p.csv", "p.json"]
-    assert json.loads((tmp_path / "out" / "p.json").read_text(encoding="utf-8"))[1] == {"id": "b",
-                                                                                          "sz_distance_m": None}
+    assert json.loads((tmp_path / "out" / "p.json").read_text(encoding="utf-8"))[1] == {
+        "id": "b",
+        "sz_distance_m": None,
+    }
     assert pd.read_csv(tmp_path / "p.csv")["sz_distance_m"].iloc[0] == 1.5
 
 
 def test_cli_rings_writes_csv_and_json(tmp_path):
     config = write_geodata(tmp_path / "geo")
     out_csv, out_json = tmp_path / "r.csv", tmp_path / "r.json"
-    result = CliRunner().invoke(main, ["rings", "fenggang", "--geodata", str(config.geodata_dir),
-                                       "--csv", str(out_csv), "--json", str(out_json)])
+    result = CliRunner().invoke(
+        main,
+        ["rings", "fenggang", "--geodata", str(config.geodata_dir), "--csv", str(out_csv), "--json", str(out_json)],
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(out_json.read_text(encoding="utf-8"))
     assert {r["id"] for r in rows} == {"fg-zone-a", "fg-zone-probe", "fg-parcel-straddle", "fg-parcel-far"}

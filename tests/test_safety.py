@@ -45,8 +45,20 @@ from zonemap.schema import FIGURE_COLUMNS
 
 C0 = [chr(c) for c in range(0x20)]
 C1 = [chr(c) for c in range(0x80, 0xA0)]
-BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e",
-        "\u200f", "\u061c"]
+BIDI = [
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+]
 #: What a person must never receive raw: C0 (a terminal may keep TAB/LF), DEL, C1, bidi, line separators.
 UNSAFE = set(C0) | {"\x7f"} | set(C1) | set(BIDI) | {"\u2028", "\u2029"}
 
@@ -65,8 +77,11 @@ def escaped(text: str, keep: str = "") -> str:
 def csv_cell(text: str) -> str:
     """OWASP: a text cell starting with = + - @ TAB CR (or full-width ＝＋－＠), after any quotes, gets a
     leading quote, unless it is only a decimal number."""
-    if text.lstrip("'")[:1] in "=+-@\t\r\uff1d\uff0b\uff0d\uff20" and text.lstrip("'") and not re.fullmatch(
-            r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
+    if (
+        text.lstrip("'")[:1] in "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+        and text.lstrip("'")
+        and not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text)
+    ):
         return "'" + text
     return text
 
@@ -76,7 +91,7 @@ def xlsx_visible(text: str) -> str:
     out = []
     for i, ch in enumerate(text):
         illegal = (ord(ch) < 0x20 and ch not in "\t\n\r") or ch in "\ufffe\uffff"
-        lone_cr = ch == "\r" and text[i + 1:i + 2] != "\n"
+        lone_cr = ch == "\r" and text[i + 1 : i + 2] != "\n"
         shown = f"\\x{ord(ch):02x}" if ord(ch) <= 0xFF else f"\\u{ord(ch):04x}"
         out.append(shown if illegal or lone_cr else ("" if ch == "\r" else ch))
     return "".join(out)
@@ -94,30 +109,133 @@ def excel_reads(value: str) -> str:
 
 # --------------------------------------------------------------------------- random text
 
-PAYLOADS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)",
-            "\t=1", "\r=1", "-3.5", "＝1+1", "![t](http://evil.example/b.png)", "[x](javascript:alert(1))",
-            "<img src=x onerror=alert(1)>", "</td></tr><script>alert(1)</script>", "*em* _u_ `c` ~~d~~ $x$",
-            "# heading", "1. item", "a|b", "www.evil.example", "a@evil.example", "<http://evil.example>",
-            "\x1b[2J\x1b]0;pwned\x07", "\u202egnp.exe", "[bold red]x[/]", "&amp; &lt;", "\\x1b", "_x0007_",
-            "凤岗镇产业园", "面积约2.25平方公里", "\x0b", "\x00", "\x85", "\u2028", "  spaced  ", "'quoted'"]
-ALPHABET = st.sampled_from([*C0, "\x7f", *C1[:4], *BIDI, "\u2028", "=", "+", "-", "@", "[", "]", "(", ")", "!",
-                            "*", "_", "`", "<", ">", "&", "|", "#", "~", "$", "\\", ":", ".", "'", '"', ",", ";",
-                            " ", "a", "Z", "0", "9", "凤", "岗", "亩", "\ufffe", "€"])
-TEXT = st.one_of(st.sampled_from(PAYLOADS), st.text(ALPHABET, min_size=1, max_size=12),
-                 st.lists(st.sampled_from(PAYLOADS), min_size=2, max_size=3).map("".join))
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example","x")',
+    "=cmd|' /C calc'!A0",
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "-3.5",
+    "＝1+1",
+    "![t](http://evil.example/b.png)",
+    "[x](javascript:alert(1))",
+    "<img src=x onerror=alert(1)>",
+    "</td></tr><script>alert(1)</script>",
+    "*em* _u_ `c` ~~d~~ $x$",
+    "# heading",
+    "1. item",
+    "a|b",
+    "www.evil.example",
+    "a@evil.example",
+    "<http://evil.example>",
+    "\x1b[2J\x1b]0;pwned\x07",
+    "\u202egnp.exe",
+    "[bold red]x[/]",
+    "&amp; &lt;",
+    "\\x1b",
+    "_x0007_",
+    "凤岗镇产业园",
+    "面积约2.25平方公里",
+    "\x0b",
+    "\x00",
+    "\x85",
+    "\u2028",
+    "  spaced  ",
+    "'quoted'",
+]
+ALPHABET = st.sampled_from(
+    [
+        *C0,
+        "\x7f",
+        *C1[:4],
+        *BIDI,
+        "\u2028",
+        "=",
+        "+",
+        "-",
+        "@",
+        "[",
+        "]",
+        "(",
+        ")",
+        "!",
+        "*",
+        "_",
+        "`",
+        "<",
+        ">",
+        "&",
+        "|",
+        "#",
+        "~",
+        "$",
+        "\\",
+        ":",
+        ".",
+        "'",
+        '"',
+        ",",
+        ";",
+        " ",
+        "a",
+        "Z",
+        "0",
+        "9",
+        "凤",
+        "岗",
+        "亩",
+        "\ufffe",
+        "€",
+    ]
+)
+TEXT = st.one_of(
+    st.sampled_from(PAYLOADS),
+    st.text(ALPHABET, min_size=1, max_size=12),
+    st.lists(st.sampled_from(PAYLOADS), min_size=2, max_size=3).map("".join),
+)
 
 
 def _base() -> Reconciliation:
     common = {"town": "fenggang", "accuracy_m": 2.5, "geometry_source": "survey"}
-    zones = gpd.GeoDataFrame([common | {"id": "fg-zone-t", "name_zh": "区", "name_en": "zone", "kind": "zone",
-                                        "geometry": square(LON0, LAT0, 1500.0)},
-                              common | {"id": "fg-parcel-t", "name_zh": "地", "name_en": "parcel", "kind": "parcel",
-                                        "parent": "fg-zone-t", "geometry": square(LON0 + 0.002, LAT0 + 0.002, 300.0)}],
-                             crs="EPSG:4326")
+    zones = gpd.GeoDataFrame(
+        [
+            common
+            | {
+                "id": "fg-zone-t",
+                "name_zh": "区",
+                "name_en": "zone",
+                "kind": "zone",
+                "geometry": square(LON0, LAT0, 1500.0),
+            },
+            common
+            | {
+                "id": "fg-parcel-t",
+                "name_zh": "地",
+                "name_en": "parcel",
+                "kind": "parcel",
+                "parent": "fg-zone-t",
+                "geometry": square(LON0 + 0.002, LAT0 + 0.002, 300.0),
+            },
+        ],
+        crs="EPSG:4326",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "figures.csv"
-        row = {"figure_id": "f-zone", "town": "fenggang", "subject": "fg-zone-t", "quantity": "area", "value": "2.25",
-               "unit": "km2", "qualifier": "约", "source": "s", "quote": "q", "part_of": "", "notes": ""}
+        row = {
+            "figure_id": "f-zone",
+            "town": "fenggang",
+            "subject": "fg-zone-t",
+            "quantity": "area",
+            "value": "2.25",
+            "unit": "km2",
+            "qualifier": "约",
+            "source": "s",
+            "quote": "q",
+            "part_of": "",
+            "notes": "",
+        }
         pd.DataFrame([row], columns=list(FIGURE_COLUMNS)).to_csv(path, index=False)
         return reconcile(zones, load_figures(path), Config(geodata_dir=Path(tmp)))
 
@@ -183,8 +301,11 @@ def test_random_text_reaches_every_writer_literally(name: str, quote: str, sourc
         assert rows[0]["quote"] == csv_cell(quote) and rows[0]["notes"] == csv_cell(notes)
         assert rows[0]["subject_name"] == csv_cell(name) and rows[0]["source"] == csv_cell(source)
         assert float(rows[0]["measured_m2"]) == BASE.figures["measured_m2"].iloc[0]
-        checks = list(csv.DictReader(io.StringIO((out / "reconciliation_checks.csv").read_bytes().decode("utf-8-sig"),
-                                                 newline="")))
+        checks = list(
+            csv.DictReader(
+                io.StringIO((out / "reconciliation_checks.csv").read_bytes().decode("utf-8-sig"), newline="")
+            )
+        )
         assert [r["detail"] for r in checks] == [csv_cell(notes)] * len(result.checks)
 
         # XLSX: opens; text cells are text (never formulas) and Excel shows the text as written
@@ -205,8 +326,23 @@ def test_random_text_reaches_every_writer_literally(name: str, quote: str, sourc
         # HTML: only the page's own tags; each cell's text is the people's text
         page = Page()
         page.feed((out / "reconciliation.html").read_text(encoding="utf-8"))
-        assert {t for t, _ in page.tags} <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "table",
-                                             "thead", "tbody", "tr", "th", "td"}
+        assert {t for t, _ in page.tags} <= {
+            "html",
+            "head",
+            "meta",
+            "title",
+            "style",
+            "body",
+            "h1",
+            "h2",
+            "p",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+        }
         assert f"{_people(source)}: “{_people(quote)}”" in page.cells
         assert _people(notes) in page.cells
 
@@ -221,8 +357,9 @@ def test_random_text_reaches_every_writer_literally(name: str, quote: str, sourc
         assert _people(notes).strip() in cells
 
         # GeoJSON through zonemap.io: exact text, read back by zonemap's own reader and by json
-        gdf = gpd.GeoDataFrame({"id": ["a"], "name_zh": [name], "quote": [quote]},
-                               geometry=[square(LON0, LAT0, 10.0)], crs="EPSG:4326")
+        gdf = gpd.GeoDataFrame(
+            {"id": ["a"], "name_zh": [name], "quote": [quote]}, geometry=[square(LON0, LAT0, 10.0)], crs="EPSG:4326"
+        )
         write_geojson(gdf, out / "x.geojson")
         props = read_json(out / "x.geojson")["features"][0]["properties"]
         assert props["name_zh"] == name and props["quote"] == quote
@@ -251,11 +388,15 @@ def test_markdown_payloads_render_as_text() -> None:
 
 
 def test_error_text_escapes_terminal_sequences() -> None:
-    err = SchemaError("zones.geojson: 2 problem(s)", [
-        Problem("zones.geojson", "feature #0 (id \x1b[31mred)", "name \u202egnp.exe", "retype it")])
+    err = SchemaError(
+        "zones.geojson: 2 problem(s)",
+        [Problem("zones.geojson", "feature #0 (id \x1b[31mred)", "name \u202egnp.exe", "retype it")],
+    )
     text = str(err)
-    assert text == ("zones.geojson: 2 problem(s)\n"
-                    "  - zones.geojson: feature #0 (id \\x1b[31mred): name \\u202egnp.exe (fix: retype it)")
+    assert text == (
+        "zones.geojson: 2 problem(s)\n"
+        "  - zones.geojson: feature #0 (id \\x1b[31mred): name \\u202egnp.exe (fix: retype it)"
+    )
 
 
 # --------------------------------------------------------------------------- kill tests
@@ -325,8 +466,10 @@ def test_sigterm_mid_write_removes_the_temp_file(tmp_path: Path) -> None:
 def test_escape_rule_covers_every_category_it_names() -> None:
     # the written-out rule above and unicodedata agree on what is a control or a bidi control
     assert all(unicodedata.category(c) == "Cc" for c in [*C0, "\x7f", *C1])
-    assert all(unicodedata.bidirectional(c) in ("LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FSI", "PDI", "L",
-                                                "R", "AL") for c in BIDI)
+    assert all(
+        unicodedata.bidirectional(c) in ("LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FSI", "PDI", "L", "R", "AL")
+        for c in BIDI
+    )
 
 
 @settings(max_examples=200, deadline=None)

@@ -34,6 +34,7 @@ DONGCHENG = (113.77, 23.03)
 
 # ---------------------------------------------------------------- the independent evaluation
 
+
 def printed_constants() -> tuple[float, float, float, float, float]:
     """A..E exactly as printed in section 二 of the document."""
     e2 = (A_AXIS**2 - B_AXIS**2) / A_AXIS**2
@@ -50,10 +51,17 @@ def trapezoid(l1: float, b1: float, l2: float, b2: float, l0: float) -> float:
     """Formula (2): S = 2b²ΔL[A sin(ΔB/2)cos Bm − B sin(3ΔB/2)cos 3Bm + ...], ΔL = mean L − L0 (radians)."""
     ka, kb, kc, kd, ke = printed_constants()
     db, bm, dl = b2 - b1, (b1 + b2) / 2, (l1 + l2) / 2 - l0
-    return 2 * B_AXIS**2 * dl * (
-        ka * math.sin(db / 2) * math.cos(bm) - kb * math.sin(3 * db / 2) * math.cos(3 * bm)
-        + kc * math.sin(5 * db / 2) * math.cos(5 * bm) - kd * math.sin(7 * db / 2) * math.cos(7 * bm)
-        + ke * math.sin(9 * db / 2) * math.cos(9 * bm)
+    return (
+        2
+        * B_AXIS**2
+        * dl
+        * (
+            ka * math.sin(db / 2) * math.cos(bm)
+            - kb * math.sin(3 * db / 2) * math.cos(3 * bm)
+            + kc * math.sin(5 * db / 2) * math.cos(5 * bm)
+            - kd * math.sin(7 * db / 2) * math.cos(7 * bm)
+            + ke * math.sin(9 * db / 2) * math.cos(9 * bm)
+        )
     )
 
 
@@ -118,6 +126,7 @@ def projected_area(geom: Polygon | MultiPolygon, epsg: int) -> float:
 
 # ---------------------------------------------------------------- polygons
 
+
 def blob(lon: float, lat: float, radius_m: float, n: int, seed: int) -> Polygon:
     """An irregular star-shaped polygon of ``n`` vertices around (lon, lat)."""
     rng = np.random.default_rng(seed)
@@ -140,7 +149,6 @@ def with_hole(outer: Polygon, scale: float = 0.4) -> Polygon:
     return Polygon(outer.exterior.coords, [inner.exterior.coords[::-1]])
 
 
-
 def layer() -> list[Polygon | MultiPolygon]:
     """0.01 km² to 100 km²; holes; multipolygons; zone 38 (Dongguan) and zone 37 (CM 111°E)."""
     return [
@@ -157,6 +165,7 @@ def layer() -> list[Polygon | MultiPolygon]:
 
 
 # ---------------------------------------------------------------- tests
+
 
 def test_constants_are_the_printed_series() -> None:
     assert sandiao_constants() == pytest.approx(printed_constants(), rel=1e-15, abs=0)
@@ -205,8 +214,13 @@ def test_forced_zone_is_the_same_procedure_in_that_zone() -> None:
 
 def test_sandiao_close_to_geographiclib_on_gk_straight_edges() -> None:
     # the procedure approximates the ellipsoidal area of the polygon drawn straight in the plane
-    geoms = [blob(113.9, 22.9, 900, 40, 3), square_km(113.6, 22.6, 10.0), square_km(114.2, 22.7, 3.0),
-             blob(*DONGCHENG, 300, 9, 2), with_hole(blob(114.05, 22.82, 500, 25, 4))]
+    geoms = [
+        blob(113.9, 22.9, 900, 40, 3),
+        square_km(113.6, 22.6, 10.0),
+        square_km(114.2, 22.7, 3.0),
+        blob(*DONGCHENG, 300, 9, 2),
+        with_hole(blob(114.05, 22.82, 500, 25, 4)),
+    ]
     got = sandiao_area(geoms)
     ref = np.array([gk_straight_geodesic_area(g, 4547) for g in geoms])
     rel = np.abs(got / ref - 1)

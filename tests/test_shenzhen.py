@@ -128,8 +128,7 @@ def test_shenzhen_boundary_follows_fenggang(shenzhen: gpd.GeoDataFrame, referenc
     assert off is not None and off.n_vertices > 100
     assert off.median_m < 30  # measured 9.4 m
     # The same outline left in GCJ-02 is hundreds of metres off: the check can tell.
-    gcj = reference_border_check(config.evolve(reference_dir=reference_dir),
-                                 convert_datum(shenzhen, "wgs84", "gcj02"))
+    gcj = reference_border_check(config.evolve(reference_dir=reference_dir), convert_datum(shenzhen, "wgs84", "gcj02"))
     assert gcj is not None and gcj.median_m > 150  # measured 285 m
 
 

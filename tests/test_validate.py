@@ -20,8 +20,13 @@ def _zone(fid: str = "t-zone-a", ring: list[list[float]] | None = None) -> dict[
     return {
         "type": "Feature",
         "properties": {
-            "id": fid, "name_zh": "测试区", "name_en": "Test zone", "kind": "zone", "town": "fenggang",
-            "geometry_source": "test square", "accuracy_m": 10,
+            "id": fid,
+            "name_zh": "测试区",
+            "name_en": "Test zone",
+            "kind": "zone",
+            "town": "fenggang",
+            "geometry_source": "test square",
+            "accuracy_m": 10,
         },
         "geometry": {"type": "Polygon", "coordinates": [ring]},
     }
@@ -109,13 +114,16 @@ def test_missing_path_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     assert [p.message for p in problems] == ["no such file or directory"]
 
 
-@pytest.mark.parametrize(("field", "value", "shown"), [
-    ("name_zh", "凤岗\x0b产业园", "\\x0b"),           # vertical tab: openpyxl cannot store it
-    ("name_en", "Zone \x1b[2J", "\\x1b"),             # ESC sequence: clears a terminal
-    ("name_en", "Zone \u202egnp.exe", "\\u202e"),    # right-to-left override
-    ("notes", "line\x00break", "\\x00"),             # NUL even in a multi-line field
-    ("name_zh", "产业\x85园", "\\x85"),               # C1 control
-])
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        ("name_zh", "凤岗\x0b产业园", "\\x0b"),  # vertical tab: openpyxl cannot store it
+        ("name_en", "Zone \x1b[2J", "\\x1b"),  # ESC sequence: clears a terminal
+        ("name_en", "Zone \u202egnp.exe", "\\u202e"),  # right-to-left override
+        ("notes", "line\x00break", "\\x00"),  # NUL even in a multi-line field
+        ("name_zh", "产业\x85园", "\\x85"),  # C1 control
+    ],
+)
 def test_control_and_bidi_characters_in_text_properties_are_reported(field: str, value: str, shown: str) -> None:
     feat = _zone()
     feat["properties"][field] = value
@@ -138,7 +146,8 @@ def test_line_breaks_are_accepted_in_notes_but_not_in_names() -> None:
     assert _messages(_fc(feat)) == []
     feat["properties"]["name_zh"] = "测试\n区"
     assert _messages(_fc(feat)) == [
-        "feature #0 (id t-zone-a): 'name_zh' holds 1 control or bidi character(s): \\x0a at 2"]
+        "feature #0 (id t-zone-a): 'name_zh' holds 1 control or bidi character(s): \\x0a at 2"
+    ]
 
 
 def _project(tmp_path: Path, rings: dict[str, Any] | None = None, figures_csv: str | None = None) -> Path:
@@ -162,8 +171,8 @@ def test_rings_json_is_checked_fully_by_validate(tmp_path: Path) -> None:
     centre, border = rings["ring_sets"]
     centre["centre"] = "fg-place-nowhere"
     centre["bands"][1]["colour"] = "red"
-    centre["bands"][1]["inner_km"] = 0.8             # overlaps band c-a (0.5-1 km)
-    border["bands"][1]["outer_km"] = 2000             # metres typed as km
+    centre["bands"][1]["inner_km"] = 0.8  # overlaps band c-a (0.5-1 km)
+    border["bands"][1]["outer_km"] = 2000  # metres typed as km
     centre["bands"][0]["name_en"] = "Ring \x1b]0;pwned\x07"
     root = _project(tmp_path, rings)
     found = {(p.feature, p.message) for p in validate_paths([root])}
@@ -172,8 +181,10 @@ def test_rings_json_is_checked_fully_by_validate(tmp_path: Path) -> None:
     assert ("ring set #0 (id test-centre) band #1 (id c-b)", "colour 'red' is not #rrggbb") in found
     assert ("ring set #0 (id test-centre)", "bands c-a (0.5-1 km) and c-b (0.8-2 km) overlap") in found
     assert ("ring set #1 (id test-border) band #1 (id b-1-2)", "outer_km 2000 is more than 1000 km") in found
-    assert ("ring set #0 (id test-centre) band #0 (id c-a)",
-            "'name_en' holds control or bidi character(s) \\x1b \\x07") in found
+    assert (
+        "ring set #0 (id test-centre) band #0 (id c-a)",
+        "'name_en' holds control or bidi character(s) \\x1b \\x07",
+    ) in found
     assert len(found) == 4  # the centre is checked once the file parses
 
 
@@ -185,8 +196,10 @@ def test_ring_centre_and_cited_figures_are_checked(tmp_path: Path) -> None:
     root = _project(tmp_path, rings)
     msgs = [(p.feature, p.message) for p in validate_paths([root])]
     assert ("ring set test-centre", "centre 'fg-place-nowhere' is not a feature of town 'fenggang'") in msgs
-    assert ("ring set test-centre band c-a",
-            "ring_outer_radius is 1500 m here but figure 'fg-fig-a-outer' states 1 km (1000 m)") in msgs
+    assert (
+        "ring set test-centre band c-a",
+        "ring_outer_radius is 1500 m here but figure 'fg-fig-a-outer' states 1 km (1000 m)",
+    ) in msgs
     assert len(msgs) == 2
 
 
@@ -198,7 +211,8 @@ def test_control_characters_in_the_figures_table_name_row_and_column(tmp_path: P
     root = _project(tmp_path, figures_csv="\n".join(lines) + "\n")
     problems = validate_paths([root])
     assert [(p.file, p.feature, p.message) for p in problems] == [
-        (str(root / "figures.csv"), "row 3", "'quote' holds 1 control or bidi character(s): \\u202e at 7")]
+        (str(root / "figures.csv"), "row 3", "'quote' holds 1 control or bidi character(s): \\u202e at 7")
+    ]
 
 
 def test_cli_validate_refuses_a_control_character_with_exit_2(tmp_path: Path) -> None:
@@ -227,9 +241,13 @@ def test_a_rings_file_and_a_figures_table_validate_on_their_own(tmp_path: Path) 
     rings["ring_sets"][1]["bands"][0]["colour"] = "#123456"
     (root / "rings.json").write_text(json.dumps(rings), encoding="utf-8")
     assert [(p.feature, p.message) for p in validate_paths([root / "rings.json"])] == [
-        ("ring set test-centre band c-a",
-         "ring_outer_radius is 1500 m here but figure 'fg-fig-a-outer' states 1 km (1000 m)")]
+        (
+            "ring set test-centre band c-a",
+            "ring_outer_radius is 1500 m here but figure 'fg-fig-a-outer' states 1 km (1000 m)",
+        )
+    ]
     figures = root / "figures.csv"
     figures.write_text(figures.read_text(encoding="utf-8").replace("甲区面积", "甲区\x1b[2J面积"), encoding="utf-8")
     assert [(p.feature, p.message) for p in validate_paths([figures])] == [
-        ("row 2", "'quote' holds 1 control or bidi character(s): \\x1b at 2")]
+        ("row 2", "'quote' holds 1 control or bidi character(s): \\x1b at 2")
+    ]

@@ -35,16 +35,30 @@ F = TypeVar("F", bound=Callable[..., Any])
 def config_options(func: F) -> F:
     """Add ``--geodata``, ``--reference-dir`` and ``--about-tol``; pass a built ``config``."""
 
-    @click.option("--geodata", "geodata_dir", type=click.Path(path_type=Path), default=None,
-                  help="Project directory (towns.csv, <town>/*.geojson, figures.csv, rings.json; "
-                       "default: the bundled geodata/).")
-    @click.option("--reference-dir", type=click.Path(path_type=Path), default=None,
-                  help=f"Reference layers directory (default: ${REFERENCE_ENV}; optional).")
-    @click.option("--about-tol", type=float, default=0.05, show_default=True,
-                  help="Relative tolerance added to figures qualified 约 (about).")
+    @click.option(
+        "--geodata",
+        "geodata_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Project directory (towns.csv, <town>/*.geojson, figures.csv, rings.json; default: the bundled geodata/).",
+    )
+    @click.option(
+        "--reference-dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help=f"Reference layers directory (default: ${REFERENCE_ENV}; optional).",
+    )
+    @click.option(
+        "--about-tol",
+        type=float,
+        default=0.05,
+        show_default=True,
+        help="Relative tolerance added to figures qualified 约 (about).",
+    )
     @functools.wraps(func)
-    def wrapper(*args: Any, geodata_dir: Path | None, reference_dir: Path | None,
-                about_tol: float, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any, geodata_dir: Path | None, reference_dir: Path | None, about_tol: float, **kwargs: Any
+    ) -> Any:
         config = default_config(geodata_dir, reference_dir, about_rel_tol=about_tol)
         return func(*args, config=config, **kwargs)
 
@@ -53,8 +67,14 @@ def config_options(func: F) -> F:
 
 def out_dir_option(default: Path | None = Path("maps"), help: str = "Output directory.") -> Callable[[F], F]:
     """``--out DIR``: where a command writes its files."""
-    return click.option("--out", "out_dir", type=click.Path(path_type=Path), default=default,
-                        show_default=default is not None, help=help)
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(path_type=Path),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
 
 
 def force_option(func: F) -> F:
@@ -84,41 +104,89 @@ def _bands(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 
 
 _FILE_OPTIONS: Sequence[Callable[[F], F]] = (
-    click.option("--town", default=None,
-                 help="Town of the data: id, full, short or pinyin name (塘厦镇, 塘厦, tangxia)."),
-    click.option("--layer", "layer", type=click.Choice([x for x in IMPORT_LAYERS if x != "places"]),
-                 default="parcels", show_default=True, help="Layer the file's polygons form."),
-    click.option("--crs", default=None,
-                 help="Coordinate system of the data: EPSG code (4547, EPSG:4526...), gcj02, bd09."),
+    click.option(
+        "--town", default=None, help="Town of the data: id, full, short or pinyin name (塘厦镇, 塘厦, tangxia)."
+    ),
+    click.option(
+        "--layer",
+        "layer",
+        type=click.Choice([x for x in IMPORT_LAYERS if x != "places"]),
+        default="parcels",
+        show_default=True,
+        help="Layer the file's polygons form.",
+    ),
+    click.option(
+        "--crs", default=None, help="Coordinate system of the data: EPSG code (4547, EPSG:4526...), gcj02, bd09."
+    ),
     click.option("--encoding", default=None, help="Attribute text encoding, e.g. GBK (default: .cpg or UTF-8)."),
     click.option("--layer-name", default=None, help="Layer inside a GeoPackage or KML; CAD layer of a DXF."),
-    click.option("--id-field", default=None,
-                 help="Attribute holding feature ids (default: detected: id, 地块编号, 编号, DKBH, BSM...)."),
+    click.option(
+        "--id-field",
+        default=None,
+        help="Attribute holding feature ids (default: detected: id, 地块编号, 编号, DKBH, BSM...).",
+    ),
     click.option("--name-field", default=None, help="Attribute holding the Chinese name (default: detected)."),
-    click.option("--accuracy-m", type=float, default=None,
-                 help="Positional accuracy of the geometry in metres (default 10; an --area-field is compared "
-                      "arithmetically unless this is given)."),
+    click.option(
+        "--accuracy-m",
+        type=float,
+        default=None,
+        help="Positional accuracy of the geometry in metres (default 10; an --area-field is compared "
+        "arithmetically unless this is given).",
+    ),
     click.option("--fix", is_flag=True, help="Repair geometry (make_valid, close rings, drop empty parts); logged."),
     click.option("--swap-xy", is_flag=True, help="Swap the two coordinates (for lat/lon-ordered sources)."),
     click.option("--parent", default=None, help="Zone id every feature belongs to (parcel-in-zone checks)."),
     click.option("--parent-field", default=None, help="Attribute holding each feature's zone id."),
-    click.option("--figures", type=click.Path(path_type=Path), default=None,
-                 help="Stated figures table (registry columns; CSV in UTF-8/GBK, or XLSX)."),
-    click.option("--area-field", default=None,
-                 help="Attribute holding each feature's stated area (面积亩, TBMJ...; unit from its name)."),
-    click.option("--area-unit", default=None,
-                 help="Unit of --area-field when its name does not say (亩, 公顷, m2...)."),
-    click.option("--outline", type=click.Path(path_type=Path), default=None,
-                 help="Polygon file outlining the town (default: its reference-layer outline, matched by name)."),
-    click.option("--area-decimals", type=int, default=None,
-                 help="Decimals --area-field values were rounded to (default: the field's declared decimals)."),
+    click.option(
+        "--figures",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Stated figures table (registry columns; CSV in UTF-8/GBK, or XLSX).",
+    ),
+    click.option(
+        "--area-field",
+        default=None,
+        help="Attribute holding each feature's stated area (面积亩, TBMJ...; unit from its name).",
+    ),
+    click.option(
+        "--area-unit", default=None, help="Unit of --area-field when its name does not say (亩, 公顷, m2...)."
+    ),
+    click.option(
+        "--outline",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Polygon file outlining the town (default: its reference-layer outline, matched by name).",
+    ),
+    click.option(
+        "--area-decimals",
+        type=int,
+        default=None,
+        help="Decimals --area-field values were rounded to (default: the field's declared decimals).",
+    ),
 )
 
 
 def file_options(func: F) -> F:
     """Add the options for reading a planner's files directly; pass them as ``file_opts``."""
-    names = ("town", "layer", "crs", "encoding", "layer_name", "id_field", "name_field", "accuracy_m", "fix",
-             "swap_xy", "parent", "parent_field", "figures", "area_field", "area_unit", "area_decimals", "outline")
+    names = (
+        "town",
+        "layer",
+        "crs",
+        "encoding",
+        "layer_name",
+        "id_field",
+        "name_field",
+        "accuracy_m",
+        "fix",
+        "swap_xy",
+        "parent",
+        "parent_field",
+        "figures",
+        "area_field",
+        "area_unit",
+        "area_decimals",
+        "outline",
+    )
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -134,12 +202,21 @@ def file_options(func: F) -> F:
 
 def ring_options(func: F) -> F:
     """``--centre LON,LAT``, ``--centre-feature ID`` and ``--bands 0.5-1,1-2,2-3`` (km)."""
-    func = click.option("--bands", "bands_km", callback=_bands, default=None,
-                        help="Bands in km, e.g. 0.5-1,1-2,2-3 (around --centre; else from the Shenzhen "
-                             "boundary).")(func)
+    func = click.option(
+        "--bands",
+        "bands_km",
+        callback=_bands,
+        default=None,
+        help="Bands in km, e.g. 0.5-1,1-2,2-3 (around --centre; else from the Shenzhen boundary).",
+    )(func)
     func = click.option("--centre-feature", default=None, help="Rings around this feature of the layer.")(func)
-    return click.option("--centre", callback=_lonlat, default=None, metavar="LON,LAT",
-                        help="Rings around this WGS84 point, e.g. 114.12,22.69.")(func)
+    return click.option(
+        "--centre",
+        callback=_lonlat,
+        default=None,
+        metavar="LON,LAT",
+        help="Rings around this WGS84 point, e.g. 114.12,22.69.",
+    )(func)
 
 
 def split_sources(sources: Sequence[str]) -> tuple[list[str], list[Path]]:
@@ -153,8 +230,10 @@ def split_sources(sources: Sequence[str]) -> tuple[list[str], list[Path]]:
         else:
             towns.append(s)
     if towns and files:
-        raise SchemaError(f"give town names ({', '.join(towns)}) or layer files ({', '.join(map(str, files))}), "
-                          "not both (fix: run the command once for each)")
+        raise SchemaError(
+            f"give town names ({', '.join(towns)}) or layer files ({', '.join(map(str, files))}), "
+            "not both (fix: run the command once for each)"
+        )
     return towns, files
 
 
@@ -170,11 +249,16 @@ def project_for(sources: Sequence[str], config: Config, file_opts: FileOptions) 
     if files:
         project = load_files(files, file_opts, config)
         return project, project.town_ids
-    used = [f"--{n.replace('_', '-')}" for n in ("figures", "area_field", "crs", "encoding", "parent")
-            if getattr(file_opts, n) not in (None, False)]
+    used = [
+        f"--{n.replace('_', '-')}"
+        for n in ("figures", "area_field", "crs", "encoding", "parent")
+        if getattr(file_opts, n) not in (None, False)
+    ]
     if used:
-        raise SchemaError(f"{', '.join(used)} apply to layer files (fix: name the file, e.g. "
-                          f"zonemap reconcile parcels.shp {used[0]} ...)")
+        raise SchemaError(
+            f"{', '.join(used)} apply to layer files (fix: name the file, e.g. "
+            f"zonemap reconcile parcels.shp {used[0]} ...)"
+        )
     if file_opts.town:
         towns.append(file_opts.town)
     project = load_project(config, towns, outline=file_opts.outline)

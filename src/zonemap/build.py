@@ -120,8 +120,10 @@ def write_reconciliation(project: Project, result: BuildResult) -> Reconciliatio
 
 def _reference_line(config: Config) -> str:
     if config.reference_towns is None:
-        return ("reference layers: none (zones not checked against town outlines; "
-                "set ZONEMAP_REFERENCE_DIR or --reference-dir)")
+        return (
+            "reference layers: none (zones not checked against town outlines; "
+            "set ZONEMAP_REFERENCE_DIR or --reference-dir)"
+        )
     return f"reference layers: {config.reference_towns}"
 
 

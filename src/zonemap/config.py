@@ -62,11 +62,15 @@ class Config:
 
     def __post_init__(self) -> None:
         if not 0 <= self.about_rel_tol < 1:
-            raise ConfigError(f"the 约 tolerance must be in [0, 1), got {self.about_rel_tol} "
-                              "(fix: pass a fraction such as --about-tol 0.05)")
+            raise ConfigError(
+                f"the 约 tolerance must be in [0, 1), got {self.about_rel_tol} "
+                "(fix: pass a fraction such as --about-tol 0.05)"
+            )
         if not 0 <= self.reference_accuracy_m < math.inf:
-            raise ConfigError(f"reference_accuracy_m must be a finite distance >= 0 m, got "
-                              f"{self.reference_accuracy_m} (fix: give the reference outlines' accuracy in metres)")
+            raise ConfigError(
+                f"reference_accuracy_m must be a finite distance >= 0 m, got "
+                f"{self.reference_accuracy_m} (fix: give the reference outlines' accuracy in metres)"
+            )
 
     @property
     def reference_towns(self) -> Path | None:
@@ -109,9 +113,7 @@ def default_config(
     """
     geo = Path(geodata_dir) if geodata_dir is not None else bundled_geodata_dir()
     if not geo.is_dir():
-        raise MissingFileError(
-            f"{geo}: geodata directory not found (fix: pass an existing directory)"
-        )
+        raise MissingFileError(f"{geo}: geodata directory not found (fix: pass an existing directory)")
     ref_arg = reference_dir if reference_dir is not None else os.environ.get(REFERENCE_ENV)
     ref = Path(ref_arg) if ref_arg else None
     if ref is not None and not ref.is_dir():

@@ -289,6 +289,5 @@ def local_metric_crs(geoms: object) -> CRS:
     xmin, ymin, xmax, ymax = shapely.total_bounds(arr)
     lon0, lat0 = (xmin + xmax) / 2, (ymin + ymax) / 2
     return CRS.from_proj4(
-        f"+proj=tmerc +lat_0={lat0:.6f} +lon_0={lon0:.6f} +k=1 +x_0=0 +y_0=0 "
-        f"+ellps={GRS80_ELLPS} +units=m +no_defs"
+        f"+proj=tmerc +lat_0={lat0:.6f} +lon_0={lon0:.6f} +k=1 +x_0=0 +y_0=0 +ellps={GRS80_ELLPS} +units=m +no_defs"
     )

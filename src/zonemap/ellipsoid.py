@@ -116,8 +116,15 @@ def edge_lengths(
     return A / np.sqrt(w) * np.sqrt(mer * mer + par * par)
 
 
-def _chunk(lon: NDArray[np.float64], lat: NDArray[np.float64], s: int, e: int, terms: NDArray[np.float64],
-           lengths: NDArray[np.float64] | None, junk: NDArray[np.bool_]) -> NDArray[np.intp]:
+def _chunk(
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    s: int,
+    e: int,
+    terms: NDArray[np.float64],
+    lengths: NDArray[np.float64] | None,
+    junk: NDArray[np.bool_],
+) -> NDArray[np.intp]:
     """Fill ``terms[s:e]`` (and ``lengths``) for edges i -> i+1, s <= i < e; return the long ones.
 
     Without ``lengths`` a cheap bound flags possibly long edges (|Δφ| + |Δλ| beyond
@@ -144,8 +151,9 @@ def _chunk(lon: NDArray[np.float64], lat: NDArray[np.float64], s: int, e: int, t
     return np.flatnonzero(long) + s
 
 
-def _long_edges(lon: NDArray[np.float64], lat: NDArray[np.float64],
-                idx: NDArray[np.intp]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _long_edges(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], idx: NDArray[np.intp]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Terms and lengths of edges ``idx``, split at points on the ellipsoidal geodesic."""
     lon1, lat1, lon2, lat2 = lon[idx], lat[idx], lon[idx + 1], lat[idx + 1]
     az, _, dist = _GEOD.inv(lon1, lat1, lon2, lat2)
@@ -166,8 +174,13 @@ def _long_edges(lon: NDArray[np.float64], lat: NDArray[np.float64],
     return np.asarray(np.bincount(edge[1:][within], weights=sub[within], minlength=idx.size), dtype=float), dist
 
 
-def ring_sums(lon: NDArray[np.float64], lat: NDArray[np.float64], ring_start: NDArray[np.intp],
-              workers: int | None = None, perimeter: bool = True) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def ring_sums(
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    ring_start: NDArray[np.intp],
+    workers: int | None = None,
+    perimeter: bool = True,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Signed area (m²) and perimeter (m) of each closed ring of a flat vertex array.
 
     Parameters

@@ -35,8 +35,10 @@ def _town(name: str, town_id: str | None, name_en: str | None) -> Town:
     if known is not None and town_id is None:
         return known
     if town_id is None:
-        raise SchemaError(f"town {name!r} is not one of Dongguan's towns (fix: {dongguan_towns().suggest(name)}; "
-                          "for another town give its id: --town-id xxx --name-en 'Xxx Town')")
+        raise SchemaError(
+            f"town {name!r} is not one of Dongguan's towns (fix: {dongguan_towns().suggest(name)}; "
+            "for another town give its id: --town-id xxx --name-en 'Xxx Town')"
+        )
     return Town(town_id, name if known is None else known.name_zh, name_en or (known.name_en if known else ""))
 
 
@@ -51,11 +53,11 @@ Layout ({LAYOUT}):
 
 | file | holds |
 |---|---|
-| `{TOWNS_FILE}` | the towns: `{','.join(TOWN_FIELDS)}` (aliases separated by `;`) |
+| `{TOWNS_FILE}` | the towns: `{",".join(TOWN_FIELDS)}` (aliases separated by `;`) |
 | `{town.id}/zones.geojson` | zone polygons (RFC 7946, WGS84) |
 | `{town.id}/parcels.geojson` | parcel polygons; `parent` = the id of their zone |
 | `{town.id}/places.geojson`, `{town.id}/lines.geojson` | points and lines shown on the map |
-| `{FIGURES_FILE}` | stated figures: `{','.join(FIGURE_COLUMNS)}`; delete the example row |
+| `{FIGURES_FILE}` | stated figures: `{",".join(FIGURE_COLUMNS)}`; delete the example row |
 | `{RINGS_FILE}` | ring sets around a place or from the Shenzhen boundary |
 
 Bring a layer in with `zonemap import FILE --layer parcels --town {town.id} --out {town.id}/parcels.geojson`,
@@ -63,8 +65,9 @@ then `zonemap validate .` and `zonemap build --geodata .`.
 """
 
 
-def init_project(directory: Path | str, town: str, *, town_id: str | None = None,
-                 name_en: str | None = None) -> InitResult:
+def init_project(
+    directory: Path | str, town: str, *, town_id: str | None = None, name_en: str | None = None
+) -> InitResult:
     """Write a project skeleton for one town.
 
     Parameters
@@ -97,10 +100,19 @@ def init_project(directory: Path | str, town: str, *, town_id: str | None = None
         read_towns_text(towns_csv, TOWNS_FILE)
     except ZonemapError as exc:
         raise SchemaError(f"--town-id {t.id!r}: {exc}") from None
-    example = {"figure_id": EXAMPLE_FIGURE_ID, "town": t.id, "subject": "REPLACE-WITH-A-FEATURE-ID",
-               "quantity": "area", "value": "12.5", "unit": "公顷", "qualifier": "约",
-               "source": "example: name the document", "quote": "example: copy the sentence that states the figure",
-               "part_of": "", "notes": "EXAMPLE ROW (a comment: its figure_id starts with #): copy it without the #"}
+    example = {
+        "figure_id": EXAMPLE_FIGURE_ID,
+        "town": t.id,
+        "subject": "REPLACE-WITH-A-FEATURE-ID",
+        "quantity": "area",
+        "value": "12.5",
+        "unit": "公顷",
+        "qualifier": "约",
+        "source": "example: name the document",
+        "quote": "example: copy the sentence that states the figure",
+        "part_of": "",
+        "notes": "EXAMPLE ROW (a comment: its figure_id starts with #): copy it without the #",
+    }
     empty = '{"type":"FeatureCollection","features":[]}\n'
     files = {
         TOWNS_FILE: towns_csv,
@@ -111,8 +123,10 @@ def init_project(directory: Path | str, town: str, *, town_id: str | None = None
     }
     existing = [name for name in files if (root / name).exists()]
     if existing:
-        raise DataFileError(f"{root}: already holds {', '.join(existing)} (fix: choose a new directory; "
-                            "zonemap init never overwrites a project)")
+        raise DataFileError(
+            f"{root}: already holds {', '.join(existing)} (fix: choose a new directory; "
+            "zonemap init never overwrites a project)"
+        )
     written = tuple(write_text(root / name, text) for name, text in files.items())
     log.info("wrote a project for %s in %s", t.id, root)
     return InitResult(t, written)

@@ -22,8 +22,10 @@ from .textsafe import escape_char, unsafe_chars
 __all__ = ["CONTROL_HINT", "control_message", "validate_layer_data"]
 
 #: How to fix text holding control or bidi characters (shared by the layer and table checks).
-CONTROL_HINT = ("delete them or retype the text (they come from copying out of Word, Excel or a PDF; they garble "
-                 "terminals and spreadsheets, and bidi controls reorder how text is displayed)")
+CONTROL_HINT = (
+    "delete them or retype the text (they come from copying out of Word, Excel or a PDF; they garble "
+    "terminals and spreadsheets, and bidi controls reorder how text is displayed)"
+)
 
 
 # ids are kept as planners write them (FG-2024-001, 地块01): any text without surrounding space or controls
@@ -61,8 +63,9 @@ def _text_problems(props: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _property_problems(props: dict[str, Any], layer: str, town: str | None,
-                       towns: Collection[str] | None) -> list[tuple[str, str]]:
+def _property_problems(
+    props: dict[str, Any], layer: str, town: str | None, towns: Collection[str] | None
+) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = _text_problems(props)
     for name, typ in REQUIRED_PROPERTIES.items():
         value = props.get(name)
@@ -81,12 +84,17 @@ def _property_problems(props: dict[str, Any], layer: str, town: str | None,
             out.append((f"{name} must be text, got {type(value).__name__}", f"write {name} as a string or drop it"))
     fid = props.get("id")
     if isinstance(fid, str) and fid and not _ID.match(fid):
-        out.append((f"id {fid!r} has surrounding spaces or control characters",
-                    "write the id as plain text, e.g. FG-2024-001"))
+        out.append(
+            (f"id {fid!r} has surrounding spaces or control characters", "write the id as plain text, e.g. FG-2024-001")
+        )
     kind = props.get("kind")
     if isinstance(kind, str) and kind and kind not in LAYERS[layer].kinds:
-        out.append((f"kind {kind!r} does not belong in layer {layer!r}",
-                    f"use one of {', '.join(sorted(LAYERS[layer].kinds))}, or move the feature"))
+        out.append(
+            (
+                f"kind {kind!r} does not belong in layer {layer!r}",
+                f"use one of {', '.join(sorted(LAYERS[layer].kinds))}, or move the feature",
+            )
+        )
     ftown = props.get("town")
     if isinstance(ftown, str) and ftown:
         if towns is not None and ftown not in towns:
@@ -110,13 +118,22 @@ def _coordinate_problems(geom: shapely.Geometry) -> list[tuple[str, str]]:
         return []
     swapped = (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
     if swapped.all():
-        return [("coordinates look like (lat, lon): latitude and longitude swapped",
-                 "GeoJSON order is [longitude, latitude]; swap them")]
+        return [
+            (
+                "coordinates look like (lat, lon): latitude and longitude swapped",
+                "GeoJSON order is [longitude, latitude]; swap them",
+            )
+        ]
     if (abs(lon) > 180).any() or (abs(lat) > 90).any():
-        return [("coordinates are not longitude/latitude degrees (projected metres?)",
-                 "convert to WGS84, e.g. `zonemap import FILE --crs EPSG:4547`")]
-    return [(f"{int((~inside).sum())} coordinate(s) lie outside China",
-             "check the coordinate order and CRS of the source")]
+        return [
+            (
+                "coordinates are not longitude/latitude degrees (projected metres?)",
+                "convert to WGS84, e.g. `zonemap import FILE --crs EPSG:4547`",
+            )
+        ]
+    return [
+        (f"{int((~inside).sum())} coordinate(s) lie outside China", "check the coordinate order and CRS of the source")
+    ]
 
 
 def _geometry_problems(raw: Any, layer: str) -> list[tuple[str, str]]:
@@ -125,8 +142,7 @@ def _geometry_problems(raw: Any, layer: str) -> list[tuple[str, str]]:
     gtype = raw.get("type")
     allowed = LAYERS[layer].geometry_types
     if gtype not in allowed:
-        return [(f"geometry type {gtype!r} does not belong in layer {layer!r}",
-                 f"use {' or '.join(sorted(allowed))}")]
+        return [(f"geometry type {gtype!r} does not belong in layer {layer!r}", f"use {' or '.join(sorted(allowed))}")]
     try:
         geom = shapely.from_geojson(json.dumps(raw))
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
@@ -135,13 +151,18 @@ def _geometry_problems(raw: Any, layer: str) -> list[tuple[str, str]]:
     if out:
         return out
     if not shapely.is_valid(geom):
-        out.append((f"invalid geometry: {shapely.is_valid_reason(geom)}",
-                    "repair it, e.g. `zonemap import FILE --fix`"))
+        out.append(
+            (f"invalid geometry: {shapely.is_valid_reason(geom)}", "repair it, e.g. `zonemap import FILE --fix`")
+        )
     elif gtype in ("Polygon", "MultiPolygon") and not geom.equals_exact(
         shapely.orient_polygons(geom, exterior_cw=False), 0
     ):
-        out.append(("polygon rings are not RFC 7946 oriented (exterior counter-clockwise)",
-                    "reverse the rings, e.g. `zonemap import FILE --fix`"))
+        out.append(
+            (
+                "polygon rings are not RFC 7946 oriented (exterior counter-clockwise)",
+                "reverse the rings, e.g. `zonemap import FILE --fix`",
+            )
+        )
     return out
 
 
@@ -172,12 +193,16 @@ def validate_layer_data(
     if layer not in LAYERS:
         return [Problem(p, "", f"unknown layer {layer!r}", f"name the file one of {', '.join(LAYERS)}.geojson")]
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        return [Problem(p, "", "not a GeoJSON FeatureCollection",
-                        'the top level must be {"type": "FeatureCollection", ...}')]
+        return [
+            Problem(
+                p, "", "not a GeoJSON FeatureCollection", 'the top level must be {"type": "FeatureCollection", ...}'
+            )
+        ]
     problems: list[Problem] = []
     if "crs" in data:
-        problems.append(Problem(p, "", "has a 'crs' member (not RFC 7946)",
-                                "remove it; RFC 7946 GeoJSON is always WGS84 lon/lat"))
+        problems.append(
+            Problem(p, "", "has a 'crs' member (not RFC 7946)", "remove it; RFC 7946 GeoJSON is always WGS84 lon/lat")
+        )
     features = data.get("features")
     if not isinstance(features, list):
         return [*problems, Problem(p, "", "'features' is not a list", "make 'features' an array of Feature objects")]
@@ -195,7 +220,9 @@ def validate_layer_data(
             ids[props["id"]] += 1
         found = _property_problems(props, layer, town, towns) + _geometry_problems(feature.get("geometry"), layer)
         problems += [Problem(p, label, msg, hint) for msg, hint in found]
-    problems += [Problem(p, f"id {fid}", f"id used by {n} features", "give each feature its own id")
-                 for fid, n in ids.items() if n > 1]
+    problems += [
+        Problem(p, f"id {fid}", f"id used by {n} features", "give each feature its own id")
+        for fid, n in ids.items()
+        if n > 1
+    ]
     return problems
-

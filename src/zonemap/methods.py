@@ -81,8 +81,10 @@ AREA_METHODS: dict[str, tuple[str, str]] = {
     "geodesic": ("area_m2", "computed on the CGCS2000 ellipsoid"),
     "gk_plane": ("area_gk_m2", "computed on the Gauss–Krüger plane, not the ellipsoid"),
     "utm": ("area_utm_m2", "computed on a UTM plane (WGS84), not the ellipsoid or the Gauss–Krüger zone"),
-    "web_mercator": ("area_webmerc_m2", "computed on Web Mercator, which inflates areas by about 1/cos²(latitude): "
-                     "not a survey area"),
+    "web_mercator": (
+        "area_webmerc_m2",
+        "computed on Web Mercator, which inflates areas by about 1/cos²(latitude): not a survey area",
+    ),
     "sphere": ("area_sphere_m2", "computed on a sphere (R = 6371008.8 m), not the ellipsoid"),
 }
 _LABELS = {
@@ -194,15 +196,22 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
     arr = geometry_array(geoms_lonlat)
     n = arr.size
     stated = np.asarray(stated_m2, dtype=float).ravel()
-    precision = np.broadcast_to(np.asarray(precision_m2, dtype=float), (n,)) if np.ndim(precision_m2) == 0 \
+    precision = (
+        np.broadcast_to(np.asarray(precision_m2, dtype=float), (n,))
+        if np.ndim(precision_m2) == 0
         else np.asarray(precision_m2, dtype=float).ravel()
+    )
     if stated.size != n or precision.size != n:
-        raise SchemaError(f"diagnose_methods: {n} geometries but {stated.size} stated values and "
-                          f"{precision.size} precisions (fix: give one stated area and precision per feature)")
+        raise SchemaError(
+            f"diagnose_methods: {n} geometries but {stated.size} stated values and "
+            f"{precision.size} precisions (fix: give one stated area and precision per feature)"
+        )
     if np.any(precision < 0):
         i = int(np.flatnonzero(precision < 0)[0])
-        raise SchemaError(f"diagnose_methods: feature #{i} has a negative precision {precision[i]} "
-                          "(fix: the precision is half a unit of the last stated digit, >= 0)")
+        raise SchemaError(
+            f"diagnose_methods: feature #{i} has a negative precision {precision[i]} "
+            "(fix: the precision is half a unit of the last stated digit, >= 0)"
+        )
     flat = flatten(arr)
     gzone = geometry_zones(flat, None)
     uzone, south = _utm_zone(arr)
@@ -212,8 +221,9 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
         "sandiao": per_geometry(flat, sandiao_signed(flat, gzone[rg])),
         "geodesic": per_geometry(flat, geodesic),
         "gk_plane": per_geometry(flat, tm_signed(flat, 3.0 * gzone[rg], geodesic_signed=geodesic)),
-        "utm": per_geometry(flat, tm_signed(flat, 6.0 * uzone[rg] - 183.0, k0=0.9996, a=_A, f=_WGS84_F,
-                                            geodesic_signed=geodesic)),
+        "utm": per_geometry(
+            flat, tm_signed(flat, 6.0 * uzone[rg] - 183.0, k0=0.9996, a=_A, f=_WGS84_F, geodesic_signed=geodesic)
+        ),
         "web_mercator": per_geometry(flat, _web_mercator_signed(flat)),
         "sphere": per_geometry(flat, _sphere_signed(flat, SPHERE_MEAN_RADIUS_M)),
     }
@@ -231,8 +241,10 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
         with np.errstate(invalid="ignore"):
             codes |= (np.abs(diff) <= tol + KERNEL_REL_ACCURACY * np.abs(areas[name])).astype(np.int64) << bit
     names = list(AREA_METHODS)
-    lookup = np.array(["|".join(nm for b, nm in enumerate(names) if c >> b & 1) or "none"
-                       for c in range(1 << len(names))], dtype=object)
+    lookup = np.array(
+        ["|".join(nm for b, nm in enumerate(names) if c >> b & 1) or "none" for c in range(1 << len(names))],
+        dtype=object,
+    )
     method = lookup[codes]
     method[~np.isfinite(stated) | ~np.isfinite(areas["geodesic"])] = "no_data"
     out["method"] = method
@@ -243,8 +255,9 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
 
 def _method_sets(method: pd.Series) -> dict[str, NDArray[np.bool_]]:
     text = method.astype(str)
-    return {name: text.str.split("|").map(lambda parts, nm=name: nm in parts).to_numpy(dtype=bool)
-            for name in AREA_METHODS}
+    return {
+        name: text.str.split("|").map(lambda parts, nm=name: nm in parts).to_numpy(dtype=bool) for name in AREA_METHODS
+    }
 
 
 _DEFAULT_FIELD = "The stated areas"
@@ -279,9 +292,11 @@ def summarize_methods(table: pd.DataFrame, field: str = _DEFAULT_FIELD, noun: st
     best = max(counts.values())
     none = int((sub["method"] == "none").sum())
     if best == 0:
-        return (f"{field} match none of the methods ({', '.join(_LABELS[m] for m in AREA_METHODS)}) "
-                f"on any of the {n:,} {noun}: they were not computed from these geometries, or are rounded "
-                "more coarsely than their digits say.")
+        return (
+            f"{field} match none of the methods ({', '.join(_LABELS[m] for m in AREA_METHODS)}) "
+            f"on any of the {n:,} {noun}: they were not computed from these geometries, or are rounded "
+            "more coarsely than their digits say."
+        )
     top = [name for name, c in counts.items() if c == best]
     precision = sub["precision_m2"].to_numpy(dtype=float)
     to = f"to ±{precision[0]:g} m²" if np.all(precision == precision[0]) else "within their stated precision"
@@ -301,22 +316,27 @@ def summarize_methods(table: pd.DataFrame, field: str = _DEFAULT_FIELD, noun: st
     share = 100.0 * best / n
     pct = f"{share:.1f}".rstrip("0").rstrip(".") if share < 100 else "100"
     if len(top) == 1:
-        head = f"{field} {verb} {label(top[0])} {to} on {pct} % of {noun} ({best:,} of {n:,}): " \
-               f"{AREA_METHODS[top[0]][1]}."
+        head = (
+            f"{field} {verb} {label(top[0])} {to} on {pct} % of {noun} ({best:,} of {n:,}): {AREA_METHODS[top[0]][1]}."
+        )
     else:
-        head = (f"{field} {verb} {' and '.join(label(t) for t in top)} equally {to} on {pct} % of {noun} "
-                f"({best:,} of {n:,}): these methods cannot be told apart at this precision "
-                f"({AREA_METHODS[top[0]][1]}).")
+        head = (
+            f"{field} {verb} {' and '.join(label(t) for t in top)} equally {to} on {pct} % of {noun} "
+            f"({best:,} of {n:,}): these methods cannot be told apart at this precision "
+            f"({AREA_METHODS[top[0]][1]})."
+        )
     rest = []
     others = [(name, c) for name, c in counts.items() if c and name not in top]
     if others and len(top) == 1 and "sandiao" in top and counts.get("geodesic", 0):
-        rest.append(f"{counts['geodesic']:,} of them also match the geodesic area, which the 三调 procedure "
-                    "differs from by ~1e-8 to 1e-6")
+        rest.append(
+            f"{counts['geodesic']:,} of them also match the geodesic area, which the 三调 procedure "
+            "differs from by ~1e-8 to 1e-6"
+        )
     elif others and len(top) == 1 and "geodesic" in top and counts.get("sandiao", 0):
         rest.append(f"{counts['sandiao']:,} of them also match the 三调 procedure area")
     if none:
-        rest.append(f"{none:,} {noun} match no method (off by more than their precision: a typing error, "
-                    "another geometry, or another program)")
+        rest.append(
+            f"{none:,} {noun} match no method (off by more than their precision: a typing error, "
+            "another geometry, or another program)"
+        )
     return head + ("" if not rest else " " + "; ".join(r[0].upper() + r[1:] for r in rest) + ".")
-
-

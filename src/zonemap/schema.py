@@ -291,9 +291,7 @@ REQUIRED_PROPERTIES = MappingProxyType(
 )
 
 #: Properties a feature may have.
-OPTIONAL_PROPERTIES = MappingProxyType(
-    {"parent": str, "status": str, "notes": str, "source": str, "quote": str}
-)
+OPTIONAL_PROPERTIES = MappingProxyType({"parent": str, "status": str, "notes": str, "source": str, "quote": str})
 
 STATUSES = frozenset({"existing", "planned", "under_construction", "renewal"})
 
@@ -413,8 +411,33 @@ QUANTITY_CUES = MappingProxyType(
 NON_AREA_UNITS = MappingProxyType(
     {
         **dict.fromkeys(("元", "亿元", "万元", "美元", "亿美元", "万美元", "港元", "欧元"), "money"),
-        **dict.fromkeys(("家", "个", "项", "宗", "人", "名", "头", "只", "对", "座", "条", "所", "户", "栋",
-                         "批", "件", "台", "套", "位", "次", "场", "倍"), "count"),
+        **dict.fromkeys(
+            (
+                "家",
+                "个",
+                "项",
+                "宗",
+                "人",
+                "名",
+                "头",
+                "只",
+                "对",
+                "座",
+                "条",
+                "所",
+                "户",
+                "栋",
+                "批",
+                "件",
+                "台",
+                "套",
+                "位",
+                "次",
+                "场",
+                "倍",
+            ),
+            "count",
+        ),
         **dict.fromkeys(("%", "％", "个百分点"), "percent"),
         **dict.fromkeys(("年", "月", "日", "天", "小时", "分钟"), "time"),
     }

@@ -26,8 +26,19 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMULA_START", "escape_char", "md_escape", "md_escape_series", "neutralise_csv_series",
-           "restore_csv_series", "safe_text", "unsafe_chars", "unsafe_pattern", "unsafe_xlsx_pattern", "xlsx_text"]
+__all__ = [
+    "FORMULA_START",
+    "escape_char",
+    "md_escape",
+    "md_escape_series",
+    "neutralise_csv_series",
+    "restore_csv_series",
+    "safe_text",
+    "unsafe_chars",
+    "unsafe_pattern",
+    "unsafe_xlsx_pattern",
+    "xlsx_text",
+]
 
 #: Bidirectional formatting characters: embeddings/overrides, isolates, marks, the Arabic letter mark.
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
@@ -55,8 +66,18 @@ _XLSX_XSTRING = re.compile("_(x[0-9A-Fa-f]{4}_)")
 
 # One pass: inline punctuation backslash-escaped, < > & as entities, line breaks and TAB as a space, and a
 # word joiner after @ (GFM links a@b.cn whatever the escapes; an invisible U+2060 stops it).
-_MD_TRANSLATE = str.maketrans({**{c: "\\" + c for c in "\\`*_{}[]!|~:$"}, "@": "\\@\u2060", "&": "&amp;",
-                               "<": "&lt;", ">": "&gt;", "\r": " ", "\n": " ", "\t": " "})
+_MD_TRANSLATE = str.maketrans(
+    {
+        **{c: "\\" + c for c in "\\`*_{}[]!|~:$"},
+        "@": "\\@\u2060",
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        "\r": " ",
+        "\n": " ",
+        "\t": " ",
+    }
+)
 _MD_WWW = re.compile(r"(?i)(www)\.")
 # At the start of a paragraph: headings, lists, block quotes, setext underlines, thematic breaks.
 _MD_BLOCK_START = re.compile(r"^(\s*)([#+=\-]|\d+[.)])")

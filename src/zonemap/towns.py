@@ -196,8 +196,9 @@ def read_towns_text(text: str, source: str) -> TownRegistry:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in ("id", "name_zh") if c not in header]
     if missing:
-        raise SchemaError(f"{source}: missing column(s) {', '.join(missing)} "
-                          f"(fix: the header must be {','.join(TOWN_FIELDS)})")
+        raise SchemaError(
+            f"{source}: missing column(s) {', '.join(missing)} (fix: the header must be {','.join(TOWN_FIELDS)})"
+        )
     problems: list[Problem] = []
     towns: list[Town] = []
     seen: set[str] = set()
@@ -206,8 +207,14 @@ def read_towns_text(text: str, source: str) -> TownRegistry:
         where = f"row {n}"
         tid, name = row.get("id", ""), row.get("name_zh", "")
         if not _ID.match(tid):
-            problems.append(Problem(source, where, f"town id {tid!r} is not a lowercase ascii id",
-                                    "use letters, digits and _ starting with a letter, e.g. tangxia"))
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    f"town id {tid!r} is not a lowercase ascii id",
+                    "use letters, digits and _ starting with a letter, e.g. tangxia",
+                )
+            )
         elif tid in seen:
             problems.append(Problem(source, where, f"town id {tid!r} used twice", "give each town its own id"))
         if not name:
@@ -232,8 +239,10 @@ def load_towns(path: Path | str) -> TownRegistry:
     """
     p = Path(path)
     if not p.is_file():
-        raise MissingFileError(f"{p}: towns table not found (fix: a project declares its towns in {TOWNS_FILE} "
-                               f"with the columns {','.join(TOWN_FIELDS)}; `zonemap init DIR --town NAME` writes one)")
+        raise MissingFileError(
+            f"{p}: towns table not found (fix: a project declares its towns in {TOWNS_FILE} "
+            f"with the columns {','.join(TOWN_FIELDS)}; `zonemap init DIR --town NAME` writes one)"
+        )
     try:
         text = p.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -246,4 +255,3 @@ def dongguan_towns() -> TownRegistry:
     """The names of Dongguan's 35 towns, streets and management areas (shipped with zonemap, no geometry)."""
     text = resources.files("zonemap").joinpath("data/dongguan_towns.csv").read_text(encoding="utf-8")
     return read_towns_text(text, "Dongguan's town list")
-

@@ -86,8 +86,9 @@ def read_town_layers(folder: Path) -> tuple[dict[str, tuple[Path, Any]], list[Pr
     return decoded, problems
 
 
-def town_layer_problems(decoded: Mapping[str, tuple[Path, Any]], town: str,
-                        towns: Collection[str] | None = None) -> tuple[list[Problem], dict[str, dict[str, Any]]]:
+def town_layer_problems(
+    decoded: Mapping[str, tuple[Path, Any]], town: str, towns: Collection[str] | None = None
+) -> tuple[list[Problem], dict[str, dict[str, Any]]]:
     """Check a town's decoded layers: each against the schema, then ids and parents across layers.
 
     Parameters
@@ -112,14 +113,26 @@ def town_layer_problems(decoded: Mapping[str, tuple[Path, Any]], town: str,
             props = feat.get("properties") if isinstance(feat, dict) else None
             if isinstance(props, dict) and isinstance(props.get("id"), str):
                 if props["id"] in by_id:
-                    problems.append(Problem(str(path), f"id {props['id']}", "id also used in another layer",
-                                            "ids must be unique across a town's layers"))
+                    problems.append(
+                        Problem(
+                            str(path),
+                            f"id {props['id']}",
+                            "id also used in another layer",
+                            "ids must be unique across a town's layers",
+                        )
+                    )
                 by_id[props["id"]] = {**props, "_layer": name, "_file": str(path)}
     for fid, props in by_id.items():
         parent = props.get("parent")
         if parent and (parent not in by_id or by_id[parent]["_layer"] != "zones"):
-            problems.append(Problem(props["_file"], f"id {fid}", f"parent {parent!r} is not a zone of {town}",
-                                    "set parent to the id of a zone in zones.geojson"))
+            problems.append(
+                Problem(
+                    props["_file"],
+                    f"id {fid}",
+                    f"parent {parent!r} is not a zone of {town}",
+                    "set parent to the id of a zone in zones.geojson",
+                )
+            )
     return problems, by_id
 
 
@@ -156,8 +169,9 @@ def validate_geodata(config: Config) -> list[Problem]:
     if figures.is_file():
         try:
             table = read_figures_table(figures)
-            problems += (check_figures(table, figures, feature_ids, towns=towns.ids)
-                         + table_text_problems(table, figures))
+            problems += check_figures(table, figures, feature_ids, towns=towns.ids) + table_text_problems(
+                table, figures
+            )
         except ZonemapError as exc:
             problems.append(Problem(str(figures), "", str(exc)))
     rings = config.geodata_dir / _rings_file()
@@ -172,8 +186,9 @@ def _rings_file() -> str:
     return RINGS_FILE
 
 
-def ring_problems(path: Path, figures: Path | None, features: Mapping[str, Collection[str]] | None,
-                  towns: Collection[str] | None) -> list[Problem]:
+def ring_problems(
+    path: Path, figures: Path | None, features: Mapping[str, Collection[str]] | None, towns: Collection[str] | None
+) -> list[Problem]:
     """Every problem of a ``rings.json``: format, colours, radii, overlapping bands, centres, cited figures.
 
     Parameters
@@ -203,8 +218,14 @@ def ring_problems(path: Path, figures: Path | None, features: Mapping[str, Colle
     problems = [] if features is None else check_ring_centres(sets, features, path)
     cited = [f for s in sets for b in s.bands for f in b.figures]
     if cited and figures is None:
-        problems.append(Problem(str(path), "", f"bands cite figure(s) {', '.join(cited)} but the project has no "
-                                f"{FIGURES_FILE}", f"add them to {FIGURES_FILE} or empty the bands' 'figures'"))
+        problems.append(
+            Problem(
+                str(path),
+                "",
+                f"bands cite figure(s) {', '.join(cited)} but the project has no {FIGURES_FILE}",
+                f"add them to {FIGURES_FILE} or empty the bands' 'figures'",
+            )
+        )
     elif cited and figures is not None:
         with contextlib.suppress(ZonemapError):  # the figures table's own problems are reported with the table
             problems += check_band_figures(sets, load_figures(figures), path)

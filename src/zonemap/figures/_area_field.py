@@ -59,8 +59,9 @@ def _fixed_text(nums: NDArray[np.float64], decimals: int) -> pd.Series:
     if decimals == 0:
         return _series(ints, pd.RangeIndex(len(nums)))
     padded = pc.utf8_lpad(ints, decimals + 1, "0")
-    text = pc.binary_join_element_wise(pc.utf8_slice_codeunits(padded, 0, -decimals),
-                                       pc.utf8_slice_codeunits(padded, -decimals, 2**31 - 1), _text("."))
+    text = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(padded, 0, -decimals), pc.utf8_slice_codeunits(padded, -decimals, 2**31 - 1), _text(".")
+    )
     return _series(text, pd.RangeIndex(len(nums)))
 
 
@@ -120,8 +121,10 @@ def area_field_figures(
     where = source or "layer"
     if field not in layer.columns:
         near = difflib.get_close_matches(field, [str(c) for c in layer.columns], n=3)
-        raise SchemaError(f"{where}: no attribute {field!r} (fix: name one of the layer's attributes"
-                          f"{': ' + ', '.join(near) if near else ''})")
+        raise SchemaError(
+            f"{where}: no attribute {field!r} (fix: name one of the layer's attributes"
+            f"{': ' + ', '.join(near) if near else ''})"
+        )
     if id_column not in layer.columns:
         raise SchemaError(f"{where}: no id column {id_column!r} (fix: name the id attribute)")
     if unit is not None:
@@ -132,8 +135,9 @@ def area_field_figures(
     else:
         guessed = _field_unit(field)
         if guessed is None:
-            raise SchemaError(f"{where}: the unit of attribute {field!r} is not in its name "
-                              f"(fix: --area-unit 亩, 公顷 or 平方米)")
+            raise SchemaError(
+                f"{where}: the unit of attribute {field!r} is not in its name (fix: --area-unit 亩, 公顷 or 平方米)"
+            )
         unit_written = guessed[1]
     ids = layer[id_column].astype(str).reset_index(drop=True)
     col = layer[field].reset_index(drop=True)
@@ -145,60 +149,91 @@ def area_field_figures(
             if pd.api.types.is_integer_dtype(col) or np.all(nums[finite] == np.round(nums[finite])):
                 decimals = 0
             else:
-                raise SchemaError(f"{where}: attribute {field!r} holds decimals but how many the source wrote is not "
-                                  "known (fix: --area-decimals N, the field's declared decimals, e.g. 2 for N(18,2))")
+                raise SchemaError(
+                    f"{where}: attribute {field!r} holds decimals but how many the source wrote is not "
+                    "known (fix: --area-decimals N, the field's declared decimals, e.g. 2 for N(18,2))"
+                )
         if decimals < 0:
             raise SchemaError(f"{where}: decimals {decimals} is negative (fix: --area-decimals 0 or more)")
         bad = ~finite | (nums <= 0)
         if bad.any():
-            raise SchemaError(f"{where}: attribute {field!r} is empty, zero or negative for "
-                              f"{_ids_text(ids, bad)} (fix: fill in the stated area, or leave those features out)")
+            raise SchemaError(
+                f"{where}: attribute {field!r} is empty, zero or negative for "
+                f"{_ids_text(ids, bad)} (fix: fill in the stated area, or leave those features out)"
+            )
         text = _fixed_text(nums, decimals)
-        parsed = pd.DataFrame({
-            "ok": np.ones(n, dtype=bool), "qualifier": "", "digits": text,
-            "decimals": np.full(n, decimals, dtype=int), "multiplier_word": "",
-            "exponent": np.zeros(n, dtype=int), "negative": np.zeros(n, dtype=bool),
-            "two_qualifiers": np.zeros(n, dtype=bool),
-        })
+        parsed = pd.DataFrame(
+            {
+                "ok": np.ones(n, dtype=bool),
+                "qualifier": "",
+                "digits": text,
+                "decimals": np.full(n, decimals, dtype=int),
+                "multiplier_word": "",
+                "exponent": np.zeros(n, dtype=int),
+                "negative": np.zeros(n, dtype=bool),
+                "two_qualifiers": np.zeros(n, dtype=bool),
+            }
+        )
         written = text
     else:
         written = col.astype(object).where(col.notna(), "").astype(str).str.strip()
         parsed = parse_values(written)
         empty = (written == "").to_numpy()
         if empty.any():
-            raise SchemaError(f"{where}: attribute {field!r} is empty for {_ids_text(ids, empty)} "
-                              "(fix: fill in the stated area, or leave those features out)")
+            raise SchemaError(
+                f"{where}: attribute {field!r} is empty for {_ids_text(ids, empty)} "
+                "(fix: fill in the stated area, or leave those features out)"
+            )
         unread = ~parsed["ok"].to_numpy()
         if unread.any():
             example = written[unread].iat[0]
-            raise SchemaError(f"{where}: attribute {field!r} is not a number ({example!r}...) for "
-                              f"{_ids_text(ids, unread)} (fix: {_HELP_VALUE})")
+            raise SchemaError(
+                f"{where}: attribute {field!r} is not a number ({example!r}...) for "
+                f"{_ids_text(ids, unread)} (fix: {_HELP_VALUE})"
+            )
         (value_units,) = _per_value(parsed["unit"], _unit_id)
         other = (parsed["unit"] != "").to_numpy() & (value_units != _unit_id(unit_written))
         if other.any():
             example = written[other].iat[0]
-            raise SchemaError(f"{where}: attribute {field!r} is in {unit_written} but {example!r} names another unit, "
-                              f"for {_ids_text(ids, other)} (fix: --area-unit, or one unit in the whole attribute)")
-    table = pd.DataFrame({
-        "figure_id": ids + f":{field}", "town": town, "subject": ids, "quantity": "area", "value": written,
-        "unit": unit_written, "qualifier": "", "source": source, "quote": f"{field}=" + written,
-        "part_of": "", "notes": "",
-    })
+            raise SchemaError(
+                f"{where}: attribute {field!r} is in {unit_written} but {example!r} names another unit, "
+                f"for {_ids_text(ids, other)} (fix: --area-unit, or one unit in the whole attribute)"
+            )
+    table = pd.DataFrame(
+        {
+            "figure_id": ids + f":{field}",
+            "town": town,
+            "subject": ids,
+            "quantity": "area",
+            "value": written,
+            "unit": unit_written,
+            "qualifier": "",
+            "source": source,
+            "quote": f"{field}=" + written,
+            "part_of": "",
+            "notes": "",
+        }
+    )
     d = _derive(table, parsed)
     num = d["value_num"].to_numpy(dtype=float)
     nonpos = parsed["negative"].to_numpy() | (num <= 0)
     if nonpos.any():
-        raise SchemaError(f"{where}: attribute {field!r} is zero or negative for {_ids_text(ids, nonpos)} "
-                          "(fix: fill in the stated area, or leave those features out)")
+        raise SchemaError(
+            f"{where}: attribute {field!r} is zero or negative for {_ids_text(ids, nonpos)} "
+            "(fix: fill in the stated area, or leave those features out)"
+        )
     stated = d["stated_m2"].to_numpy(dtype=float)
     absurd = ~np.isfinite(stated) | (stated > MAX_STATED_AREA_M2)
     if absurd.any():
-        raise SchemaError(f"{where}: attribute {field!r} in {unit_written} states more than "
-                          f"{MAX_STATED_AREA_M2 / 1e6:.0f} km² for {_ids_text(ids, absurd)} "
-                          "(fix: check the values and the unit, --area-unit)")
+        raise SchemaError(
+            f"{where}: attribute {field!r} in {unit_written} states more than "
+            f"{MAX_STATED_AREA_M2 / 1e6:.0f} km² for {_ids_text(ids, absurd)} "
+            "(fix: check the values and the unit, --area-unit)"
+        )
     dupes = ids.duplicated()
     if dupes.any():
-        raise SchemaError(f"{where}: id {ids[dupes].iat[0]!r} names more than one feature "
-                          f"({int(dupes.sum())} repeated id(s)) (fix: give each feature its own id)")
+        raise SchemaError(
+            f"{where}: id {ids[dupes].iat[0]!r} names more than one feature "
+            f"({int(dupes.sum())} repeated id(s)) (fix: give each feature its own id)"
+        )
     return d[list(LOADED_COLUMNS)]
-

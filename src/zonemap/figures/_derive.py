@@ -50,8 +50,10 @@ _AREA_FORMS = [w for w, f in UNIT_FORMS.items() if f.code in AREA_UNITS_M2]
 def _per_value(column: pd.Series, *fns: Any) -> list[NDArray[Any]]:
     """Each ``fn`` of each cell, computed once per distinct value (units, quantities, qualifiers)."""
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    return [np.asarray([fn(u) for u in uniques], dtype=object)[codes] if len(uniques)
-            else np.zeros(0, dtype=object) for fn in fns]
+    return [
+        np.asarray([fn(u) for u in uniques], dtype=object)[codes] if len(uniques) else np.zeros(0, dtype=object)
+        for fn in fns
+    ]
 
 
 def _unit_of(written: Any) -> tuple[str, int]:
@@ -97,13 +99,16 @@ def _derive(df: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
     value_num = pc.cast(literal, pa.float64()).to_numpy(zero_copy_only=False)
     decimals = parsed["decimals"].to_numpy(dtype=np.int64)
     half_step = 0.5 * 10.0 ** (exp - decimals).astype(float)
-    is_area, is_length = (a.astype(bool) for a in _per_value(
-        df["quantity"], lambda q: q in AREA_QUANTITIES, lambda q: q in LENGTH_QUANTITIES))
+    is_area, is_length = (
+        a.astype(bool)
+        for a in _per_value(df["quantity"], lambda q: q in AREA_QUANTITIES, lambda q: q in LENGTH_QUANTITIES)
+    )
     unit_m2 = np.where(is_area, area_factor.astype(float), np.nan)
     unit_m = np.where(is_length, length_factor.astype(float), np.nan)
     unit_word = pa.array(unit_word_o, pa.large_string())
-    mult_word = pc.if_else(pa.array(unit_exp > 0), unit_word,
-                           pa.array(parsed["multiplier_word"], type=pa.large_string(), from_pandas=True))
+    mult_word = pc.if_else(
+        pa.array(unit_exp > 0), unit_word, pa.array(parsed["multiplier_word"], type=pa.large_string(), from_pandas=True)
+    )
     written = pa.array(df["value"], type=pa.large_string(), from_pandas=True)
     if negative.any() or pc.any(pc.not_equal(mult_word, "")).as_py():
         digits = pc.binary_join_element_wise(sign, digits, mult_word, _text(""))
@@ -127,4 +132,3 @@ def _derive(df: pd.DataFrame, parsed: pd.DataFrame) -> pd.DataFrame:
     out["precision_m"] = half_step * unit_m
     out["_unit_exp"] = unit_exp
     return out
-

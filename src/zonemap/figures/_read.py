@@ -38,8 +38,10 @@ _PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
     """Decode a CSV: UTF-8 (with or without BOM) first, then GB18030 (GBK), both strict."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DataFileError(f"{path}: the table is UTF-16 (Excel's 'Unicode Text'), not a CSV zonemap reads "
-                            "(fix: in Excel save as 'CSV UTF-8 (Comma delimited)', or save as .xlsx)")
+        raise DataFileError(
+            f"{path}: the table is UTF-16 (Excel's 'Unicode Text'), not a CSV zonemap reads "
+            "(fix: in Excel save as 'CSV UTF-8 (Comma delimited)', or save as .xlsx)"
+        )
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
@@ -87,8 +89,9 @@ def _csv_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], st
         ) from None
     records = [(n, f) for n, f in records if any(s.strip() for s in f)]
     if not records:
-        raise DataFileError(f"{path}: the table is empty (fix: the first row names the columns "
-                            f"{', '.join(FIGURE_COLUMNS)})")
+        raise DataFileError(
+            f"{path}: the table is empty (fix: the first row names the columns {', '.join(FIGURE_COLUMNS)})"
+        )
     (_, header), rows = records[0], records[1:]
     width = len(header)
     for n, fields in rows:
@@ -137,8 +140,10 @@ def _xlsx_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], s
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise DataFileError(f"{path}: not a readable XLSX workbook ({exc}) (fix: open it in Excel and save it "
-                            "again as .xlsx, or export the sheet as 'CSV UTF-8')") from None
+        raise DataFileError(
+            f"{path}: not a readable XLSX workbook ({exc}) (fix: open it in Excel and save it "
+            "again as .xlsx, or export the sheet as 'CSV UTF-8')"
+        ) from None
     try:
         ws = wb["figures"] if "figures" in wb.sheetnames else wb.worksheets[0]
         records = [
@@ -149,16 +154,19 @@ def _xlsx_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], s
         wb.close()
     records = [(n, f) for n, f in records if any(s.strip() for s in f)]
     if not records:
-        raise DataFileError(f"{path}: sheet {ws.title!r} is empty (fix: the first row names the columns "
-                            f"{', '.join(FIGURE_COLUMNS)})")
+        raise DataFileError(
+            f"{path}: sheet {ws.title!r} is empty (fix: the first row names the columns {', '.join(FIGURE_COLUMNS)})"
+        )
     (_, header), rows = records[0], records[1:]
     while header and not header[-1].strip():
         header = header[:-1]
     width = len(header)
     for n, fields in rows:
         if any(s.strip() for s in fields[width:]):
-            raise DataFileError(f"{path}: sheet {ws.title!r} row {n} has a value right of the last named column "
-                                "(fix: name the column in the first row, or delete the value)")
+            raise DataFileError(
+                f"{path}: sheet {ws.title!r} row {n} has a value right of the last named column "
+                "(fix: name the column in the first row, or delete the value)"
+            )
     return header, [(n, (f + [""] * width)[:width]) for n, f in rows], f"xlsx sheet {ws.title}"
 
 
@@ -198,8 +206,10 @@ def read_figures_table(path: Path | str, default_town: str | None = None) -> pd.
     for i in unnamed:
         row = next((n for n, f in rows if f[i].strip()), None)
         if row is not None:
-            raise SchemaError(f"{p}: column {i + 1} has no name in the header but row {row} has a value in it "
-                              "(fix: name the column, or delete its values)")
+            raise SchemaError(
+                f"{p}: column {i + 1} has no name in the header but row {row} has a value in it "
+                "(fix: name the column, or delete its values)"
+            )
     keep = [i for i, c in enumerate(columns) if c]  # unnamed empty columns (a trailing comma) are dropped
     columns, rows = [columns[i] for i in keep], [(n, [f[i] for i in keep]) for n, f in rows]
     dupes = sorted({c for c in columns if columns.count(c) > 1 and c})
@@ -209,11 +219,15 @@ def read_figures_table(path: Path | str, default_town: str | None = None) -> pd.
     missing = [c for c in required if c not in columns]
     if missing:
         sep = next((s for s in (";", "\t", "|") if len(columns) == 1 and s in columns[0]), None)
-        how = (f"separate the columns with commas, not {sep!r}" if sep else
-               f"the header must name {', '.join(FIGURE_COLUMNS)}")
+        how = (
+            f"separate the columns with commas, not {sep!r}"
+            if sep
+            else f"the header must name {', '.join(FIGURE_COLUMNS)}"
+        )
         raise SchemaError(f"{p}: missing column(s) {', '.join(missing)} (fix: {how})")
-    df = pd.DataFrame([f for _, f in rows], columns=columns, dtype=str,
-                      index=pd.Index([n for n, _ in rows], name="row"))
+    df = pd.DataFrame(
+        [f for _, f in rows], columns=columns, dtype=str, index=pd.Index([n for n, _ in rows], name="row")
+    )
     df = df.apply(lambda s: s.str.strip()) if len(df) else df
     if len(df) and columns and columns[0] in df.columns:  # '#...' in the first cell: a comment row (an example)
         df = df[~df[columns[0]].str.startswith(FIGURE_COMMENT_PREFIX)]
@@ -225,4 +239,3 @@ def read_figures_table(path: Path | str, default_town: str | None = None) -> pd.
     df.attrs["encoding"] = encoding
     log.debug("%s: %d figure row(s) read (%s)", p, len(df), encoding)
     return df
-

@@ -156,7 +156,7 @@ class _NearIds:
             w = _EXHAUSTIVE_IDS // 4
             at = int(np.searchsorted(self.ids, subject))
             back = int(np.searchsorted(self.backwards, subject[::-1]))
-            pool = [*self.ids[max(at - w, 0):at + w], *(i[::-1] for i in self.backwards[max(back - w, 0):back + w])]
+            pool = [*self.ids[max(at - w, 0) : at + w], *(i[::-1] for i in self.backwards[max(back - w, 0) : back + w])]
         return _closest(subject, pool)
 
 
@@ -196,67 +196,118 @@ def _problems(
     in_unit = parsed["unit"]
     (unit_ids,) = _per_value(df["unit"], _unit_id)
     (value_unit_ids,) = _per_value(in_unit, _unit_id)
-    bad((df["unit"] != "").to_numpy() & (in_unit != "").to_numpy() & (unit_ids != value_unit_ids),
+    bad(
+        (df["unit"] != "").to_numpy() & (in_unit != "").to_numpy() & (unit_ids != value_unit_ids),
         lambda i: f"unit {in_unit.iat[i]!r} in the value and {df['unit'].iat[i]!r} in column unit disagree",
-        "keep the one the source uses, in one place")
+        "keep the one the source uses, in one place",
+    )
     has_value = (df["value"] != "").to_numpy()
     ok = parsed["ok"].to_numpy()
-    bad(has_value & ~ok & ~parsed["two_qualifiers"].to_numpy(),
-        lambda i: f"value {val[i]!r} is not a number as a source writes it", _HELP_VALUE)
-    bad(parsed["two_qualifiers"], lambda i: f"value {val[i]!r} has more than one qualifier word",
-        "keep the one the source uses")
+    bad(
+        has_value & ~ok & ~parsed["two_qualifiers"].to_numpy(),
+        lambda i: f"value {val[i]!r} is not a number as a source writes it",
+        _HELP_VALUE,
+    )
+    bad(
+        parsed["two_qualifiers"],
+        lambda i: f"value {val[i]!r} has more than one qualifier word",
+        "keep the one the source uses",
+    )
     known_unit = _isin(d["unit"], [*AREA_UNITS_M2, *LENGTH_UNITS_M])
     is_area, is_length = _isin(qty, AREA_QUANTITIES), _isin(qty, LENGTH_QUANTITIES)
-    bad(is_area & (df["unit"] != "") & ~_isin(d["unit"], AREA_UNITS_M2),
-        lambda i: f"unknown area unit {unit[i]!r}", f"use one of {', '.join(_AREA_FORMS)}")
-    bad(is_length & (df["unit"] != "") & ~_isin(d["unit"], LENGTH_UNITS_M),
-        lambda i: f"unknown length unit {unit[i]!r}", f"use one of {', '.join(_LENGTH_FORMS)}")
-    bad(~is_area & ~is_length & (qty != ""), lambda i: f"unknown quantity {qty.iat[i]!r}",
-        f"use one of {', '.join(sorted(AREA_QUANTITIES | LENGTH_QUANTITIES))}")
-    bad(ok & (parsed["exponent"].to_numpy() > 0) & (d["_unit_exp"].to_numpy() > 0),
+    bad(
+        is_area & (df["unit"] != "") & ~_isin(d["unit"], AREA_UNITS_M2),
+        lambda i: f"unknown area unit {unit[i]!r}",
+        f"use one of {', '.join(_AREA_FORMS)}",
+    )
+    bad(
+        is_length & (df["unit"] != "") & ~_isin(d["unit"], LENGTH_UNITS_M),
+        lambda i: f"unknown length unit {unit[i]!r}",
+        f"use one of {', '.join(_LENGTH_FORMS)}",
+    )
+    bad(
+        ~is_area & ~is_length & (qty != ""),
+        lambda i: f"unknown quantity {qty.iat[i]!r}",
+        f"use one of {', '.join(sorted(AREA_QUANTITIES | LENGTH_QUANTITIES))}",
+    )
+    bad(
+        ok & (parsed["exponent"].to_numpy() > 0) & (d["_unit_exp"].to_numpy() > 0),
         lambda i: f"value {val[i]!r} and unit {unit[i]!r} both carry a multiplier (万 / 亿)",
-        'write the multiplier once: "1.2" with 万平方米, or "1.2万" with 平方米')
+        'write the multiplier once: "1.2" with 万平方米, or "1.2万" with 平方米',
+    )
     qual_col = df["qualifier"]
-    bad(~_isin(qual_col, QUALIFIERS), lambda i: f"unknown qualifier {qual_col.iat[i]!r}",
-        f"use one of {', '.join(repr(q) for q in QUALIFIERS)}")
+    bad(
+        ~_isin(qual_col, QUALIFIERS),
+        lambda i: f"unknown qualifier {qual_col.iat[i]!r}",
+        f"use one of {', '.join(repr(q) for q in QUALIFIERS)}",
+    )
     in_value = parsed["qualifier"]
-    bad((qual_col != "") & (in_value != "") & (qual_col != in_value),
+    bad(
+        (qual_col != "") & (in_value != "") & (qual_col != in_value),
         lambda i: f"qualifier {in_value.iat[i]!r} in the value and {qual_col.iat[i]!r} in column qualifier disagree",
-        "keep the one the source uses, in one place")
+        "keep the one the source uses, in one place",
+    )
     num = d["value_num"].to_numpy(dtype=float)
     usable = ok & known_unit
     neg = usable & parsed["negative"].to_numpy()
     bad(neg, lambda i: f"value {val[i]!r} is negative", "a stated area or length is positive: drop the minus sign")
     zero_ok = _isin(qty, ZERO_QUANTITIES)
-    bad(usable & (num == 0) & ~zero_ok, lambda i: f"value {val[i]!r} is zero",
-        "a stated area or length is more than zero: check the digits, or drop the row")
-    bad(usable & ~neg & ~np.isfinite(num), lambda i: f"value {val[i]!r} is too large to be a number",
-        "check the digits (a typo?)")
+    bad(
+        usable & (num == 0) & ~zero_ok,
+        lambda i: f"value {val[i]!r} is zero",
+        "a stated area or length is more than zero: check the digits, or drop the row",
+    )
+    bad(
+        usable & ~neg & ~np.isfinite(num),
+        lambda i: f"value {val[i]!r} is too large to be a number",
+        "check the digits (a typo?)",
+    )
     stated_m2, stated_m = d["stated_m2"].to_numpy(dtype=float), d["stated_m"].to_numpy(dtype=float)
-    bad(np.isfinite(stated_m2) & (stated_m2 > MAX_STATED_AREA_M2),
-        lambda i: f"value {val[i]!r} {unit[i]} is {stated_m2[i] / 1e6:.3g} km², more than any area a figure can "
-                  f"state (limit {MAX_STATED_AREA_M2 / 1e6:.0f} km²)",
-        "check the digits and the unit (亩, 公顷, 平方公里)")
-    bad(np.isfinite(stated_m) & (stated_m > MAX_STATED_LENGTH_M),
-        lambda i: f"value {val[i]!r} {unit[i]} is {stated_m[i] / 1e3:.3g} km, more than any length a figure can "
-                  f"state (limit {MAX_STATED_LENGTH_M / 1e3:.0f} km)",
-        "check the digits and the unit (米, 公里)")
+    bad(
+        np.isfinite(stated_m2) & (stated_m2 > MAX_STATED_AREA_M2),
+        lambda i: (
+            f"value {val[i]!r} {unit[i]} is {stated_m2[i] / 1e6:.3g} km², more than any area a figure can "
+            f"state (limit {MAX_STATED_AREA_M2 / 1e6:.0f} km²)"
+        ),
+        "check the digits and the unit (亩, 公顷, 平方公里)",
+    )
+    bad(
+        np.isfinite(stated_m) & (stated_m > MAX_STATED_LENGTH_M),
+        lambda i: (
+            f"value {val[i]!r} {unit[i]} is {stated_m[i] / 1e3:.3g} km, more than any length a figure can "
+            f"state (limit {MAX_STATED_LENGTH_M / 1e3:.0f} km)"
+        ),
+        "check the digits and the unit (米, 公里)",
+    )
     if towns is not None:
         known_towns = sorted(set(towns))
         town = df["town"]
-        bad((town != "") & ~_isin(town, known_towns),
+        bad(
+            (town != "") & ~_isin(town, known_towns),
             lambda i: f"unknown town {town.iat[i]!r}" + _closest(town.iat[i], known_towns),
-            f"use a town id of the project: {', '.join(known_towns) or '(none declared)'}")
+            f"use a town id of the project: {', '.join(known_towns) or '(none declared)'}",
+        )
     ids, parents = df["figure_id"], df["part_of"]
-    bad((parents != "") & ~_isin(parents, ids) & (parents != ids),
+    bad(
+        (parents != "") & ~_isin(parents, ids) & (parents != ids),
         lambda i: f"part_of {parents.iat[i]!r} is not a figure_id",
-        "name the figure_id of the whole, or leave part_of empty")
+        "name the figure_id of the whole, or leave part_of empty",
+    )
     for cycle in _cycles(ids, parents):
         chain = " -> ".join([*(ids.iat[i] for i in cycle), ids.iat[cycle[0]]])
         rows = ", ".join(where[i].split(" (")[0] for i in cycle)
         message = f"part_of cycle {chain} ({rows}): no figure is the whole"
-        found.append((cycle[0], Problem(path, where[cycle[0]], message,
-                                        "a figure is part of a larger one: empty part_of on the outermost figure")))
+        found.append(
+            (
+                cycle[0],
+                Problem(
+                    path,
+                    where[cycle[0]],
+                    message,
+                    "a figure is part of a larger one: empty part_of on the outermost figure",
+                ),
+            )
+        )
     if feature_ids is not None:
         subj = df["subject"]
         id_array = _id_array(feature_ids)
@@ -265,12 +316,18 @@ def _problems(
             near = _NearIds(id_array)
             first_missing = set(subj[missing].drop_duplicates().head(_SUGGESTED_SUBJECTS))
             of = f" of {ids_from}" if ids_from else ""
-            bad(missing, lambda i: f"subject {subj.iat[i]!r} is not a feature id{of}"
-                + (near.closest(subj.iat[i]) if subj.iat[i] in first_missing else ""),
-                "use the id of a feature in the layer, exactly as written there")
+            bad(
+                missing,
+                lambda i: (
+                    f"subject {subj.iat[i]!r} is not a feature id{of}"
+                    + (near.closest(subj.iat[i]) if subj.iat[i] in first_missing else "")
+                ),
+                "use the id of a feature in the layer, exactly as written there",
+            )
     for fid in ids[ids.duplicated() & (ids != "")].unique():
-        found.append((len(df), Problem(path, f"figure {fid}", "figure_id used more than once",
-                                       "give each figure its own id")))
+        found.append(
+            (len(df), Problem(path, f"figure {fid}", "figure_id used more than once", "give each figure its own id"))
+        )
     return [p for _, p in sorted(found, key=lambda t: t[0])]
 
 
@@ -367,5 +424,3 @@ def load_figures(
 
 
 # --------------------------------------------------------------------------- a layer's own attribute
-
-

@@ -29,8 +29,7 @@ __all__ = ["DRAFT_COLUMNS", "OTHER_COLUMNS", "REVIEW_COLUMNS", "Extraction", "ex
 #: ``range_high``, ``ring``), the subject as the text names it, how well it matched a feature
 #: name (1.0 exact, empty when unmatched), the unit as written, and the character offsets (0-based,
 #: end exclusive, in the decoded original text) of the figure and of its quote.
-REVIEW_COLUMNS = ("kind", "subject_text", "match_score", "unit_as_written", "start", "end",
-                  "quote_start", "quote_end")
+REVIEW_COLUMNS = ("kind", "subject_text", "match_score", "unit_as_written", "start", "end", "quote_start", "quote_end")
 
 
 #: Columns of a draft registry (:attr:`Extraction.figures`).
@@ -87,35 +86,156 @@ _CLAUSE_END = re.compile(r"[。！？!?；;\n、:：]|,(?![0-9]{3}(?![0-9]))|(?<
 
 #: Words ending a place name (longest first when matched).
 _PLACE_WORDS = (
-    "产业集聚区", "集聚区", "产业区", "产业园区", "园区", "产业园", "科技园", "工业园", "文创园", "片区", "板块",
-    "用地", "地块", "项目", "基地", "中心", "新城", "智谷", "数码城", "小镇", "组团", "示范区", "实验区",
-    "先行区", "核心区", "承载区", "功能区", "开发区", "保税区", "商圈", "公园", "大厦", "街道", "社区", "镇", "区",
+    "产业集聚区",
+    "集聚区",
+    "产业区",
+    "产业园区",
+    "园区",
+    "产业园",
+    "科技园",
+    "工业园",
+    "文创园",
+    "片区",
+    "板块",
+    "用地",
+    "地块",
+    "项目",
+    "基地",
+    "中心",
+    "新城",
+    "智谷",
+    "数码城",
+    "小镇",
+    "组团",
+    "示范区",
+    "实验区",
+    "先行区",
+    "核心区",
+    "承载区",
+    "功能区",
+    "开发区",
+    "保税区",
+    "商圈",
+    "公园",
+    "大厦",
+    "街道",
+    "社区",
+    "镇",
+    "区",
     "站",
 )
 
 
 #: Words that cannot be part of a name: a name starts after them (verbs, particles, connectives).
 _NAME_BREAKS = (
-    "的", "在", "以", "为", "和", "与", "及", "等", "将", "对", "把", "被", "从", "向", "于", "是", "有", "并",
-    "即", "其中", "依托", "推动", "推进", "实施", "重点", "抓好", "打造", "建设", "加快", "引进", "规划", "谋划",
-    "构建", "拥有", "占地", "位于", "包括", "目前", "下来", "已", "可", "新增", "预计", "计划", "通过", "开展",
-    "完成", "启动", "形成", "整合", "发挥", "落户", "纳入", "全市", "全镇", "一批", "一个", "两个", "三个",
-    "盘活", "改造", "整治", "招引", "发展", "培育", "引入", "带动", "塑造", "拓展", "提升", "配合", "聚焦", "围绕",
-    "争取", "方式",
+    "的",
+    "在",
+    "以",
+    "为",
+    "和",
+    "与",
+    "及",
+    "等",
+    "将",
+    "对",
+    "把",
+    "被",
+    "从",
+    "向",
+    "于",
+    "是",
+    "有",
+    "并",
+    "即",
+    "其中",
+    "依托",
+    "推动",
+    "推进",
+    "实施",
+    "重点",
+    "抓好",
+    "打造",
+    "建设",
+    "加快",
+    "引进",
+    "规划",
+    "谋划",
+    "构建",
+    "拥有",
+    "占地",
+    "位于",
+    "包括",
+    "目前",
+    "下来",
+    "已",
+    "可",
+    "新增",
+    "预计",
+    "计划",
+    "通过",
+    "开展",
+    "完成",
+    "启动",
+    "形成",
+    "整合",
+    "发挥",
+    "落户",
+    "纳入",
+    "全市",
+    "全镇",
+    "一批",
+    "一个",
+    "两个",
+    "三个",
+    "盘活",
+    "改造",
+    "整治",
+    "招引",
+    "发展",
+    "培育",
+    "引入",
+    "带动",
+    "塑造",
+    "拓展",
+    "提升",
+    "配合",
+    "聚焦",
+    "围绕",
+    "争取",
+    "方式",
 )
 
 
 #: A name starting with one of these is a description, not a name (现代化产业园区项目, 低效用地).
 _GENERIC_STARTS = (
-    "现代化", "现代", "产业", "新兴", "战略性", "低效", "连片", "城中村", "首期", "市级", "省级", "国家级",
-    "重大", "专项", "工业", "制造业", "集中", "综合", "一期", "二期", "该", "开发", "标准",
+    "现代化",
+    "现代",
+    "产业",
+    "新兴",
+    "战略性",
+    "低效",
+    "连片",
+    "城中村",
+    "首期",
+    "市级",
+    "省级",
+    "国家级",
+    "重大",
+    "专项",
+    "工业",
+    "制造业",
+    "集中",
+    "综合",
+    "一期",
+    "二期",
+    "该",
+    "开发",
+    "标准",
 )
 
 
 #: Names may start with digits or letters (33文创园), not continue with them (常平站1公里 is no name).
-_NAME = re.compile(
-    rf"[0-9A-Za-z]*(?:[\u3400-\u9fff]|—(?=[\u3400-\u9fff])){{0,24}}(?:{_alternation(_PLACE_WORDS)})"
-)
+_NAME = re.compile(rf"[0-9A-Za-z]*(?:[\u3400-\u9fff]|—(?=[\u3400-\u9fff])){{0,24}}(?:{_alternation(_PLACE_WORDS)})")
 
 
 _RUN = re.compile(r"[0-9A-Za-z]*[\u3400-\u9fff](?:[\u3400-\u9fff]|—(?=[\u3400-\u9fff]))*")
@@ -140,8 +260,11 @@ _PART_CUE = "其中"
 _HEADING_CHARS = 40
 
 
-_WHERE_NOTES = {"sentence": "subject from the sentence", "paragraph": "subject from an earlier sentence",
-                "heading": "subject from the heading above"}
+_WHERE_NOTES = {
+    "sentence": "subject from the sentence",
+    "paragraph": "subject from an earlier sentence",
+    "heading": "subject from the heading above",
+}
 
 
 @dataclass
@@ -157,7 +280,7 @@ def _names(text: str) -> _Names:
     """Place names: within each run of name characters, the pieces between break words, cut at their last place word."""
     inside = np.zeros(len(text) + 1, dtype=bool)
     for m in _PARENS.finditer(text):
-        inside[m.start():m.end()] = True
+        inside[m.start() : m.end()] = True
     found: list[tuple[int, int, str]] = []
     for run in _RUN.finditer(text):
         base, s = run.start(), run.group()
@@ -168,12 +291,20 @@ def _names(text: str) -> _Names:
                 continue
             name = hit.group()
             lead = len(name) - len(name.lstrip("0123456789"))
-            if (len(name) < 3 or name in _PLACE_WORDS or name.startswith(_GENERIC_STARTS) or inside[base + a]
-                    or (lead and _UNIT_AT.match(name, lead) is not None)):  # 1公里范围...: a number, no name
+            if (
+                len(name) < 3
+                or name in _PLACE_WORDS
+                or name.startswith(_GENERIC_STARTS)
+                or inside[base + a]
+                or (lead and _UNIT_AT.match(name, lead) is not None)
+            ):  # 1公里范围...: a number, no name
                 continue
             found.append((base + a, base + hit.end(), name))
-    return _Names(np.asarray([f[0] for f in found], dtype=np.int64), np.asarray([f[1] for f in found], dtype=np.int64),
-                  [f[2] for f in found])
+    return _Names(
+        np.asarray([f[0] for f in found], dtype=np.int64),
+        np.asarray([f[1] for f in found], dtype=np.int64),
+        [f[2] for f in found],
+    )
 
 
 def _bounds(pattern: re.Pattern[str], text: str) -> NDArray[np.int64]:
@@ -227,14 +358,21 @@ def _registry_unit(written: str, mult_word: str) -> tuple[str, str, str]:
     return written, mult_word, kind
 
 
-def _subject(text: str, names: _Names, fig_start: int, fig_end: int, clause: tuple[int, int],
-             sentence: tuple[int, int], paragraph: tuple[int, int]) -> tuple[int, str]:
+def _subject(
+    text: str,
+    names: _Names,
+    fig_start: int,
+    fig_end: int,
+    clause: tuple[int, int],
+    sentence: tuple[int, int],
+    paragraph: tuple[int, int],
+) -> tuple[int, str]:
     """(index into names or -1, where found: ``described`` / ``clause`` / ``sentence`` / ``paragraph``)."""
     if not len(names.starts):
         return -1, ""
     after = int(np.searchsorted(names.starts, fig_end))
     if after < len(names.starts):
-        gap = text[fig_end:int(names.starts[after])]
+        gap = text[fig_end : int(names.starts[after])]
         if gap in ("", "的") and names.ends[after] <= clause[1]:
             return after, "described"
     before = int(np.searchsorted(names.ends, fig_start, side="right")) - 1
@@ -301,9 +439,18 @@ def extract_text(original: str, source: str = "", *, town: str = "", id_prefix: 
                 kind = "length_range"
             a, b = nt.span(m.start(), m.end())
             value = g["num"] + (f"—{g['num2']}" if g["num2"] else "") + (f"/{g['den']}" if g["den"] else "")
-            others.append({"source": source, "kind": kind, "value": value + kept_mult, "unit": unit_written,
-                           "qualifier": qualifier, "quote": nt.cut(*clause) if clause[1] > clause[0] else "",
-                           "start": a, "end": b})
+            others.append(
+                {
+                    "source": source,
+                    "kind": kind,
+                    "value": value + kept_mult,
+                    "unit": unit_written,
+                    "qualifier": qualifier,
+                    "quote": nt.cut(*clause) if clause[1] > clause[0] else "",
+                    "start": a,
+                    "end": b,
+                }
+            )
             continue
         _, s_a, s_b = _segment(sentences, m.start("num"))
         _, p_a, p_b = _segment(paragraphs, m.start("num"))
@@ -312,8 +459,12 @@ def extract_text(original: str, source: str = "", *, town: str = "", id_prefix: 
             _, h_a, h_b = _segment(paragraphs, p_a - 1)
             heading = text[h_a:h_b].strip()
             last = int(np.searchsorted(names.ends, h_b, side="right")) - 1
-            if (0 < len(heading) <= _HEADING_CHARS and not _SENTENCE_END.search(heading) and last >= 0
-                    and names.starts[last] >= h_a):
+            if (
+                0 < len(heading) <= _HEADING_CHARS
+                and not _SENTENCE_END.search(heading)
+                and last >= 0
+                and names.starts[last] >= h_a
+            ):
                 who, where = last, "heading"
         subject_text = names.texts[who] if who >= 0 else ""
         q_a, q_b = clause
@@ -325,33 +476,73 @@ def extract_text(original: str, source: str = "", *, town: str = "", id_prefix: 
                 q_a = h[0]
         quote_a, quote_b = nt.span(q_a, q_b)
         a, b = nt.span(fig_start, m.end())
-        base = {"town": town, "subject": "", "qualifier": qualifier, "source": source,
-                "quote": original[quote_a:quote_b], "part_of": "", "notes": "", "subject_text": subject_text,
-                "match_score": np.nan, "unit_as_written": nt.cut(m.start("mult") if mult_word and not kept_mult
-                                                                 else m.start("unit"), m.end("unit")),
-                "start": a, "end": b, "quote_start": quote_a, "quote_end": quote_b,
-                "_sentence": s_a, "_clause": clause[0], "_where": where, "_part_cue": _PART_CUE in
-                text[clause[0]:m.start()]}
+        base = {
+            "town": town,
+            "subject": "",
+            "qualifier": qualifier,
+            "source": source,
+            "quote": original[quote_a:quote_b],
+            "part_of": "",
+            "notes": "",
+            "subject_text": subject_text,
+            "match_score": np.nan,
+            "unit_as_written": nt.cut(
+                m.start("mult") if mult_word and not kept_mult else m.start("unit"), m.end("unit")
+            ),
+            "start": a,
+            "end": b,
+            "quote_start": quote_a,
+            "quote_end": quote_b,
+            "_sentence": s_a,
+            "_clause": clause[0],
+            "_where": where,
+            "_part_cue": _PART_CUE in text[clause[0] : m.start()],
+        }
         if where in _WHERE_NOTES:
             base["notes"] = _WHERE_NOTES[where]
         if ringed:
             for quantity, value in (("ring_inner_radius", g["num"]), ("ring_outer_radius", g["num2"])):
-                rows.append({**base, "quantity": quantity, "value": value + kept_mult, "unit": unit,
-                             "qualifier": "", "kind": "ring"})
+                rows.append(
+                    {
+                        **base,
+                        "quantity": quantity,
+                        "value": value + kept_mult,
+                        "unit": unit,
+                        "qualifier": "",
+                        "kind": "ring",
+                    }
+                )
         elif g["num2"]:
             low, high = g["num"], g["num2"]
             note = f"range {nt.cut(m.start('num'), m.end())} as written: at least the low, at most the high value"
             note = f"{base['notes']}; {note}" if base["notes"] else note
-            rows.append({**base, "quantity": quantity, "value": low + kept_mult, "unit": unit, "qualifier": "不少于",
-                         "kind": "range_low", "notes": note})
-            rows.append({**base, "quantity": quantity, "value": high + kept_mult, "unit": unit, "qualifier": "不超过",
-                         "kind": "range_high", "notes": note})
+            rows.append(
+                {
+                    **base,
+                    "quantity": quantity,
+                    "value": low + kept_mult,
+                    "unit": unit,
+                    "qualifier": "不少于",
+                    "kind": "range_low",
+                    "notes": note,
+                }
+            )
+            rows.append(
+                {
+                    **base,
+                    "quantity": quantity,
+                    "value": high + kept_mult,
+                    "unit": unit,
+                    "qualifier": "不超过",
+                    "kind": "range_high",
+                    "notes": note,
+                }
+            )
         else:
             if g["pre"] and (g["post"] or g["mid"] or g["mid2"]):
                 two = f"two qualifiers written: {g['pre']} and {g['post'] or g['mid'] or g['mid2']}"
                 base["notes"] = f"{base['notes']}; {two}" if base["notes"] else two
-            rows.append({**base, "quantity": quantity, "value": g["num"] + kept_mult, "unit": unit,
-                         "kind": "area"})
+            rows.append({**base, "quantity": quantity, "value": g["num"] + kept_mult, "unit": unit, "kind": "area"})
     figures = pd.DataFrame(rows, columns=[*DRAFT_COLUMNS, "_sentence", "_clause", "_where", "_part_cue"])
     prefix = id_prefix if id_prefix is not None else f"{town or 'text'}-{_slug(Path(source).stem) or 'text'}"
     figures["figure_id"] = [f"{prefix}-{n:03d}" for n in range(1, len(figures) + 1)]
@@ -360,4 +551,3 @@ def extract_text(original: str, source: str = "", *, town: str = "", id_prefix: 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "-", text.lower()).strip("-")
-

@@ -76,23 +76,25 @@ def read_gazetteer(paths: Sequence[Path | str]) -> pd.DataFrame:
         data = read_json(path)
         feats = data.get("features") if isinstance(data, dict) else None
         if not isinstance(feats, list):
-            raise SchemaError(f"{path}: not a GeoJSON FeatureCollection (fix: give a layer file such as "
-                              "parcels.geojson)")
+            raise SchemaError(
+                f"{path}: not a GeoJSON FeatureCollection (fix: give a layer file such as parcels.geojson)"
+            )
         for n, feat in enumerate(feats, start=1):
             props = feat.get("properties") if isinstance(feat, dict) else None
             fid = props.get("id") if isinstance(props, dict) else None
             name = props.get("name_zh") if isinstance(props, dict) else None
             if not isinstance(fid, str) or not isinstance(name, str) or not fid or not name:
-                raise SchemaError(f"{path}: feature #{n} has no text 'id' and 'name_zh' (fix: subjects are "
-                                  "matched by name_zh to id; import the layer with zonemap import first)")
+                raise SchemaError(
+                    f"{path}: feature #{n} has no text 'id' and 'name_zh' (fix: subjects are "
+                    "matched by name_zh to id; import the layer with zonemap import first)"
+                )
             norm = normalise(name).text
             forms = {norm, re.sub(r"\([^()]*\)", "", norm).strip(), *re.findall(r"\(([^()]*)\)", norm)}
             rows += [(fid, name, path.name, f) for f in forms if f]
     return pd.DataFrame(rows, columns=["id", "name_zh", "layer", "key"])
 
 
-def match_subjects(subject_texts: pd.Series, gazetteer: pd.DataFrame,
-                   cutoff: float = MATCH_CUTOFF) -> pd.DataFrame:
+def match_subjects(subject_texts: pd.Series, gazetteer: pd.DataFrame, cutoff: float = MATCH_CUTOFF) -> pd.DataFrame:
     """Feature ids for subjects as texts name them: exact name first, then the closest by difflib ratio.
 
     Parameters
@@ -172,7 +174,7 @@ def _subject_groups(figures: pd.DataFrame) -> NDArray[np.int64]:
     plain = [(i, k[1:]) for i, k in enumerate(distinct) if k.startswith("\0")]
     for n, (i, a) in enumerate(plain):
         matcher = difflib.SequenceMatcher(a=a, autojunk=False)
-        for j, b in plain[n + 1:]:
+        for j, b in plain[n + 1 :]:
             matcher.set_seq2(b)
             if matcher.real_quick_ratio() >= 0.8 and matcher.ratio() >= 0.8:
                 parent[root(j)] = root(i)
@@ -202,8 +204,13 @@ def _guess_parts(figures: pd.DataFrame) -> None:
         # 其中: any figure, inside a larger whole stated earlier in its sentence
         (["_text", "_sentence"], cue & is_area, whole, True, "其中 after it in the sentence"),
         # a part quantity (new industrial land, vacant land...) of its subject's stated area
-        (["_text", "_group"], is_area & (quantity != "area") & (figures["_group"].to_numpy() >= 0),
-         whole & (quantity == "area"), False, "same subject"),
+        (
+            ["_text", "_group"],
+            is_area & (quantity != "area") & (figures["_group"].to_numpy() >= 0),
+            whole & (quantity == "area"),
+            False,
+            "same subject",
+        ),
     )
     for keys, is_part, is_whole, only_earlier, reason in rules:
         for idx in figures.groupby(keys, sort=False).indices.values():
@@ -221,4 +228,3 @@ def _guess_parts(figures: pd.DataFrame) -> None:
                 notes[i] = f"{notes[i]}; {note}" if notes[i] else note
     figures["part_of"] = part_of
     figures["notes"] = notes
-

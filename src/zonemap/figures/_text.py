@@ -68,15 +68,19 @@ def read_text(path: Path | str, encoding: str | None = None) -> tuple[str, str]:
         except LookupError:
             raise DataFileError(f"{p}: unknown encoding {encoding!r} (fix: --encoding utf-8, gbk or big5)") from None
         except UnicodeDecodeError as exc:
-            raise DataFileError(f"{p}: byte {exc.start} (0x{data[exc.start]:02x}) is not {encoding} "
-                                "(fix: give the file's real encoding, or leave --encoding out to detect it)") from None
+            raise DataFileError(
+                f"{p}: byte {exc.start} (0x{data[exc.start]:02x}) is not {encoding} "
+                "(fix: give the file's real encoding, or leave --encoding out to detect it)"
+            ) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DataFileError(f"{p}: the text is UTF-16 (fix: save it as UTF-8 from the editor)")
     if not data.strip():
         raise DataFileError(f"{p}: the text is empty (fix: give the file holding the planning text)")
     if b"\x00" in data:
-        raise DataFileError(f"{p}: holds NUL bytes at byte {data.index(0)}: a binary file, not a text "
-                            "(fix: save the document as plain text, UTF-8)")
+        raise DataFileError(
+            f"{p}: holds NUL bytes at byte {data.index(0)}: a binary file, not a text "
+            "(fix: save the document as plain text, UTF-8)"
+        )
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -92,11 +96,16 @@ def read_text(path: Path | str, encoding: str | None = None) -> tuple[str, str]:
     cjk = re.findall(r"[\u3400-\u9fff]", text)
     common = sum(1 for ch in cjk if _in_gb2312(ch))
     if odd is not None or (cjk and common < 0.9 * len(cjk)):
-        why = (f"an unassigned or private-use character at character {odd}" if odd is not None
-               else f"only {common} of its {len(cjk)} Chinese characters are common ones (GB2312)")
-        raise DataFileError(f"{p}: not UTF-8 (byte {utf8_error.start}), and read as GBK it holds {why}: the "
-                            "encoding is likely another one, e.g. Big5 (fix: save the text as UTF-8, or give "
-                            "--encoding big5)")
+        why = (
+            f"an unassigned or private-use character at character {odd}"
+            if odd is not None
+            else f"only {common} of its {len(cjk)} Chinese characters are common ones (GB2312)"
+        )
+        raise DataFileError(
+            f"{p}: not UTF-8 (byte {utf8_error.start}), and read as GBK it holds {why}: the "
+            "encoding is likely another one, e.g. Big5 (fix: save the text as UTF-8, or give "
+            "--encoding big5)"
+        )
     log.info("%s: read as GBK/GB18030 (not UTF-8)", p)
     return text, "gb18030"
 
@@ -174,7 +183,7 @@ def normalise(original: str) -> NormalText:
     """
     keep = np.ones(len(original), dtype=bool)
     for m in _GLOSS.finditer(original):
-        keep[m.start():m.end()] = False
+        keep[m.start() : m.end()] = False
     # NFKC per distinct character (a text has a few thousand), applied with str.translate; the offset
     # map repeats each kept original position once per character it folds into
     codes = np.frombuffer(original.encode("utf-32-le"), dtype=np.uint32)
@@ -191,4 +200,3 @@ def normalise(original: str) -> NormalText:
         chars = [_t2s(c) for c in folded_text]
         simplified = "".join(s if len(s) == 1 else c for s, c in zip(chars, folded_text, strict=True))
     return NormalText(original, simplified, start_arr, start_arr + 1)
-

@@ -166,4 +166,3 @@ def parse_values(values: pd.Series) -> pd.DataFrame:
         },
         index=values.index,
     )
-

@@ -175,11 +175,14 @@ def summary_lines(extraction: Extraction) -> list[str]:
     if len(f):
         n_subj = int((f["subject"] != "").sum())
         n_text = int((f["subject_text"] != "").sum())
-        lines.append(f"subjects: {n_text} named in the text, {n_subj} matched to a feature id; "
-                     f"{int((f['part_of'] != '').sum())} part_of guessed")
+        lines.append(
+            f"subjects: {n_text} named in the text, {n_subj} matched to a feature id; "
+            f"{int((f['part_of'] != '').sum())} part_of guessed"
+        )
     if len(extraction.others):
         counts = extraction.others.groupby("kind").size().to_dict()
-        lines.append(f"{len(extraction.others)} other number(s) (not areas): "
-                     + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        lines.append(
+            f"{len(extraction.others)} other number(s) (not areas): "
+            + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        )
     return lines
-

@@ -53,8 +53,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def find_column(attrs: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], path: Path,
-                option: str) -> str | None:
+def find_column(
+    attrs: pd.DataFrame, wanted: str | None, candidates: tuple[str, ...], path: Path, option: str
+) -> str | None:
     """The column ``wanted`` (which must exist), else the first of ``candidates`` present (case-insensitive).
 
     Raises
@@ -97,8 +98,9 @@ def text_values(values: pd.Series) -> pd.Series:
     if kind in ("string", "empty"):
         return values.astype(object).where(values.notna(), "").astype(str).str.strip()
     if kind in ("floating", "integer", "mixed-integer-float", "decimal"):
-        return pd.Series(_numeric_text(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)), index=index,
-                         dtype=object)
+        return pd.Series(
+            _numeric_text(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)), index=index, dtype=object
+        )
     return values.map(_one_text)
 
 
@@ -114,33 +116,56 @@ def _listed(problems: list[Problem], path: Path, what: str) -> list[Problem]:
     if len(problems) <= _MAX_LISTED:
         return problems
     more = len(problems) - _MAX_LISTED
-    return [*problems[:_MAX_LISTED], Problem(str(path), "", f"... and {more} more feature(s) with {what}",
-                                             problems[0].hint)]
+    return [
+        *problems[:_MAX_LISTED],
+        Problem(str(path), "", f"... and {more} more feature(s) with {what}", problems[0].hint),
+    ]
 
 
-def _ids(attrs: pd.DataFrame, column: str | None, given: bool, path: Path, labels: list[str],
-         town: str) -> tuple[pd.Series, list[Problem]]:
+def _ids(
+    attrs: pd.DataFrame, column: str | None, given: bool, path: Path, labels: list[str], town: str
+) -> tuple[pd.Series, list[Problem]]:
     if column is None:
         stem = _slug(path.stem) or "import"
         width = max(3, len(str(len(attrs))))
         numbers = pd.Series(np.arange(1, len(attrs) + 1)).astype(str).str.zfill(width)
         return (f"{town}-{stem}-" + numbers).astype(object), []
     ids = text_values(attrs[column]).reset_index(drop=True)
-    fill = (f"fill in {column!r} for every feature, or delete the column to have features numbered" if given else
-            f"fill in {column!r} for every feature, or name the id column with --id-column")
+    fill = (
+        f"fill in {column!r} for every feature, or delete the column to have features numbered"
+        if given
+        else f"fill in {column!r} for every feature, or name the id column with --id-column"
+    )
     empty = np.flatnonzero(ids.to_numpy() == "").tolist()
-    problems = _listed([Problem(str(path), labels[i], f"missing id in column {column!r}", fill) for i in empty],
-                       path, "no id")
+    problems = _listed(
+        [Problem(str(path), labels[i], f"missing id in column {column!r}", fill) for i in empty], path, "no id"
+    )
     control = np.flatnonzero(ids.str.contains(r"[\x00-\x1f\x7f]", regex=True).to_numpy()).tolist()
-    problems += _listed([Problem(str(path), labels[i], f"id {ids.iat[i]!r} in column {column!r} holds control "
-                                 "characters", "write the id as plain text, e.g. FG-2024-001") for i in control],
-                        path, "control characters in the id")
+    problems += _listed(
+        [
+            Problem(
+                str(path),
+                labels[i],
+                f"id {ids.iat[i]!r} in column {column!r} holds control characters",
+                "write the id as plain text, e.g. FG-2024-001",
+            )
+            for i in control
+        ],
+        path,
+        "control characters in the id",
+    )
     dup = ids[(ids != "") & ids.duplicated(keep=False)]
     dups = []
     for fid, group in dup.groupby(dup, sort=False):
         where = ", ".join(labels[i] for i in group.index[:20]) + (", ..." if len(group) > 20 else "")
-        dups.append(Problem(str(path), f"id {fid}", f"id used by {len(group)} features ({where})",
-                            f"give each feature its own id in {column!r}, or name another column with --id-column"))
+        dups.append(
+            Problem(
+                str(path),
+                f"id {fid}",
+                f"id used by {len(group)} features ({where})",
+                f"give each feature its own id in {column!r}, or name another column with --id-column",
+            )
+        )
     return ids, problems + _listed(dups, path, "a shared id")
 
 
@@ -196,8 +221,11 @@ def _fits(name: str, values: pd.Series, m: Mapping) -> str | None:
         return f"values such as {given[bad].iloc[0]!r} are not the town id {m.town!r}" if bad.any() else None
     if name == "status":
         bad = ~given.astype(str).isin(STATUSES)
-        return (f"values such as {given[bad].iloc[0]!r} are not zonemap statuses ({', '.join(sorted(STATUSES))})"
-                if bad.any() else None)
+        return (
+            f"values such as {given[bad].iloc[0]!r} are not zonemap statuses ({', '.join(sorted(STATUSES))})"
+            if bad.any()
+            else None
+        )
     if REQUIRED_PROPERTIES.get(name, OPTIONAL_PROPERTIES.get(name)) is str:
         kind = pd.api.types.infer_dtype(given, skipna=True)
         return None if kind == "string" else f"it holds {kind} values, not text"
@@ -220,9 +248,17 @@ def _json_ready(col: pd.Series) -> pd.Series:
     if col.dtype == object:
         kind = pd.api.types.infer_dtype(col, skipna=True)
         if kind in ("date", "datetime", "time", "bytes", "decimal", "mixed", "period", "interval"):
-            return col.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else
-                           v if isinstance(v, str | int | float | bool | dict | list) else
-                           v.isoformat() if hasattr(v, "isoformat") else str(v))
+            return col.map(
+                lambda v: (
+                    None
+                    if v is None or (isinstance(v, float) and np.isnan(v))
+                    else v
+                    if isinstance(v, str | int | float | bool | dict | list)
+                    else v.isoformat()
+                    if hasattr(v, "isoformat")
+                    else str(v)
+                )
+            )
     return col
 
 
@@ -264,11 +300,18 @@ def schema_frame(raw: RawData, m: Mapping, path: Path, crs_label: str) -> tuple[
     id_col = _id_column(attrs, m.id_column, path)
     ids, problems = _ids(attrs, id_col, m.id_column is not None, path, raw.labels, m.town)
     name_zh, name_en = _names(attrs, m.name_column, path, ids)
-    frame = pd.DataFrame({
-        "id": ids, "name_zh": name_zh, "name_en": name_en,
-        "kind": m.kind or DEFAULT_KINDS[m.layer], "town": m.town,
-        "geometry_source": f"imported from {path.name} ({crs_label})", "accuracy_m": m.accuracy_m,
-    }, index=range(len(attrs)))
+    frame = pd.DataFrame(
+        {
+            "id": ids,
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "kind": m.kind or DEFAULT_KINDS[m.layer],
+            "town": m.town,
+            "geometry_source": f"imported from {path.name} ({crs_label})",
+            "accuracy_m": m.accuracy_m,
+        },
+        index=range(len(attrs)),
+    )
     kept: dict[str, str] = {}  # file column -> its name in the result
     for col in attrs.columns:
         name = str(col)
@@ -289,8 +332,14 @@ def schema_frame(raw: RawData, m: Mapping, path: Path, crs_label: str) -> tuple[
             frame[name] = given.where(_present(given), frame.get(name))
             continue
         kept[name] = _free_name(name, {str(c) for c in attrs.columns} | set(kept.values()))
-        log.warning("%s: column %r does not fit the schema property %r (%s); kept unchanged as %r",
-                    path, name, name, why, kept[name])
+        log.warning(
+            "%s: column %r does not fit the schema property %r (%s); kept unchanged as %r",
+            path,
+            name,
+            name,
+            why,
+            kept[name],
+        )
     if "geometry_source" in attrs.columns:  # keep the file's own provenance, then say how it came in
         before = text_values(attrs["geometry_source"])
         frame["geometry_source"] = before.where(before == "", before + "; ") + frame["geometry_source"]
@@ -329,11 +378,25 @@ def _accuracy(values: pd.Series, labels: list[str], path: Path) -> tuple[pd.Seri
         numeric = values.map(lambda v: isinstance(v, int | float | np.number) and not isinstance(v, bool | np.bool_))
     as_float = pd.to_numeric(values.where(numeric), errors="coerce").to_numpy(dtype=float)
     bad = ~numeric.to_numpy() | ~np.isfinite(as_float)
-    problems = [Problem(str(path), labels[i], f"accuracy_m must be a number, got {values.iat[i]!r}",
-                        "write accuracy_m as a number of metres, e.g. 10") for i in np.flatnonzero(bad).tolist()]
+    problems = [
+        Problem(
+            str(path),
+            labels[i],
+            f"accuracy_m must be a number, got {values.iat[i]!r}",
+            "write accuracy_m as a number of metres, e.g. 10",
+        )
+        for i in np.flatnonzero(bad).tolist()
+    ]
     low = ~bad & (as_float <= 0)
-    problems += [Problem(str(path), labels[i], f"accuracy_m must be positive, got {values.iat[i]!r}",
-                         "give an honest estimate in metres") for i in np.flatnonzero(low).tolist()]
+    problems += [
+        Problem(
+            str(path),
+            labels[i],
+            f"accuracy_m must be positive, got {values.iat[i]!r}",
+            "give an honest estimate in metres",
+        )
+        for i in np.flatnonzero(low).tolist()
+    ]
     out = pd.Series(as_float, index=values.index).where(~bad, None) if bad.any() else pd.Series(as_float)
     return out, _listed(problems, path, "a bad accuracy_m")
 
@@ -358,7 +421,8 @@ def check_mojibake(raw: RawData, path: Path) -> None:
             if not value.isascii() and value.isprintable() and _gbk_as_latin1(value):
                 raise DataFileError(
                     f"{path}: column {col!r} reads as {value!r}: Chinese text decoded with the wrong encoding "
-                    "(fix: pass --encoding GBK, or add a .cpg file containing GBK next to the .shp)")
+                    "(fix: pass --encoding GBK, or add a .cpg file containing GBK next to the .shp)"
+                )
 
 
 def _gbk_as_latin1(value: str) -> bool:

@@ -119,8 +119,10 @@ def guess_projected(xy: np.ndarray, anchor: tuple[float, float] = _CENTRE) -> li
 def _projected_hint(xy: np.ndarray, anchor: tuple[float, float]) -> str:
     guesses = guess_projected(xy, anchor)
     if not guesses:
-        return ("find the file's coordinate system (the .prj, the CAD drawing's notes, the surveyor) "
-                "and pass it with --crs, e.g. --crs EPSG:4547")
+        return (
+            "find the file's coordinate system (the .prj, the CAD drawing's notes, the surveyor) "
+            "and pass it with --crs, e.g. --crs EPSG:4547"
+        )
     others = f"; other fits: {', '.join(guesses[1:])}" if len(guesses) > 1 else ""
     return f"pass --crs {guesses[0].split(' ')[0]}: the numbers fit {guesses[0]}{others}"
 
@@ -160,21 +162,36 @@ def check_geographic(
     minx, miny, maxx, maxy = bounds.T
     inside = ok & (minx > x0) & (maxx < x1) & (miny > y0) & (maxy < y1)
     swapped = ok & ~inside & (miny > x0) & (maxy < x1) & (minx > y0) & (maxx < y1)
-    metres = ok & ~swapped & ((np.abs(bounds[:, [0, 2]]) > 180).any(axis=1)
-                              | (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1))
+    metres = (
+        ok & ~swapped & ((np.abs(bounds[:, [0, 2]]) > 180).any(axis=1) | (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1))
+    )
     said = "has no coordinate system" if choice is None else f"is taken as {choice.label} ({choice.source})"
     problems = []
     if metres.any():
         hint = _projected_hint(shapely.get_coordinates(geoms[metres]), anchor)
-        problems += [Problem(path, labels[i], f"coordinates are metres, not degrees ({_at(geoms, i)}); "
-                             f"the file {said}", hint) for i in np.flatnonzero(metres).tolist()]
-    problems += [Problem(path, labels[i], f"latitude and longitude look swapped ({_at(geoms, i)})",
-                         "swap the columns in the source, or rerun with --swap-xy")
-                 for i in np.flatnonzero(swapped).tolist()]
+        problems += [
+            Problem(path, labels[i], f"coordinates are metres, not degrees ({_at(geoms, i)}); the file {said}", hint)
+            for i in np.flatnonzero(metres).tolist()
+        ]
+    problems += [
+        Problem(
+            path,
+            labels[i],
+            f"latitude and longitude look swapped ({_at(geoms, i)})",
+            "swap the columns in the source, or rerun with --swap-xy",
+        )
+        for i in np.flatnonzero(swapped).tolist()
+    ]
     outside = ok & ~inside & ~swapped & ~metres
-    problems += [Problem(path, labels[i], f"lies outside China ({_at(geoms, i)}) while the file {said}",
-                         "check the coordinate order and --crs of the source")
-                 for i in np.flatnonzero(outside).tolist()]
+    problems += [
+        Problem(
+            path,
+            labels[i],
+            f"lies outside China ({_at(geoms, i)}) while the file {said}",
+            "check the coordinate order and --crs of the source",
+        )
+        for i in np.flatnonzero(outside).tolist()
+    ]
     return problems
 
 
@@ -210,8 +227,10 @@ def check_landing(
     if not bad.size:
         return []
     hint = _projected_hint(shapely.get_coordinates(raw[bad]), anchor)
-    return [Problem(path, labels[i], f"with {choice.label} ({choice.source}) it lands outside China "
-                    f"({_at(raw, i)})", hint) for i in bad.tolist()]
+    return [
+        Problem(path, labels[i], f"with {choice.label} ({choice.source}) it lands outside China ({_at(raw, i)})", hint)
+        for i in bad.tolist()
+    ]
 
 
 def choose_crs(user: object, declared: CRS | None, source: str) -> CrsChoice | None:
@@ -236,8 +255,12 @@ def choose_crs(user: object, declared: CRS | None, source: str) -> CrsChoice | N
         if declared is not None and source == "declared" and not (isinstance(spec, CRS) and spec.equals(declared)):
             # GCJ-02/BD-09 traces are routinely labelled WGS84: overriding that is the normal case
             web_trace = isinstance(spec, str) and declared.is_geographic
-            log.log(logging.INFO if web_trace else logging.WARNING, "--crs %s overrides the file's own CRS (%s)",
-                    user, declared.name)
+            log.log(
+                logging.INFO if web_trace else logging.WARNING,
+                "--crs %s overrides the file's own CRS (%s)",
+                user,
+                declared.name,
+            )
         return CrsChoice(spec, "--crs")
     if declared is None:
         return None
@@ -263,10 +286,12 @@ class DatumFinding:
     def message(self, outline_name: str) -> str:
         """Describe the finding for a person (``outline_name``: 凤岗镇, Shenzhen (深圳市)...)."""
         service = "AMap/Gaode or Tencent (GCJ-02)" if self.datum == "gcj02" else "Baidu (BD-09)"
-        return (f"the features follow the reference border of {outline_name} only after a {self.datum} -> WGS84 "
-                f"conversion ({self.vertices} vertices within 1.5 km of it lie {self.as_is_median_m:.0f} "
-                f"± {self.as_is_spread_m:.0f} m from it as WGS84, {self.shifted_median_m:.0f} "
-                f"± {self.shifted_spread_m:.0f} m as {self.datum}): it looks traced on {service}")
+        return (
+            f"the features follow the reference border of {outline_name} only after a {self.datum} -> WGS84 "
+            f"conversion ({self.vertices} vertices within 1.5 km of it lie {self.as_is_median_m:.0f} "
+            f"± {self.as_is_spread_m:.0f} m from it as WGS84, {self.shifted_median_m:.0f} "
+            f"± {self.shifted_spread_m:.0f} m as {self.datum}): it looks traced on {service}"
+        )
 
 
 #: A datum test outcome: the data fits the outline as WGS84, a shift fits it better, or nothing can be said.
@@ -276,8 +301,10 @@ DatumVerdict = Literal["wgs84", "shifted", "unknown"]
 NEAR_BORDER_M = 1500.0
 
 #: What import says when no outline could test the datum (issue 12.8).
-DATUM_NOT_VERIFIED = ("datum not verified: no reference features near this data; AMap/Tencent coordinates are "
-                      "GCJ-02, Baidu BD-09: pass --crs if so")
+DATUM_NOT_VERIFIED = (
+    "datum not verified: no reference features near this data; AMap/Tencent coordinates are "
+    "GCJ-02, Baidu BD-09: pass --crs if so"
+)
 
 
 def _sample_vertices(geoms: np.ndarray, n: int = 5000) -> np.ndarray:
@@ -304,8 +331,11 @@ class Border:
         """The border of a WGS84 outline (polygon or multipolygon)."""
         crs = local_metric_crs(np.array([outline], dtype=object))
         boundary = shapely.boundary(outline)
-        return cls(boundary, to_metric(np.array([boundary], dtype=object), crs)[0],
-                   Transformer.from_crs(4326, crs, always_xy=True))
+        return cls(
+            boundary,
+            to_metric(np.array([boundary], dtype=object), crs)[0],
+            Transformer.from_crs(4326, crs, always_xy=True),
+        )
 
     def distances(self, points: np.ndarray) -> np.ndarray:
         """Metres from each lon/lat point to the border."""

@@ -34,8 +34,19 @@ class GeometryCheck:
 
 
 def _type_names(geoms: np.ndarray) -> np.ndarray:
-    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
-                      "MultiPolygon", "GeometryCollection"], dtype=object)
+    names = np.array(
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ],
+        dtype=object,
+    )
     ids = shapely.get_type_id(geoms)
     return np.where(ids >= 0, names[np.clip(ids, 0, None)], "missing")
 
@@ -126,12 +137,14 @@ class _Checker:
             if shapely.get_type_id(self.geoms[i]) in (3, 6):
                 repaired = _polygonal_parts(repaired)
             if repaired.is_empty:
-                self.problem(i, f"invalid geometry ({reason}) collapses to nothing when repaired",
-                             "redraw the feature")
+                self.problem(i, f"invalid geometry ({reason}) collapses to nothing when repaired", "redraw the feature")
                 continue
             self.geoms[i] = repaired
-            self.change(i, f"repaired invalid geometry ({reason}) into a {repaired.geom_type} of "
-                        f"{shapely.get_num_geometries(repaired)} part(s)")
+            self.change(
+                i,
+                f"repaired invalid geometry ({reason}) into a {repaired.geom_type} of "
+                f"{shapely.get_num_geometries(repaired)} part(s)",
+            )
 
     def empty_parts(self) -> None:
         idx = np.flatnonzero(np.isin(shapely.get_type_id(self.geoms), (4, 5, 6)) & ~self.broken)
@@ -155,8 +168,9 @@ class _Checker:
         changed = ~shapely.equals_exact(self.geoms[ok], oriented, 0)
         self.geoms[ok] = oriented
         if changed.any():
-            self.out.changes.append(f"re-oriented {int(changed.sum())} polygon(s) to RFC 7946 "
-                                    "(exterior counter-clockwise, holes clockwise)")
+            self.out.changes.append(
+                f"re-oriented {int(changed.sum())} polygon(s) to RFC 7946 (exterior counter-clockwise, holes clockwise)"
+            )
 
 
 def check_geometries(

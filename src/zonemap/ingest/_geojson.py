@@ -36,9 +36,11 @@ def _crs_member(member: Any, path: Path) -> CRS | None:
     shown = json.dumps(member, ensure_ascii=False)
     shown = shown if len(shown) <= 200 else shown[:200] + "..."
     if not isinstance(name, str) or not name.strip():
-        raise CRSError(f"{path}: the 'crs' member {shown} names no coordinate system: its 'properties' must be "
-                       'an object such as {"name": "EPSG:4547"} (fix: correct or remove the member, and give the '
-                       "CRS with --crs CODE, e.g. --crs EPSG:4547)")
+        raise CRSError(
+            f"{path}: the 'crs' member {shown} names no coordinate system: its 'properties' must be "
+            'an object such as {"name": "EPSG:4547"} (fix: correct or remove the member, and give the '
+            "CRS with --crs CODE, e.g. --crs EPSG:4547)"
+        )
     try:
         return CRS.from_user_input(name)
     except (PyprojCRSError, TypeError):
@@ -112,11 +114,16 @@ def _parse_geojson_geoms(raw: list[Any], labels: list[str], path: Path) -> tuple
         if n_closed:
             closed[i] = n_closed
         if reason:
-            problems.append(Problem(str(path), labels[i], f"unreadable geometry: {reason}",
-                                    "check the geometry type and the nesting of its coordinates"))
+            problems.append(
+                Problem(
+                    str(path),
+                    labels[i],
+                    f"unreadable geometry: {reason}",
+                    "check the geometry type and the nesting of its coordinates",
+                )
+            )
     if problems:
-        raise SchemaError(f"{path}: {len(problems)} unreadable geometr{'y' if len(problems) == 1 else 'ies'}",
-                          problems)
+        raise SchemaError(f"{path}: {len(problems)} unreadable geometr{'y' if len(problems) == 1 else 'ies'}", problems)
     return geoms, closed
 
 
@@ -182,29 +189,44 @@ def _first_non_finite(value: Any) -> str | None:
 def _exact_features(data: Any, path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     features = _features_of(data, path)
     labels = [f"feature #{i}" for i in range(len(features))]
-    bad = [Problem(str(path), labels[i], "not a GeoJSON Feature", 'give it "type": "Feature" and a "geometry"')
-           for i, f in enumerate(features) if not isinstance(f, dict) or f.get("type") != "Feature"]
+    bad = [
+        Problem(str(path), labels[i], "not a GeoJSON Feature", 'give it "type": "Feature" and a "geometry"')
+        for i, f in enumerate(features)
+        if not isinstance(f, dict) or f.get("type") != "Feature"
+    ]
     if bad:
         raise SchemaError(f"{path}: {len(bad)} malformed feature(s)", bad)
     problems = []
     for i, f in enumerate(features):
         props = f.get("properties")
         if props is not None and not isinstance(props, dict):
-            problems.append(Problem(str(path), labels[i], f"'properties' is a JSON {_json_kind(props)}, not an object",
-                                    'write the attributes as an object, e.g. "properties": {"id": "a1"}, or null'))
+            problems.append(
+                Problem(
+                    str(path),
+                    labels[i],
+                    f"'properties' is a JSON {_json_kind(props)}, not an object",
+                    'write the attributes as an object, e.g. "properties": {"id": "a1"}, or null',
+                )
+            )
         number = _first_non_finite(f.get("geometry"))
         if number is not None:
-            problems.append(Problem(str(path), labels[i], f"coordinate {number} is not a finite number",
-                                    "write every coordinate as a finite decimal number (no NaN, Infinity or "
-                                    "overflowing exponents)"))
+            problems.append(
+                Problem(
+                    str(path),
+                    labels[i],
+                    f"coordinate {number} is not a finite number",
+                    "write every coordinate as a finite decimal number (no NaN, Infinity or overflowing exponents)",
+                )
+            )
     if problems:
         raise SchemaError(f"{path}: {len(problems)} malformed feature(s)", problems)
     return features, labels
 
 
 def _json_kind(value: Any) -> str:
-    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(type(value),
-                                                                                              type(value).__name__)
+    return {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _read_geojson_exact(path: Path, opts: ReadOptions) -> RawData:
@@ -319,16 +341,21 @@ def _read_geojson(path: Path, opts: ReadOptions) -> RawData:
     scan = _prescan(path)
     final = path.stat().st_size > exact_path_limit()
     if scan.suspect is not None and final and scan.suspect.startswith("not UTF-8"):
-        raise DataFileError(f"{path}: {scan.suspect.replace('UTF-8', 'valid UTF-8')} (fix: GeoJSON must be UTF-8; "
-                            "re-save it as UTF-8, e.g. `iconv -f GBK -t UTF-8`, or pass --encoding GBK)")
+        raise DataFileError(
+            f"{path}: {scan.suspect.replace('UTF-8', 'valid UTF-8')} (fix: GeoJSON must be UTF-8; "
+            "re-save it as UTF-8, e.g. `iconv -f GBK -t UTF-8`, or pass --encoding GBK)"
+        )
     if scan.suspect is not None and final:
-        raise DataFileError(f"{path}: {scan.suspect}: a feature whose 'properties' is not an object, or a "
-                            "coordinate that is not a finite number (fix: write properties as objects and "
-                            "coordinates as finite decimal numbers; the file is too large to name the feature)")
+        raise DataFileError(
+            f"{path}: {scan.suspect}: a feature whose 'properties' is not an object, or a "
+            "coordinate that is not a finite number (fix: write properties as objects and "
+            "coordinates as finite decimal numbers; the file is too large to name the feature)"
+        )
     crs, exact = _head_crs(path, scan) if scan.suspect is None else (None, True)
     if exact and final:
-        raise DataFileError(f"{path}: a 'crs' member after the features (fix: move it before \"features\", or "
-                            "remove it and pass --crs)")
+        raise DataFileError(
+            f"{path}: a 'crs' member after the features (fix: move it before \"features\", or remove it and pass --crs)"
+        )
     raw = None if exact else _gdal_geojson(path, scan, final=final)
     if raw is None:
         if scan.suspect is not None:
@@ -347,4 +374,3 @@ def _known(encoding: str | None) -> bool:
     except LookupError:
         return False
     return True
-

@@ -40,12 +40,14 @@ def _gdal_geojson(path: Path, scan: _Scan, *, final: bool) -> RawData | None:
     try:
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always")
-            meta, table = pyogrio.read_arrow(path, DATE_AS_STRING="YES", ARRAY_AS_STRING="YES",
-                                             return_fids=scan.numeric_id)
+            meta, table = pyogrio.read_arrow(
+                path, DATE_AS_STRING="YES", ARRAY_AS_STRING="YES", return_fids=scan.numeric_id
+            )
     except Exception as exc:  # malformed JSON, not GeoJSON: the exact path names the problem
         if final:
-            raise DataFileError(f"{path}: cannot read as GeoJSON: {exc} (fix: repair the file; a JSON linter "
-                                "shows the spot)") from None
+            raise DataFileError(
+                f"{path}: cannot read as GeoJSON: {exc} (fix: repair the file; a JSON linter shows the spot)"
+            ) from None
         return None
     if said and not final:  # e.g. "Non closed ring detected": the exact path names the feature
         log.debug("%s: GDAL: %s", path, "; ".join(str(w.message) for w in said))
@@ -54,10 +56,12 @@ def _gdal_geojson(path: Path, scan: _Scan, *, final: bool) -> RawData | None:
     if len(counts) > 1 or table.num_rows == 0:
         if not final:  # members GDAL skipped (a "type" other than "Feature"), a property value "Feature"...
             return None
-        raise DataFileError(f"{path}: GDAL read {table.num_rows} feature(s) where the file names \"Feature\" "
-                            f"{scan.n_feature_words} and \"properties\" {scan.n_properties_words} time(s) (fix: make "
-                            'every member of "features" a {"type": "Feature", "properties": ..., "geometry": ...} '
-                            "object)")
+        raise DataFileError(
+            f'{path}: GDAL read {table.num_rows} feature(s) where the file names "Feature" '
+            f'{scan.n_feature_words} and "properties" {scan.n_properties_words} time(s) (fix: make '
+            'every member of "features" a {"type": "Feature", "properties": ..., "geometry": ...} '
+            "object)"
+        )
     geom_col = meta["geometry_name"] or "wkb_geometry"
     wkb = table.column(geom_col).to_numpy(zero_copy_only=False)
     table = table.drop_columns([geom_col])
@@ -72,6 +76,6 @@ def _gdal_geojson(path: Path, scan: _Scan, *, final: bool) -> RawData | None:
         return None  # unreadable or null geometries: the exact path says which and why
     del wkb
     attrs = table.to_pandas(split_blocks=True, self_destruct=True)
-    return RawData(attrs=attrs, geoms=geoms, labels=[f"feature #{i}" for i in range(len(geoms))],
-                   crs=None, crs_source=NONE)
-
+    return RawData(
+        attrs=attrs, geoms=geoms, labels=[f"feature #{i}" for i in range(len(geoms))], crs=None, crs_source=NONE
+    )

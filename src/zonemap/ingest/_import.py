@@ -128,8 +128,9 @@ def _outlines(config: Config | None, town: Town, towns: TownRegistry | None) -> 
 
 
 @functools.lru_cache(maxsize=8)
-def _load_outlines(config: Config | None, town: Town, registry: TownRegistry, ref_stamp: object,
-                   shenzhen_stamp: object) -> tuple[tuple[str, Border], ...]:
+def _load_outlines(
+    config: Config | None, town: Town, registry: TownRegistry, ref_stamp: object, shenzhen_stamp: object
+) -> tuple[tuple[str, Border], ...]:
     del ref_stamp  # part of the cache key only
     out = []
     ref = load_reference_towns(config, registry) if config is not None else None
@@ -165,8 +166,11 @@ def _place_crs(raw: RawData, opts: ImportOptions, path: Path, anchor: tuple[floa
         if problems:
             raise CRSError(f"{path}: coordinates do not fit {choice.label if choice else 'any stated CRS'}", problems)
     if choice is None:
-        log.warning("%s: no coordinate system stated; the numbers are lon/lat degrees, taken as WGS84 "
-                    "(pass --crs to say otherwise)", path)
+        log.warning(
+            "%s: no coordinate system stated; the numbers are lon/lat degrees, taken as WGS84 "
+            "(pass --crs to say otherwise)",
+            path,
+        )
         choice = CrsChoice(CRS.from_epsg(4326), "assumed")
     return choice
 
@@ -180,8 +184,9 @@ def _to_wgs84(raw: RawData, choice: CrsChoice, path: Path, anchor: tuple[float, 
     return wgs
 
 
-def _check_datum(wgs: np.ndarray, choice: CrsChoice, outlines: list[tuple[str, Border]], path: Path,
-                 raw: RawData) -> list[str]:
+def _check_datum(
+    wgs: np.ndarray, choice: CrsChoice, outlines: list[tuple[str, Border]], path: Path, raw: RawData
+) -> list[str]:
     """Test the datum against every outline; raise on a GCJ-02/BD-09 finding, warn when nothing could test it."""
     if not choice.geographic or isinstance(choice.spec, str):
         return []
@@ -193,8 +198,10 @@ def _check_datum(wgs: np.ndarray, choice: CrsChoice, outlines: list[tuple[str, B
             log.warning("%s (kept, as --crs was given)", text)
             return [text]
         if finding is not None:
-            raise CRSError(f"{path}: {finding.message(name)} (fix: pass --crs {finding.datum} to convert it, "
-                           "or --crs EPSG:4326 to import it as is)")
+            raise CRSError(
+                f"{path}: {finding.message(name)} (fix: pass --crs {finding.datum} to convert it, "
+                "or --crs EPSG:4326 to import it as is)"
+            )
         if verdict == "wgs84":
             tested.append(name)
     if choice.source == "--crs":
@@ -207,8 +214,13 @@ def _check_datum(wgs: np.ndarray, choice: CrsChoice, outlines: list[tuple[str, B
 
 
 def _read(path: Path, opts: ImportOptions) -> tuple[str, RawData]:
-    read_opts = ReadOptions(encoding=opts.encoding, layer_name=opts.layer_name,
-                            points=opts.layer == "places", max_bytes=opts.max_bytes, crs_given=opts.crs is not None)
+    read_opts = ReadOptions(
+        encoding=opts.encoding,
+        layer_name=opts.layer_name,
+        points=opts.layer == "places",
+        max_bytes=opts.max_bytes,
+        crs_given=opts.crs is not None,
+    )
     fmt, raw = read_raw(path, read_opts)
     if not raw.labels:
         raise DataFileError(f"{path}: no features to import (fix: check the file, or --layer-name)")
@@ -230,11 +242,11 @@ def _write_layer(frame: gpd.GeoDataFrame, dest: Path) -> None:
     with atomic_write(dest) as fh:
         fh.write(_HEAD)
         for start in range(0, len(frame), _WRITE_CHUNK):
-            text = to_feature_collection(frame.iloc[start:start + _WRITE_CHUNK])
+            text = to_feature_collection(frame.iloc[start : start + _WRITE_CHUNK])
             assert text.startswith(_HEAD) and text.endswith(_TAIL)
             if start:
                 fh.write(",\n")
-            fh.write(text[len(_HEAD):-len(_TAIL)])
+            fh.write(text[len(_HEAD) : -len(_TAIL)])
         fh.write(_TAIL)
 
 
@@ -276,11 +288,20 @@ def import_file(
     wgs = _to_wgs84(raw, choice, src, anchor)
     raw.geoms = wgs  # the source-CRS geometries are not needed any more: free them
     warnings = _check_datum(wgs, choice, outlines, src, raw)
-    mapping = Mapping(opts.layer, town.id, opts.kind, opts.accuracy_m, opts.id_column, opts.name_column,
-                      opts.parent, opts.parent_field)
+    mapping = Mapping(
+        opts.layer,
+        town.id,
+        opts.kind,
+        opts.accuracy_m,
+        opts.id_column,
+        opts.name_column,
+        opts.parent,
+        opts.parent_field,
+    )
     frame, problems = schema_frame(raw, mapping, src, choice.label)
-    checked = check_geometries(wgs, opts.layer, with_ids(raw.labels, frame["id"]), str(src), fix=opts.fix,
-                               closed_rings=raw.closed_rings)
+    checked = check_geometries(
+        wgs, opts.layer, with_ids(raw.labels, frame["id"]), str(src), fix=opts.fix, closed_rings=raw.closed_rings
+    )
     problems += checked.problems
     if problems:
         raise SchemaError(f"{src}: {len(problems)} problem(s) importing into {opts.layer!r}", problems)

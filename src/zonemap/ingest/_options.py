@@ -157,8 +157,10 @@ def _option_problem(opts: ImportOptions) -> str | None:
     if opts.layer not in DEFAULT_KINDS:
         return f"cannot import into layer {opts.layer!r} (fix: --layer one of {', '.join(IMPORT_LAYERS)})"
     if opts.kind is not None and opts.kind not in LAYERS[opts.layer].kinds:
-        return (f"kind {opts.kind!r} does not belong in layer {opts.layer!r} "
-                f"(fix: --kind one of {', '.join(sorted(LAYERS[opts.layer].kinds))})")
+        return (
+            f"kind {opts.kind!r} does not belong in layer {opts.layer!r} "
+            f"(fix: --kind one of {', '.join(sorted(LAYERS[opts.layer].kinds))})"
+        )
     if not opts.accuracy_m > 0:
         return f"accuracy_m must be positive, got {opts.accuracy_m} (fix: give metres, e.g. 10)"
     return None
@@ -178,11 +180,12 @@ def _check_options(opts: ImportOptions, path: Path, out: Path | None, config: Co
     if path.is_dir():
         inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in FORMATS)[:5]
         example = f" (here: {', '.join(inside)})" if inside else ""
-        raise DataFileError(f"{path}: is a directory, not a layer file (fix: pass one file inside it{example}; "
-                            "a Shapefile is given by its .shp)")
+        raise DataFileError(
+            f"{path}: is a directory, not a layer file (fix: pass one file inside it{example}; "
+            "a Shapefile is given by its .shp)"
+        )
     if not path.is_file():
         raise MissingFileError(f"{path}: file not found (fix: check the path)")
     if out is not None and out.resolve() == path.resolve():
         raise DataFileError(f"{out}: the output would overwrite the input (fix: choose another --out)")
     return town
-

@@ -15,7 +15,6 @@ __all__ = ["DECLARED", "IMPLIED", "NONE", "RawData", "ReadOptions", "default_max
 DECLARED, IMPLIED, NONE = "declared", "implied", "none"
 
 
-
 def default_max_bytes() -> int:
     """The default input size limit: a sixth of the machine's memory (at least 64 MiB).
 
@@ -73,4 +72,3 @@ class RawData:
     closed_rings: dict[int, int] = field(default_factory=dict)
     field_decimals: dict[str, int] = field(default_factory=dict)
     lonlat_columns: tuple[str, str] | None = None
-

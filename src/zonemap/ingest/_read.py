@@ -61,8 +61,17 @@ def _pick_layer(path: Path, opts: ReadOptions, driver: str) -> list[str]:
 
 
 #: Presentation columns GDAL's LIBKML driver adds to every Placemark; not a planner's attributes.
-_KML_STYLE_COLUMNS = ("timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility",
-                      "drawOrder", "icon")
+_KML_STYLE_COLUMNS = (
+    "timestamp",
+    "begin",
+    "end",
+    "altitudeMode",
+    "tessellate",
+    "extrude",
+    "visibility",
+    "drawOrder",
+    "icon",
+)
 
 
 def _read_ogr(path: Path, opts: ReadOptions, driver: str) -> RawData:
@@ -71,11 +80,14 @@ def _read_ogr(path: Path, opts: ReadOptions, driver: str) -> RawData:
         try:
             frames.append(gpd.read_file(path, layer=layer, engine="pyogrio", encoding=opts.encoding))
         except (UnicodeDecodeError, LookupError) as exc:
-            raise DataFileError(f"{path}: cannot decode attributes with encoding {opts.encoding!r}: {exc} "
-                                "(fix: pass the right --encoding, e.g. GBK or UTF-8)") from None
+            raise DataFileError(
+                f"{path}: cannot decode attributes with encoding {opts.encoding!r}: {exc} "
+                "(fix: pass the right --encoding, e.g. GBK or UTF-8)"
+            ) from None
         except Exception as exc:  # pyogrio raises several types for unreadable files
-            raise DataFileError(f"{path}: cannot read layer {layer!r} as {driver}: {exc} "
-                                "(fix: check the file opens in QGIS)") from None
+            raise DataFileError(
+                f"{path}: cannot read layer {layer!r} as {driver}: {exc} (fix: check the file opens in QGIS)"
+            ) from None
     frames = [f for f in frames if len(f)] or frames[:1]
     crs = frames[0].crs if frames else None
     gdf = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
@@ -118,9 +130,11 @@ def _check_prj(path: Path, opts: ReadOptions) -> None:
     if opts.crs_given:
         log.warning("%s: the coordinate system in %s is unreadable (%r); using --crs", path, prj.name, shown)
         return
-    raise CRSError(f"{path}: {prj.name} does not describe a coordinate system ({shown!r}) (fix: pass the data's "
-                   "coordinate system with --crs CODE, e.g. --crs EPSG:4547, or replace the .prj with one saved "
-                   "by the GIS that made the file)")
+    raise CRSError(
+        f"{path}: {prj.name} does not describe a coordinate system ({shown!r}) (fix: pass the data's "
+        "coordinate system with --crs CODE, e.g. --crs EPSG:4547, or replace the .prj with one saved "
+        "by the GIS that made the file)"
+    )
 
 
 def dbf_decimals(dbf: Path) -> list[tuple[bytes, int | None]]:
@@ -149,7 +163,7 @@ def dbf_decimals(dbf: Path) -> list[tuple[bytes, int | None]]:
         return []
     out = []
     for at in range(0, len(descriptors) - 31, 32):
-        desc = descriptors[at:at + 32]
+        desc = descriptors[at : at + 32]
         if desc[0] == 0x0D:
             break
         name = desc[:11].split(b"\0", 1)[0]
@@ -164,8 +178,10 @@ def _read_parquet(path: Path, opts: ReadOptions) -> RawData:
     except ImportError:  # pragma: no cover - pyarrow is a core dependency
         raise DataFileError(f"{path}: reading GeoParquet needs pyarrow (fix: pip install pyarrow)") from None
     except ValueError as exc:
-        raise DataFileError(f"{path}: not GeoParquet: {exc} (fix: write it with geopandas.to_parquet or "
-                            "ogr2ogr -f Parquet, which add the 'geo' metadata)") from None
+        raise DataFileError(
+            f"{path}: not GeoParquet: {exc} (fix: write it with geopandas.to_parquet or "
+            "ogr2ogr -f Parquet, which add the 'geo' metadata)"
+        ) from None
     except Exception as exc:  # pyarrow raises several types for unreadable files
         raise DataFileError(f"{path}: cannot read as GeoParquet: {exc} (fix: check the file opens in QGIS)") from None
     attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
@@ -225,8 +241,10 @@ def read_raw(path: Path, opts: ReadOptions) -> tuple[str, RawData]:
     """
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise DataFileError(f"{path}: unsupported format {suffix or '(no suffix)'!r} "
-                            f"(fix: convert to one of {', '.join(sorted(FORMATS))})")
+        raise DataFileError(
+            f"{path}: unsupported format {suffix or '(no suffix)'!r} "
+            f"(fix: convert to one of {', '.join(sorted(FORMATS))})"
+        )
     _size_check(path, opts.max_bytes)
     name, reader = FORMATS[suffix]
     raw = reader(path, opts)
@@ -240,14 +258,19 @@ def _check_finite(raw: RawData, path: Path) -> None:
     first: dict[int, float] = {}
     step = 50_000  # features at a time: the coordinates are never all copied at once
     for start in range(0, len(raw.geoms), step):
-        coords, owner = shapely.get_coordinates(raw.geoms[start:start + step], return_index=True)
+        coords, owner = shapely.get_coordinates(raw.geoms[start : start + step], return_index=True)
         bad = ~np.isfinite(coords).all(axis=1)
         for i, xy in zip((owner[bad] + start).tolist(), coords[bad], strict=True):
             first.setdefault(i, xy[~np.isfinite(xy)][0])
     if not first:
         return
-    problems = [Problem(str(path), raw.labels[i], f"coordinate {value} is not a finite number",
-                        "write every coordinate as a finite number (no NaN, Infinity or overflowing exponents)")
-                for i, value in first.items()]
+    problems = [
+        Problem(
+            str(path),
+            raw.labels[i],
+            f"coordinate {value} is not a finite number",
+            "write every coordinate as a finite number (no NaN, Infinity or overflowing exponents)",
+        )
+        for i, value in first.items()
+    ]
     raise SchemaError(f"{path}: {len(problems)} feature(s) with coordinates that are not numbers", problems[:100])
-

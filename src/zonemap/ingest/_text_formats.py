@@ -39,8 +39,10 @@ def _read_table(path: Path, opts: ReadOptions) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
     except UnicodeDecodeError as exc:
-        raise DataFileError(f"{path}: not {encoding.removesuffix('-sig').upper()} text at byte {exc.start} "
-                            "(fix: pass the file's encoding, e.g. --encoding GBK)") from None
+        raise DataFileError(
+            f"{path}: not {encoding.removesuffix('-sig').upper()} text at byte {exc.start} "
+            "(fix: pass the file's encoding, e.g. --encoding GBK)"
+        ) from None
     except LookupError:
         raise DataFileError(f"{path}: unknown encoding {encoding!r} (fix: e.g. --encoding GBK or UTF-8)") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -50,10 +52,15 @@ def _read_table(path: Path, opts: ReadOptions) -> pd.DataFrame:
 def _numbers(df: pd.DataFrame, col: str, path: Path, labels: list[str]) -> tuple[np.ndarray, list[Problem]]:
     text = df[col].str.strip()
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    problems = [Problem(str(path), labels[i], f"{col} {text.iat[i]!r} is not a "
-                        f"{'number' if np.isnan(values[i]) else 'finite number'}",
-                        "write plain decimal degrees, e.g. 114.1523")
-                for i in np.flatnonzero(~np.isfinite(values)).tolist()]
+    problems = [
+        Problem(
+            str(path),
+            labels[i],
+            f"{col} {text.iat[i]!r} is not a {'number' if np.isnan(values[i]) else 'finite number'}",
+            "write plain decimal degrees, e.g. 114.1523",
+        )
+        for i in np.flatnonzero(~np.isfinite(values)).tolist()
+    ]
     return values, problems
 
 
@@ -67,8 +74,14 @@ def _wkt_geoms(df: pd.DataFrame, col: str, path: Path, labels: list[str]) -> tup
             reason = "empty"
         except (shapely.errors.GEOSException, ValueError) as exc:
             reason = str(exc)
-        problems.append(Problem(str(path), labels[i], f"unreadable WKT in column {col!r}: {reason}",
-                                "write WKT such as POLYGON ((x1 y1, x2 y2, x3 y3, x1 y1)), first point repeated"))
+        problems.append(
+            Problem(
+                str(path),
+                labels[i],
+                f"unreadable WKT in column {col!r}: {reason}",
+                "write WKT such as POLYGON ((x1 y1, x2 y2, x3 y3, x1 y1)), first point repeated",
+            )
+        )
     return np.asarray(geoms, dtype=object), problems
 
 
@@ -91,12 +104,20 @@ def _lonlat_pair(df: pd.DataFrame, path: Path, labels: list[str]) -> tuple[str, 
         same = np.isclose(a, b, rtol=0, atol=1e-9) | (np.isnan(a) & np.isnan(b))
         differ = np.flatnonzero(~same.all(axis=1)).tolist()
         if differ:
-            fix = (f"keep one pair of coordinate columns (delete {other[0]!r}/{other[1]!r} or "
-                   f"{first[0]!r}/{first[1]!r}), or make them agree")
-            problems = [Problem(str(path), labels[i],
-                                f"{first[0]}/{first[1]} = {df[first[0]].iat[i]}, {df[first[1]].iat[i]} but "
-                                f"{other[0]}/{other[1]} = {df[other[0]].iat[i]}, {df[other[1]].iat[i]}", fix)
-                        for i in differ[:100]]
+            fix = (
+                f"keep one pair of coordinate columns (delete {other[0]!r}/{other[1]!r} or "
+                f"{first[0]!r}/{first[1]!r}), or make them agree"
+            )
+            problems = [
+                Problem(
+                    str(path),
+                    labels[i],
+                    f"{first[0]}/{first[1]} = {df[first[0]].iat[i]}, {df[first[1]].iat[i]} but "
+                    f"{other[0]}/{other[1]} = {df[other[0]].iat[i]}, {df[other[1]].iat[i]}",
+                    fix,
+                )
+                for i in differ[:100]
+            ]
             raise SchemaError(f"{path}: two pairs of coordinate columns disagree in {len(differ)} row(s)", problems)
         log.info("%s: columns %s/%s repeat %s/%s; using %s/%s", path, *other, *first, *first)
     return first
@@ -115,8 +136,9 @@ def _read_csv(path: Path, opts: ReadOptions) -> RawData:
         xs, p1 = _numbers(df, xcol, path, labels)
         ys, p2 = _numbers(df, ycol, path, labels)
         problems, geoms = p1 + p2, shapely.points(xs, ys)
-        used = [xcol, ycol] + ([c for c in _find_all(cols, _LON) + _find_all(cols, _LAT) if c not in (xcol, ycol)]
-                               if pair else [])
+        used = [xcol, ycol] + (
+            [c for c in _find_all(cols, _LON) + _find_all(cols, _LAT) if c not in (xcol, ycol)] if pair else []
+        )
     elif wkt:
         geoms, problems = _wkt_geoms(df, wkt, path, labels)
         used = [wkt]
@@ -170,13 +192,15 @@ def _read_dxf(path: Path, opts: ReadOptions) -> RawData:
     except (OSError, ezdxf.DXFError, UnicodeDecodeError, LookupError) as exc:
         raise DataFileError(f"{path}: cannot read as DXF: {exc} (fix: save it from CAD as ASCII DXF)") from None
     query = "POINT INSERT" if opts.points else "LWPOLYLINE POLYLINE"
-    entities = [e for e in doc.modelspace().query(query)
-                if opts.layer_name is None or e.dxf.layer == opts.layer_name]
+    entities = [e for e in doc.modelspace().query(query) if opts.layer_name is None or e.dxf.layer == opts.layer_name]
     if not entities:
         layers = sorted({e.dxf.layer for e in doc.modelspace()})
         what = "POINT or INSERT" if opts.points else "LWPOLYLINE or POLYLINE"
-        raise DataFileError(f"{path}: no {what} entities" + (f" on layer {opts.layer_name!r}" if opts.layer_name
-                            else "") + f" (fix: draw the features as {what}; CAD layers here: {', '.join(layers)})")
+        raise DataFileError(
+            f"{path}: no {what} entities"
+            + (f" on layer {opts.layer_name!r}" if opts.layer_name else "")
+            + f" (fix: draw the features as {what}; CAD layers here: {', '.join(layers)})"
+        )
     attrs = pd.DataFrame({"layer": [e.dxf.layer for e in entities], "handle": [e.dxf.handle for e in entities]})
     return RawData(
         attrs=attrs,
@@ -185,4 +209,3 @@ def _read_dxf(path: Path, opts: ReadOptions) -> RawData:
         crs=None,
         crs_source=NONE,
     )
-

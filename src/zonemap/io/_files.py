@@ -162,8 +162,9 @@ def _write_error(target: Path, exc: OSError) -> OutputPathError:
 
 
 @contextlib.contextmanager
-def atomic_write(path: Path | str, mode: str = "w", encoding: str | None = "utf-8",
-                 errors: str = "backslashreplace") -> Iterator[Any]:
+def atomic_write(
+    path: Path | str, mode: str = "w", encoding: str | None = "utf-8", errors: str = "backslashreplace"
+) -> Iterator[Any]:
     """Open a temporary file next to ``path``; rename it over ``path`` on success.
 
     Parameters
@@ -313,14 +314,14 @@ def _unencodable(path: Path, df: pd.DataFrame, text: str, exc: UnicodeEncodeErro
                 where = f"row {int(hit.argmax()) + 1}, column {col!r}: "
                 break
     shown = ch if ch.isprintable() else escape_char(ch)
-    return DataFileError(f"{path}: {where}character {shown!r} (U+{ord(ch):04X}) cannot be written in "
-                         f"{encoding.upper()} (fix: write UTF-8, the default, or GB18030, which holds every "
-                         "character; or replace the character in the data)")
+    return DataFileError(
+        f"{path}: {where}character {shown!r} (U+{ord(ch):04X}) cannot be written in "
+        f"{encoding.upper()} (fix: write UTF-8, the default, or GB18030, which holds every "
+        "character; or replace the character in the data)"
+    )
 
 
 # --------------------------------------------------------------------------- output-path safety
 
 
 # --------------------------------------------------------------------------- signals
-
-

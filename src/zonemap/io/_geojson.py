@@ -201,8 +201,10 @@ def load_town(config: Config, town: str) -> TownData:
     """
     folder = config.geodata_dir / town
     if not folder.is_dir():
-        raise MissingFileError(f"{folder}: no folder for town {town!r} (fix: a project keeps each town's layers in "
-                               f"<geodata>/<town id>/{{{','.join(LAYERS)}}}.geojson)")
+        raise MissingFileError(
+            f"{folder}: no folder for town {town!r} (fix: a project keeps each town's layers in "
+            f"<geodata>/<town id>/{{{','.join(LAYERS)}}}.geojson)"
+        )
     frames = {}
     for name, layer in LAYERS.items():
         path = folder / layer.filename
@@ -237,11 +239,15 @@ def load_reference_towns(config: Config, towns: TownRegistry | None = None) -> g
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise DataFileError(f"{path}: cannot read reference layer: {exc} "
-                            "(fix: point --reference-dir / $ZONEMAP_REFERENCE_DIR at an intact copy)") from None
+        raise DataFileError(
+            f"{path}: cannot read reference layer: {exc} "
+            "(fix: point --reference-dir / $ZONEMAP_REFERENCE_DIR at an intact copy)"
+        ) from None
     if "name" not in gdf.columns:
-        raise SchemaError(f"{path}: reference layer has no 'name' property "
-                          "(fix: use the town outlines whose features name their town, e.g. 凤岗镇)")
+        raise SchemaError(
+            f"{path}: reference layer has no 'name' property "
+            "(fix: use the town outlines whose features name their town, e.g. 凤岗镇)"
+        )
     registry = towns or dongguan_towns()
     names = pd.Series(gdf["name"].astype(str).unique())
     by_name = {n: (t.id if (t := registry.find(n)) is not None else None) for n in names}

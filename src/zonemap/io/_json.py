@@ -77,4 +77,3 @@ def read_json(path: Path | str, max_bytes: int = MAX_JSON_BYTES, encoding: str =
             f"{p}: JSON nested too deeply to be geodata (fix: check the file is GeoJSON; coordinates nest "
             "at most 4 levels, in a MultiPolygon)"
         ) from None
-

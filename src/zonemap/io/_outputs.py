@@ -24,8 +24,23 @@ log = logging.getLogger(__name__)
 
 #: Files that belong to a Shapefile ``x.shp`` (also written ``x.shp.xml``); writing any of them
 #: destroys the input.
-SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".fix", ".ain",
-                      ".aih", ".atx", ".ixs", ".mxs")
+SHAPEFILE_SIDECARS = (
+    ".shp",
+    ".shx",
+    ".dbf",
+    ".prj",
+    ".cpg",
+    ".qix",
+    ".sbn",
+    ".sbx",
+    ".xml",
+    ".fix",
+    ".ain",
+    ".aih",
+    ".atx",
+    ".ixs",
+    ".mxs",
+)
 
 
 def _refuse_special(target: Path) -> None:
@@ -35,17 +50,26 @@ def _refuse_special(target: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise OutputPathError(f"{target}: cannot write here: {exc.strerror} "
-                              "(fix: choose another output path)") from None
+        raise OutputPathError(
+            f"{target}: cannot write here: {exc.strerror} (fix: choose another output path)"
+        ) from None
     kind = _special_kind(st.st_mode)
     if kind:
-        raise OutputPathError(f"{target}: is {kind}, not a regular file; zonemap will not replace it "
-                              "(fix: give the path of a new or existing regular file)")
+        raise OutputPathError(
+            f"{target}: is {kind}, not a regular file; zonemap will not replace it "
+            "(fix: give the path of a new or existing regular file)"
+        )
 
 
 def _special_kind(mode: int) -> str:
-    kinds = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    kinds = (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
     for test, name in kinds:
         if test(mode):
             return name
@@ -83,8 +107,9 @@ def _input_files(inputs: Iterable[Path | str]) -> tuple[set[tuple[Path, str]], l
     return files, dirs, inodes
 
 
-def check_outputs(outputs: Iterable[Path | str | None], inputs: Iterable[Path | str | None], *,
-                  force: bool = False) -> None:
+def check_outputs(
+    outputs: Iterable[Path | str | None], inputs: Iterable[Path | str | None], *, force: bool = False
+) -> None:
     """Refuse, before any work, outputs that would destroy an input or something that is not a file.
 
     Parameters
@@ -115,19 +140,26 @@ def check_outputs(outputs: Iterable[Path | str | None], inputs: Iterable[Path | 
         _refuse_special(out)
         real = _resolved(out)
         if real in seen:
-            raise OutputPathError(f"{out}: named as two outputs (also as {seen[real]}) "
-                                  "(fix: give each output its own path)")
+            raise OutputPathError(
+                f"{out}: named as two outputs (also as {seen[real]}) (fix: give each output its own path)"
+            )
         seen[real] = out
         if _key(real) in files or _same_inode(real, inodes):
-            raise OutputPathError(f"{out}: is an input of this command; writing it would destroy the input "
-                                  "(fix: write the output to another file)")
+            raise OutputPathError(
+                f"{out}: is an input of this command; writing it would destroy the input "
+                "(fix: write the output to another file)"
+            )
         for d in dirs:
             if real.is_relative_to(d):
-                raise OutputPathError(f"{out}: lies in {d}, which this command reads; writing there could "
-                                      "replace project files (fix: write outputs to another folder, e.g. ./out)")
+                raise OutputPathError(
+                    f"{out}: lies in {d}, which this command reads; writing there could "
+                    "replace project files (fix: write outputs to another folder, e.g. ./out)"
+                )
         if out.exists() and not force and _read_only(out):
-            raise OutputPathError(f"{out}: is read-only; zonemap will not replace it "
-                                  "(fix: choose another output, make it writable, or pass --force)")
+            raise OutputPathError(
+                f"{out}: is read-only; zonemap will not replace it "
+                "(fix: choose another output, make it writable, or pass --force)"
+            )
 
 
 def _same_inode(path: Path, inodes: set[tuple[int, int]]) -> bool:
@@ -173,4 +205,3 @@ def install_signal_handlers() -> dict[int, Callable[[int, FrameType | None], Any
             continue
         previous[int(signum)] = signal.signal(signum, _exit_on_signal)
     return previous
-

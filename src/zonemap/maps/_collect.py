@@ -64,10 +64,15 @@ def figure_cards(reconciliation: pd.DataFrame | None) -> dict[str, list[dict[str
     for row in reconciliation.astype(object).where(reconciliation.notna(), "").to_dict("records"):
         status = str(row.get("status", "")) or "none"
         stated = f"{row.get('quantity', '')}: {row.get('qualifier', '')}{row.get('value', '')} {row.get('unit', '')}"
-        cards.setdefault(str(row["subject"]), []).append({
-            "stated": stated.strip(), "quote": str(row.get("quote", "")), "status": status,
-            "status_label": STATUS_LABELS.get(status, status), "measured": str(row.get("measured", "")),
-        })
+        cards.setdefault(str(row["subject"]), []).append(
+            {
+                "stated": stated.strip(),
+                "quote": str(row.get("quote", "")),
+                "status": status,
+                "status_label": STATUS_LABELS.get(status, status),
+                "measured": str(row.get("measured", "")),
+            }
+        )
     return cards
 
 
@@ -80,16 +85,19 @@ def _with_figures(frame: gpd.GeoDataFrame, cards: Mapping[str, list[dict[str, st
 
 
 def _with_proximity(frame: gpd.GeoDataFrame, table: pd.DataFrame, layer: str) -> gpd.GeoDataFrame:
-    rows = table[table["layer"] == layer].drop(columns=["layer", "town", "name_zh", "name_en", "kind"],
-                                              errors="ignore")
+    rows = table[table["layer"] == layer].drop(columns=["layer", "town", "name_zh", "name_en", "kind"], errors="ignore")
     if "sz_district_zh" in rows.columns:
         rows = rows.assign(sz_district=rows["sz_district_zh"].fillna("") + " " + rows["sz_district_en"].fillna(""))
     merged = frame.merge(rows, on="id", how="left")
     return gpd.GeoDataFrame(merged, geometry=frame.geometry.name, crs=frame.crs)
 
 
-def collect_layers(source: Config | Project, town: str, reconciliation: pd.DataFrame | None = None,
-                   area_m2: Callable[[np.ndarray], np.ndarray] | None = None) -> MapLayers:
+def collect_layers(
+    source: Config | Project,
+    town: str,
+    reconciliation: pd.DataFrame | None = None,
+    area_m2: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> MapLayers:
     """Everything a town map shows: layers, rings, Shenzhen, outline, proximity, figures.
 
     Parameters
@@ -120,8 +128,16 @@ def collect_layers(source: Config | Project, town: str, reconciliation: pd.DataF
     zones = _with_figures(_with_proximity(data.zones, table, "zones"), cards)
     parcels = _with_figures(_with_proximity(data.parcels, table, "parcels"), cards)
     rows = project.outline(town)
-    outline = None if rows is None else rows.assign(name_zh=info.name_zh, name_en=info.name_en, kind="outline",
-                                                    geometry_source="reference layer (read at run time)")
-    return MapLayers(town, zones, parcels, data.places, data.lines, rings, project.shenzhen, outline,
-                     info.name_zh, info.name_en)
-
+    outline = (
+        None
+        if rows is None
+        else rows.assign(
+            name_zh=info.name_zh,
+            name_en=info.name_en,
+            kind="outline",
+            geometry_source="reference layer (read at run time)",
+        )
+    )
+    return MapLayers(
+        town, zones, parcels, data.places, data.lines, rings, project.shenzhen, outline, info.name_zh, info.name_en
+    )

@@ -79,8 +79,7 @@ def inline_assets(page: str, assets: Mapping[str, str]) -> str:
     return _CSS_LINK.sub(lambda m: f"<style>{_raw_text_safe(assets[m.group(1)], 'style')}</style>", page)
 
 
-def index_page(title: str, maps: Sequence[tuple[str, Path]], reports: Sequence[tuple[str, Path]],
-               base: Path) -> str:
+def index_page(title: str, maps: Sequence[tuple[str, Path]], reports: Sequence[tuple[str, Path]], base: Path) -> str:
     """A small HTML page linking the maps and reports.
 
     Parameters
@@ -101,8 +100,11 @@ def index_page(title: str, maps: Sequence[tuple[str, Path]], reports: Sequence[t
     def items(entries: Sequence[tuple[str, Path]]) -> str:
         rows = []
         for label, path in entries:
-            href = Path(path).resolve().relative_to(base.resolve()).as_posix() if Path(path).is_absolute() \
+            href = (
+                Path(path).resolve().relative_to(base.resolve()).as_posix()
+                if Path(path).is_absolute()
                 else Path(path).as_posix()
+            )
             rows.append(f'<li><a href="{html.escape(href, quote=True)}">{html.escape(label)}</a></li>')
         return "\n".join(rows) or "<li>(none)</li>"
 

@@ -29,11 +29,24 @@ __all__ = [
 
 #: Fill colours by feature kind (zones, parcels, places, lines).
 KIND_COLOURS = {
-    "zone": "#6a51a3", "parcel": "#2b8cbe", "park": "#41ab5d", "project": "#fe9929",
-    "platform": "#2b8cbe", "station": "#e7298a", "ring_centre": "#d7301f", "business_district": "#8c6bb1",
-    "institution": "#1b9e77", "landmark": "#666666",
-    "rail": "#e7298a", "metro": "#7570b3", "road": "#b15928", "expressway": "#e6550d", "axis": "#636363",
-    "city": "#cb181d", "district": "#fb6a4a", "outline": "#252525",
+    "zone": "#6a51a3",
+    "parcel": "#2b8cbe",
+    "park": "#41ab5d",
+    "project": "#fe9929",
+    "platform": "#2b8cbe",
+    "station": "#e7298a",
+    "ring_centre": "#d7301f",
+    "business_district": "#8c6bb1",
+    "institution": "#1b9e77",
+    "landmark": "#666666",
+    "rail": "#e7298a",
+    "metro": "#7570b3",
+    "road": "#b15928",
+    "expressway": "#e6550d",
+    "axis": "#636363",
+    "city": "#cb181d",
+    "district": "#fb6a4a",
+    "outline": "#252525",
 }
 #: Outline colours by reconciliation status of a feature's stated figures.
 #: (from :data:`zonemap.schema.FIGURE_STATUSES`: the statuses comparing a polygon's own area, and "none")
@@ -41,10 +54,20 @@ STATUS_COLOURS = {**{w: s.colour for w, s in FIGURE_STATUSES.items() if s.rank >
 STATUS_LABELS = {**{w: s.label for w, s in FIGURE_STATUSES.items()}, "none": "无数字 no stated figure"}
 
 KIND_LABELS = {
-    "zone": "产业区 zone", "parcel": "地块 parcel", "park": "公园 park", "project": "项目 project",
-    "platform": "平台 platform", "station": "站点 station", "ring_centre": "圈层中心 ring centre",
-    "business_district": "商圈 business district", "institution": "机构 institution", "landmark": "地标 landmark",
-    "rail": "铁路 rail", "metro": "地铁 metro", "road": "道路 road", "expressway": "高速 expressway",
+    "zone": "产业区 zone",
+    "parcel": "地块 parcel",
+    "park": "公园 park",
+    "project": "项目 project",
+    "platform": "平台 platform",
+    "station": "站点 station",
+    "ring_centre": "圈层中心 ring centre",
+    "business_district": "商圈 business district",
+    "institution": "机构 institution",
+    "landmark": "地标 landmark",
+    "rail": "铁路 rail",
+    "metro": "地铁 metro",
+    "road": "道路 road",
+    "expressway": "高速 expressway",
     "axis": "轴线 axis",
 }
 
@@ -94,12 +117,16 @@ def polygon_fields(bands: pd.DataFrame | None = None, proximity: bool = False) -
     """
     fields = [*_COMMON_FIELDS, ("area_m2", "测算面积 Measured area", "area", False)]
     if proximity:
-        fields += [("sz_distance_m", "距深圳边界 To Shenzhen boundary", "m", False),
-                   ("sz_side", "相对深圳 Side of Shenzhen", "text", True),
-                   ("sz_district", "最近深圳区 Nearest Shenzhen district", "text", True)]
+        fields += [
+            ("sz_distance_m", "距深圳边界 To Shenzhen boundary", "m", False),
+            ("sz_side", "相对深圳 Side of Shenzhen", "text", True),
+            ("sz_district", "最近深圳区 Nearest Shenzhen district", "text", True),
+        ]
     if bands is not None:
-        fields += [(f"share_{b}", f"{zh} {en} 占比 share", "pct", True)
-                   for b, zh, en in zip(bands["band"], bands["name_zh"], bands["name_en"], strict=True)]
+        fields += [
+            (f"share_{b}", f"{zh} {en} 占比 share", "pct", True)
+            for b, zh, en in zip(bands["band"], bands["name_zh"], bands["name_en"], strict=True)
+        ]
     return fields + _TAIL_FIELDS
 
 
@@ -151,8 +178,9 @@ def _kind_items(specs: Sequence[LayerSpec]) -> list[dict[str, str]]:
         if spec.key in ("zones", "parcels", "places", "lines") and "kind" in spec.frame.columns:
             for kind in spec.frame["kind"].dropna().unique():
                 kinds.setdefault(str(kind), "line" if spec.key == "lines" else "fill")
-    return [{"label": KIND_LABELS.get(k, k), "colour": KIND_COLOURS.get(k, "#777777"), "shape": s}
-            for k, s in kinds.items()]
+    return [
+        {"label": KIND_LABELS.get(k, k), "colour": KIND_COLOURS.get(k, "#777777"), "shape": s} for k, s in kinds.items()
+    ]
 
 
 def legend(specs: Sequence[LayerSpec], rings: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -173,19 +201,31 @@ def legend(specs: Sequence[LayerSpec], rings: pd.DataFrame | None) -> list[dict[
     """
     sections = [
         {"title": "类型 Kind", "items": _kind_items(specs)},
-        {"title": "面积对账 Stated area vs measured (outline)",
-         "items": [{"label": STATUS_LABELS[s], "colour": c, "shape": "line"} for s, c in STATUS_COLOURS.items()]},
+        {
+            "title": "面积对账 Stated area vs measured (outline)",
+            "items": [{"label": STATUS_LABELS[s], "colour": c, "shape": "line"} for s, c in STATUS_COLOURS.items()],
+        },
     ]
     if rings is not None and len(rings):
         for _set_id, group in rings.groupby("ring_set", sort=False):
             first = group.iloc[0]
-            sections.append({
-                "title": f"{first['ring_set_name_zh']} {first['ring_set_name_en']}",
-                "items": [{"label": f"{zh} {en}", "colour": c, "shape": "fill"}
-                          for zh, en, c in zip(group["name_zh"], group["name_en"], group["colour"], strict=True)],
-            })
+            sections.append(
+                {
+                    "title": f"{first['ring_set_name_zh']} {first['ring_set_name_en']}",
+                    "items": [
+                        {"label": f"{zh} {en}", "colour": c, "shape": "fill"}
+                        for zh, en, c in zip(group["name_zh"], group["name_en"], group["colour"], strict=True)
+                    ],
+                }
+            )
     if any(s.key == "shenzhen" for s in specs):
-        sections.append({"title": "深圳 Shenzhen", "items": [
-            {"label": "深圳市界 city boundary", "colour": KIND_COLOURS["city"], "shape": "line"},
-            {"label": "深圳各区 districts", "colour": KIND_COLOURS["district"], "shape": "line"}]})
+        sections.append(
+            {
+                "title": "深圳 Shenzhen",
+                "items": [
+                    {"label": "深圳市界 city boundary", "colour": KIND_COLOURS["city"], "shape": "line"},
+                    {"label": "深圳各区 districts", "colour": KIND_COLOURS["district"], "shape": "line"},
+                ],
+            }
+        )
     return sections

@@ -61,21 +61,44 @@ def _feature_specs(layers: MapLayers) -> list[LayerSpec]:
     status_stroke = {"by": "figure_status", "map": STATUS_COLOURS, "default": STATUS_COLOURS["none"]}
     # a layer whose features carry stated figures is filled by status: the reconciliation at a glance
     parcel_fill = status_stroke if _has_status(layers.parcels) else kind_fill
-    point_fields = [("kind", "类型 Kind", "text", False), ("id", "编号 ID", "text", True),
-                    ("accuracy_m", "几何精度 Geometry accuracy", "pm", False),
-                    ("geometry_source", "几何来源 Geometry source", "text", True),
-                    ("notes", "备注 Notes", "text", True)]
+    point_fields = [
+        ("kind", "类型 Kind", "text", False),
+        ("id", "编号 ID", "text", True),
+        ("accuracy_m", "几何精度 Geometry accuracy", "pm", False),
+        ("geometry_source", "几何来源 Geometry source", "text", True),
+        ("notes", "备注 Notes", "text", True),
+    ]
     return [
         LayerSpec("zones", "产业区 Zones", layers.zones, fields, _polygon_style(0.2, 2.5), kind_fill, status_stroke),
-        LayerSpec("parcels", "地块 Parcels", layers.parcels, fields, _polygon_style(0.45, 1.5), parcel_fill,
-                  status_stroke),
-        LayerSpec("lines", "线路 Lines", layers.lines, point_fields, {"weight": 3, "opacity": 0.9},
-                  stroke={"by": "kind", "map": KIND_COLOURS, "default": "#555555"}),
-        LayerSpec("accuracy", "位置精度 Position accuracy (circle of accuracy_m)", _accuracy_frame(layers.places),
-                  point_fields, {"weight": 1.5, "fill": False, "dashArray": "4 4"}, show=False, interactive=False,
-                  stroke={"by": "kind", "map": KIND_COLOURS, "default": "#555555"}),
-        LayerSpec("places", "地点 Places", layers.places, point_fields,
-                  {"radius": 6, "weight": 1.5, "color": "#ffffff", "fillOpacity": 0.95}, kind_fill),
+        LayerSpec(
+            "parcels", "地块 Parcels", layers.parcels, fields, _polygon_style(0.45, 1.5), parcel_fill, status_stroke
+        ),
+        LayerSpec(
+            "lines",
+            "线路 Lines",
+            layers.lines,
+            point_fields,
+            {"weight": 3, "opacity": 0.9},
+            stroke={"by": "kind", "map": KIND_COLOURS, "default": "#555555"},
+        ),
+        LayerSpec(
+            "accuracy",
+            "位置精度 Position accuracy (circle of accuracy_m)",
+            _accuracy_frame(layers.places),
+            point_fields,
+            {"weight": 1.5, "fill": False, "dashArray": "4 4"},
+            show=False,
+            interactive=False,
+            stroke={"by": "kind", "map": KIND_COLOURS, "default": "#555555"},
+        ),
+        LayerSpec(
+            "places",
+            "地点 Places",
+            layers.places,
+            point_fields,
+            {"radius": 6, "weight": 1.5, "color": "#ffffff", "fillOpacity": 0.95},
+            kind_fill,
+        ),
     ]
 
 
@@ -95,36 +118,76 @@ def _ring_specs(layers: MapLayers) -> list[LayerSpec]:
     rings = layers.rings
     if rings is None or not len(rings):
         return []
-    frame = rings.assign(kind="ring band", range=[f"{a:g}–{b:g} km" for a, b in zip(rings["inner_km"],
-                                                                                      rings["outer_km"], strict=True)])
-    fields = [("range", "范围 Range", "text", False), ("ring_set_name_zh", "圈层 Ring set", "text", False),
-              ("ring_set_name_en", "Ring set", "text", True), ("quote", "原文 Source text", "text", True),
-              ("source", "来源 Source", "text", True)]
+    frame = rings.assign(
+        kind="ring band", range=[f"{a:g}–{b:g} km" for a, b in zip(rings["inner_km"], rings["outer_km"], strict=True)]
+    )
+    fields = [
+        ("range", "范围 Range", "text", False),
+        ("ring_set_name_zh", "圈层 Ring set", "text", False),
+        ("ring_set_name_en", "Ring set", "text", True),
+        ("quote", "原文 Source text", "text", True),
+        ("source", "来源 Source", "text", True),
+    ]
     return [
-        LayerSpec(f"ring-{set_id}", f"{group['ring_set_name_zh'].iloc[0]} {group['ring_set_name_en'].iloc[0]}",
-                  group, fields, {"weight": 1, "opacity": 0.8, "fillOpacity": 0.22},
-                  {"col": "colour", "default": "#999999"}, {"col": "colour", "default": "#999999"})
+        LayerSpec(
+            f"ring-{set_id}",
+            f"{group['ring_set_name_zh'].iloc[0]} {group['ring_set_name_en'].iloc[0]}",
+            group,
+            fields,
+            {"weight": 1, "opacity": 0.8, "fillOpacity": 0.22},
+            {"col": "colour", "default": "#999999"},
+            {"col": "colour", "default": "#999999"},
+        )
         for set_id, group in frame.groupby("ring_set", sort=False)
     ]
 
 
 def _context_specs(layers: MapLayers) -> list[LayerSpec]:
     specs = []
-    name_fields = [("kind", "类型 Kind", "text", False), ("geometry_source", "几何来源 Geometry source", "text", True),
-                   ("accuracy_m", "几何精度 Geometry accuracy", "pm", True)]
+    name_fields = [
+        ("kind", "类型 Kind", "text", False),
+        ("geometry_source", "几何来源 Geometry source", "text", True),
+        ("accuracy_m", "几何精度 Geometry accuracy", "pm", True),
+    ]
     sz = layers.shenzhen
     if sz is not None and len(sz):
         city, districts = sz[sz["kind"] == "city"], sz[sz["kind"] == "district"]
-        specs.append(LayerSpec("shenzhen", "深圳市界 Shenzhen boundary", city, name_fields,
-                               {"weight": 3, "color": KIND_COLOURS["city"], "fill": False, "dashArray": "8 4"},
-                               interactive=False))
-        specs.append(LayerSpec("districts", "深圳各区 Shenzhen districts", districts, name_fields,
-                               {"weight": 1, "color": KIND_COLOURS["district"], "fillOpacity": 0.04,
-                                "fillColor": KIND_COLOURS["district"]}, show=False))
+        specs.append(
+            LayerSpec(
+                "shenzhen",
+                "深圳市界 Shenzhen boundary",
+                city,
+                name_fields,
+                {"weight": 3, "color": KIND_COLOURS["city"], "fill": False, "dashArray": "8 4"},
+                interactive=False,
+            )
+        )
+        specs.append(
+            LayerSpec(
+                "districts",
+                "深圳各区 Shenzhen districts",
+                districts,
+                name_fields,
+                {
+                    "weight": 1,
+                    "color": KIND_COLOURS["district"],
+                    "fillOpacity": 0.04,
+                    "fillColor": KIND_COLOURS["district"],
+                },
+                show=False,
+            )
+        )
     if layers.outline is not None and len(layers.outline):
-        specs.append(LayerSpec("outline", "镇街界 Town outline", layers.outline, [],
-                               {"weight": 2.5, "color": KIND_COLOURS["outline"], "fill": False, "dashArray": "6 3"},
-                               interactive=False))
+        specs.append(
+            LayerSpec(
+                "outline",
+                "镇街界 Town outline",
+                layers.outline,
+                [],
+                {"weight": 2.5, "color": KIND_COLOURS["outline"], "fill": False, "dashArray": "6 3"},
+                interactive=False,
+            )
+        )
     return specs
 
 
@@ -186,15 +249,29 @@ def _base_map(bounds: Sequence[float]) -> folium.Map:
     from folium import plugins
 
     xmin, ymin, xmax, ymax = bounds
-    m = folium.Map(location=[(ymin + ymax) / 2, (xmin + xmax) / 2], zoom_start=13, tiles=None,
-                   prefer_canvas=True, control_scale=True)
+    m = folium.Map(
+        location=[(ymin + ymax) / 2, (xmin + xmax) / 2],
+        zoom_start=13,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
     m.default_js = [("leaflet", _LEAFLET_JS)]  # no jQuery/Bootstrap/icon fonts: nothing here uses them
     m.default_css = [("leaflet_css", _LEAFLET_CSS)]
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
-    folium.TileLayer(_POSITRON, name="浅色 Light (CartoDB Positron)", show=False, subdomains="abcd",
-                     attr="&copy; OpenStreetMap contributors &copy; CARTO").add_to(m)
-    folium.TileLayer(_ESRI, name="卫星 Satellite (Esri World Imagery)", show=False,
-                     attr="Tiles &copy; Esri &mdash; Source: Esri, Maxar, Earthstar Geographics").add_to(m)
+    folium.TileLayer(
+        _POSITRON,
+        name="浅色 Light (CartoDB Positron)",
+        show=False,
+        subdomains="abcd",
+        attr="&copy; OpenStreetMap contributors &copy; CARTO",
+    ).add_to(m)
+    folium.TileLayer(
+        _ESRI,
+        name="卫星 Satellite (Esri World Imagery)",
+        show=False,
+        attr="Tiles &copy; Esri &mdash; Source: Esri, Maxar, Earthstar Geographics",
+    ).add_to(m)
     plugins.Fullscreen(position="topleft").add_to(m)
     m.fit_bounds([[ymin, xmin], [ymax, xmax]])
     return m
@@ -240,16 +317,20 @@ def build_map(layers: MapLayers, *, decimals: int = DEFAULT_DECIMALS, bulk_thres
     specs = _ring_specs(layers) + _context_specs(layers) + _feature_specs(layers)
     specs = [s for s in specs if len(s.frame)]
     name_zh, name_en = layers.town_name_zh or layers.town, layers.town_name_en
-    data = {"town": {"id": layers.town, "name_zh": name_zh, "name_en": name_en},
-            "layers": {s.key: payload(s, decimals, bulk_threshold) for s in specs},
-            "legend": legend(specs, layers.rings)}
+    data = {
+        "town": {"id": layers.town, "name_zh": name_zh, "name_en": name_en},
+        "layers": {s.key: payload(s, decimals, bulk_threshold) for s in specs},
+        "legend": legend(specs, layers.rings),
+    }
     m = _base_map(_bounds(layers))
     root = cast(Figure, m.get_root())
 
     raw_cls = _raw_class()
     root.header.add_child(raw_cls(f"<style>{CSS}</style>"), name="zonemap_css")
-    root.html.add_child(raw_cls(f'<script type="application/json" id="zonemap-data">{script_json(data)}</script>'
-                                f"<script>{JS}</script>"), name="zonemap_data")
+    root.html.add_child(
+        raw_cls(f'<script type="application/json" id="zonemap-data">{script_json(data)}</script><script>{JS}</script>'),
+        name="zonemap_data",
+    )
     layer_cls, script_cls = _layer_class(), _script_class()
     for s in specs:
         layer_cls(s.key, html.escape(s.label), s.show).add_to(m)
@@ -259,8 +340,13 @@ def build_map(layers: MapLayers, *, decimals: int = DEFAULT_DECIMALS, bulk_thres
     return m
 
 
-def render_map(layers: MapLayers | folium.Map, *, offline: bool = False, decimals: int = DEFAULT_DECIMALS,
-               bulk_threshold: int = 5000) -> str:
+def render_map(
+    layers: MapLayers | folium.Map,
+    *,
+    offline: bool = False,
+    decimals: int = DEFAULT_DECIMALS,
+    bulk_threshold: int = 5000,
+) -> str:
     """Render a town map as one HTML page.
 
     Parameters
@@ -287,8 +373,15 @@ def render_map(layers: MapLayers | folium.Map, *, offline: bool = False, decimal
     return inline_assets(page, offline_assets()) if offline else page
 
 
-def write_map(source: Config | Project, town: str, out_dir: Path | str, *, offline: bool = True,
-              reconciliation: pd.DataFrame | None = None, name: str | None = None) -> Path:
+def write_map(
+    source: Config | Project,
+    town: str,
+    out_dir: Path | str,
+    *,
+    offline: bool = True,
+    reconciliation: pd.DataFrame | None = None,
+    name: str | None = None,
+) -> Path:
     """Write ``<out_dir>/<town>.html``, atomically.
 
     Parameters
@@ -315,8 +408,9 @@ def write_map(source: Config | Project, town: str, out_dir: Path | str, *, offli
     return write_text(Path(out_dir) / f"{name or town}.html", page)
 
 
-def write_index(out_dir: Path | str, maps: Sequence[Path], reports: Sequence[Path] = (),
-                towns: TownRegistry | None = None) -> Path:
+def write_index(
+    out_dir: Path | str, maps: Sequence[Path], reports: Sequence[Path] = (), towns: TownRegistry | None = None
+) -> Path:
     """Write ``<out_dir>/index.html`` linking the maps and reconciliation reports.
 
     Parameters

@@ -63,8 +63,10 @@ def read_outline(path: Path | str, town: Town) -> gpd.GeoDataFrame:
     try:
         gdf = gpd.read_file(p)
     except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise DataFileError(f"{p}: cannot read the outline: {exc} (fix: give a GeoJSON, GeoPackage or "
-                            "Shapefile of the town's boundary polygon)") from None
+        raise DataFileError(
+            f"{p}: cannot read the outline: {exc} (fix: give a GeoJSON, GeoPackage or "
+            "Shapefile of the town's boundary polygon)"
+        ) from None
     geoms = np.asarray(gdf.geometry.array, dtype=object)
     polys = geoms[np.isin(shapely.get_type_id(geoms), (3, 6))] if len(geoms) else geoms
     if not len(polys):
@@ -72,8 +74,10 @@ def read_outline(path: Path | str, town: Town) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         x0, y0, x1, y1 = shapely.total_bounds(polys)
         if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-            raise DataFileError(f"{p}: the outline has no coordinate system and is not lon/lat degrees "
-                                "(fix: save it with its CRS, e.g. a .prj next to the .shp)")
+            raise DataFileError(
+                f"{p}: the outline has no coordinate system and is not lon/lat degrees "
+                "(fix: save it with its CRS, e.g. a .prj next to the .shp)"
+            )
         crs: Any = "EPSG:4326"
     else:
         crs = gdf.crs
@@ -145,26 +149,37 @@ def _file_town(opts: FileOptions, registry: TownRegistry, paths: Sequence[Path])
     return Town("layer", stem, stem)
 
 
-def _read_file(path: Path, opts: FileOptions, town: Town, registry: TownRegistry,
-               config: Config) -> tuple[gpd.GeoDataFrame, list[str], dict[str, int]]:
+def _read_file(
+    path: Path, opts: FileOptions, town: Town, registry: TownRegistry, config: Config
+) -> tuple[gpd.GeoDataFrame, list[str], dict[str, int]]:
     from ..ingest import DEFAULT_ACCURACY_M, ImportOptions, import_file
 
     extra: dict[str, Any] = {}
     for name in ("parent", "parent_field"):
         if getattr(opts, name) is not None:
             extra[name] = getattr(opts, name)
-    iopts = ImportOptions(layer=opts.layer, town=town.id, crs=opts.crs,
-                          id_column=opts.id_field, name_column=opts.name_field, encoding=opts.encoding,
-                          layer_name=opts.layer_name,
-                          accuracy_m=DEFAULT_ACCURACY_M if opts.accuracy_m is None else opts.accuracy_m,
-                          fix=opts.fix, swap_xy=opts.swap_xy, towns=registry, **extra)
+    iopts = ImportOptions(
+        layer=opts.layer,
+        town=town.id,
+        crs=opts.crs,
+        id_column=opts.id_field,
+        name_column=opts.name_field,
+        encoding=opts.encoding,
+        layer_name=opts.layer_name,
+        accuracy_m=DEFAULT_ACCURACY_M if opts.accuracy_m is None else opts.accuracy_m,
+        fix=opts.fix,
+        swap_xy=opts.swap_xy,
+        towns=registry,
+        **extra,
+    )
     result = import_file(path, iopts, config=config)
     decimals = dict(getattr(result, "field_decimals", None) or {})
     return result.features, list(result.warnings), decimals
 
 
-def _file_figures(frame: gpd.GeoDataFrame, opts: FileOptions, town: Town, decimals: Mapping[str, int],
-                  label: str) -> pd.DataFrame:
+def _file_figures(
+    frame: gpd.GeoDataFrame, opts: FileOptions, town: Town, decimals: Mapping[str, int], label: str
+) -> pd.DataFrame:
     from ..figures import area_field_figures
 
     parts = []
@@ -173,13 +188,16 @@ def _file_figures(frame: gpd.GeoDataFrame, opts: FileOptions, town: Town, decima
         parts.append(load_figures(opts.figures, feature_ids=ids, default_town=town.id, ids_from=label))
     if opts.area_field is not None:
         if opts.area_field not in frame.columns:
-            raise SchemaError(f"{label}: no attribute {opts.area_field!r} for --area-field (fix: use one of "
-                              f"{', '.join(str(c) for c in frame.columns if c != frame.geometry.name)})")
+            raise SchemaError(
+                f"{label}: no attribute {opts.area_field!r} for --area-field (fix: use one of "
+                f"{', '.join(str(c) for c in frame.columns if c != frame.geometry.name)})"
+            )
         dec = opts.area_decimals
         if dec is None and opts.area_field in decimals:
             dec = _rounding_decimals(frame[opts.area_field], decimals[opts.area_field], label, opts.area_field)
-        rows = area_field_figures(frame, opts.area_field, id_column="id", unit=opts.area_unit, decimals=dec,
-                                  town=town.id, source=label)
+        rows = area_field_figures(
+            frame, opts.area_field, id_column="id", unit=opts.area_unit, decimals=dec, town=town.id, source=label
+        )
         # a layer's own area attribute was computed from this very geometry: the comparison is arithmetic
         rows["accuracy_m"] = 0.0 if opts.accuracy_m is None else float(opts.accuracy_m)
         parts.append(rows)
@@ -219,8 +237,10 @@ def _file_rings(opts: FileOptions, town: Town, frame: gpd.GeoDataFrame) -> list[
     sets = [default_border_set(town.id, None if opts.centre or opts.centre_feature else opts.bands_km)]
     if opts.centre is not None or opts.centre_feature is not None:
         if opts.centre_feature is not None and opts.centre_feature not in set(frame["id"].astype(str)):
-            raise SchemaError(f"--centre-feature {opts.centre_feature!r} is not a feature id of the layer "
-                              "(fix: name one of its ids, or give --centre LON,LAT)")
+            raise SchemaError(
+                f"--centre-feature {opts.centre_feature!r} is not a feature id of the layer "
+                "(fix: name one of its ids, or give --centre LON,LAT)"
+            )
         sets.append(centre_ring_set(town.id, opts.bands_km, lonlat=opts.centre, feature=opts.centre_feature))
     return sets
 
@@ -253,8 +273,9 @@ def load_files(paths: Sequence[Path | str], opts: FileOptions, config: Config) -
     if not files:
         raise SchemaError("no layer file given (fix: name a file, e.g. zonemap reconcile parcels.shp)")
     if opts.layer not in ("zones", "parcels"):
-        raise SchemaError(f"--layer {opts.layer!r}: reconcile, map and rings read polygons "
-                          "(fix: --layer parcels or zones)")
+        raise SchemaError(
+            f"--layer {opts.layer!r}: reconcile, map and rings read polygons (fix: --layer parcels or zones)"
+        )
     towns_file = config.geodata_dir / TOWNS_FILE
     registry = load_towns(towns_file).merged(dongguan_towns()) if towns_file.is_file() else dongguan_towns()
     town = _file_town(opts, registry, files)
@@ -271,8 +292,10 @@ def load_files(paths: Sequence[Path | str], opts: FileOptions, config: Config) -
     label = ", ".join(str(p) for p in files)
     dup = frame["id"][frame["id"].duplicated()]
     if len(dup):
-        raise SchemaError(f"{label}: feature id {dup.iloc[0]!r} occurs in more than one file "
-                          f"({len(dup)} such) (fix: ids must be unique across the files read together)")
+        raise SchemaError(
+            f"{label}: feature id {dup.iloc[0]!r} occurs in more than one file "
+            f"({len(dup)} such) (fix: ids must be unique across the files read together)"
+        )
     figures = _file_figures(frame, opts, town, decimals, label)
     empty = features_frame([], files[0])
     layer_frames = {name: (frame if name == opts.layer else empty.copy()) for name in LAYERS}
@@ -282,7 +305,16 @@ def load_files(paths: Sequence[Path | str], opts: FileOptions, config: Config) -
     inputs = [*files, *(p for p in (opts.figures, opts.outline) if p is not None)]
     if config.reference_towns is not None:
         inputs.append(config.reference_towns)
-    return Project(config, registry, {town.id: TownData(town=town.id, **layer_frames)}, figures,
-                   tuple(_file_rings(opts, town, frame)), reference, _load_shenzhen(config), tuple(inputs),
-                   label, from_files=True, notes=tuple(notes))
-
+    return Project(
+        config,
+        registry,
+        {town.id: TownData(town=town.id, **layer_frames)},
+        figures,
+        tuple(_file_rings(opts, town, frame)),
+        reference,
+        _load_shenzhen(config),
+        tuple(inputs),
+        label,
+        from_files=True,
+        notes=tuple(notes),
+    )

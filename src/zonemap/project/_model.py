@@ -31,8 +31,9 @@ RINGS_FILE = "rings.json"
 
 
 #: The layout of a project directory, for messages.
-LAYOUT = (f"{TOWNS_FILE} (id,name_zh,name_en,aliases), <town id>/{{{','.join(LAYERS)}}}.geojson, "
-          f"{FIGURES_FILE}, {RINGS_FILE}")
+LAYOUT = (
+    f"{TOWNS_FILE} (id,name_zh,name_en,aliases), <town id>/{{{','.join(LAYERS)}}}.geojson, {FIGURES_FILE}, {RINGS_FILE}"
+)
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,10 @@ class Project:
             If the project has no layers for that town.
         """
         if town_id not in self.layers:
-            raise SchemaError(f"{self.label}: no layers for town {town_id!r} "
-                              f"(fix: use one of {', '.join(self.town_ids) or 'none'}; layout: {LAYOUT})")
+            raise SchemaError(
+                f"{self.label}: no layers for town {town_id!r} "
+                f"(fix: use one of {', '.join(self.town_ids) or 'none'}; layout: {LAYOUT})"
+            )
         return self.layers[town_id]
 
     def figures_of(self, town_id: str) -> pd.DataFrame:
@@ -127,4 +130,3 @@ class Project:
         for tid in ids:
             self.data(tid)
         return ids
-

@@ -31,8 +31,9 @@ def as_project(source: Config | Project) -> Project:
     return source if isinstance(source, Project) else load_project(source)
 
 
-def _read_rings(path: Path, figures: pd.DataFrame, towns: Sequence[str],
-                features: Mapping[str, set[str]]) -> tuple[list[Any], list[Problem]]:
+def _read_rings(
+    path: Path, figures: pd.DataFrame, towns: Sequence[str], features: Mapping[str, set[str]]
+) -> tuple[list[Any], list[Problem]]:
     """Ring sets with every problem :func:`zonemap.validate.ring_problems` reports, from one read."""
     from ..rings import check_band_figures, check_ring_centres, parse_ring_sets
 
@@ -75,8 +76,10 @@ def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str 
     root = config.geodata_dir
     towns_path = root / TOWNS_FILE
     if not towns_path.is_file():
-        raise MissingFileError(f"{root}: not a zonemap project: no {TOWNS_FILE} (fix: a project directory holds "
-                               f"{LAYOUT}; `zonemap init DIR --town NAME` writes a skeleton)")
+        raise MissingFileError(
+            f"{root}: not a zonemap project: no {TOWNS_FILE} (fix: a project directory holds "
+            f"{LAYOUT}; `zonemap init DIR --town NAME` writes a skeleton)"
+        )
     registry = load_towns(towns_path)
     chosen = [registry.resolve(n).id for n in towns] or list(registry.ids)
     inputs: list[Path] = [towns_path]
@@ -95,17 +98,33 @@ def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str 
         feature_ids |= set(by_id)
         by_town[tid] = set(by_id)
         inputs += [p for p, _ in decoded.values()]
-        frames = {name: features_frame(decoded[name][1].get("features", []) if name in decoded else [],
-                                       decoded[name][0] if name in decoded else folder / layer.filename)
-                  for name, layer in LAYERS.items()} if not (unreadable or found) else None
+        frames = (
+            {
+                name: features_frame(
+                    decoded[name][1].get("features", []) if name in decoded else [],
+                    decoded[name][0] if name in decoded else folder / layer.filename,
+                )
+                for name, layer in LAYERS.items()
+            }
+            if not (unreadable or found)
+            else None
+        )
         if frames is not None:
             layers[tid] = TownData(town=tid, **frames)
-    undeclared = sorted(p.name for p in root.iterdir()
-                        if p.is_dir() and any((p / lay.filename).is_file() for lay in LAYERS.values())
-                        and p.name not in registry)
+    undeclared = sorted(
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and any((p / lay.filename).is_file() for lay in LAYERS.values()) and p.name not in registry
+    )
     if undeclared:
-        problems.append(Problem(str(towns_path), "", f"town folder(s) {', '.join(undeclared)} not declared",
-                                f"add a row per town to {TOWNS_FILE}, or remove the folder"))
+        problems.append(
+            Problem(
+                str(towns_path),
+                "",
+                f"town folder(s) {', '.join(undeclared)} not declared",
+                f"add a row per town to {TOWNS_FILE}, or remove the folder",
+            )
+        )
     figures = _empty_figures()
     figures_path = root / FIGURES_FILE
     if figures_path.is_file():
@@ -130,13 +149,22 @@ def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str 
         inputs.append(config.reference_towns)
     if outline is not None:
         if len(chosen) != 1:
-            raise SchemaError(f"--outline {outline}: outlines one town, the project has {len(chosen)} "
-                              f"({', '.join(chosen)}) (fix: name the town, e.g. zonemap map {chosen[0]} --outline ...)")
+            raise SchemaError(
+                f"--outline {outline}: outlines one town, the project has {len(chosen)} "
+                f"({', '.join(chosen)}) (fix: name the town, e.g. zonemap map {chosen[0]} --outline ...)"
+            )
         reference = _with_outline(reference, read_outline(outline, registry.get(chosen[0])))
         inputs.append(Path(outline))
     needs_shenzhen = any(s.boundary for s in ring_sets)
     shenzhen = _load_shenzhen(config) if needs_shenzhen or (root / "shenzhen").is_dir() else None
-    return Project(config, registry, layers, figures, tuple(s for s in ring_sets if s.town in chosen),
-                   reference, shenzhen, tuple(inputs), str(root))
-
-
+    return Project(
+        config,
+        registry,
+        layers,
+        figures,
+        tuple(s for s in ring_sets if s.town in chosen),
+        reference,
+        shenzhen,
+        tuple(inputs),
+        str(root),
+    )

@@ -22,14 +22,29 @@ CONTAINMENT_TOL_PCT = 0.01
 CHECK_COLUMNS = ("town", "check", "subject", "value", "limit", "unit", "passed", "detail", "reach_m", "allowance_m")
 
 
-def _check(town: str, check: str, subject: str, value: float, limit: float, unit: str,
-           passed: bool, detail: str) -> dict[str, Any]:
-    return {"town": town, "check": check, "subject": subject, "value": float(value), "limit": float(limit),
-            "unit": unit, "passed": bool(passed), "detail": detail}
+def _check(
+    town: str, check: str, subject: str, value: float, limit: float, unit: str, passed: bool, detail: str
+) -> dict[str, Any]:
+    return {
+        "town": town,
+        "check": check,
+        "subject": subject,
+        "value": float(value),
+        "limit": float(limit),
+        "unit": unit,
+        "passed": bool(passed),
+        "detail": detail,
+    }
 
 
-def _inside_rows(check: str, sub: pd.DataFrame, wholes: NDArray[np.object_], owner: NDArray[np.intp],
-                 whole_ids: list[str], whole_acc_m: NDArray[np.float64]) -> pd.DataFrame:
+def _inside_rows(
+    check: str,
+    sub: pd.DataFrame,
+    wholes: NDArray[np.object_],
+    owner: NDArray[np.intp],
+    whole_ids: list[str],
+    whole_acc_m: NDArray[np.float64],
+) -> pd.DataFrame:
     """Rows of an "inside" check: share outside, and how far the outside part reaches.
 
     A part passes when at most :data:`CONTAINMENT_TOL_PCT` of it lies outside, or when its
@@ -46,16 +61,30 @@ def _inside_rows(check: str, sub: pd.DataFrame, wholes: NDArray[np.object_], own
     ids = sub.index.astype(str).tolist()
     detail = [
         f"{s:.3g}% ({s * a / 100:,.0f} m²) of {pid} lies outside {w}"
-        + (f", reaching {r:,.0f} m beyond it: {'within' if r <= al else 'beyond'} the combined accuracy of {al:,.0f} m"
-           if f else "")
-        for s, a, pid, w, r, al, f in zip(share.tolist(), area.tolist(), ids, whole_ids, reach.tolist(),
-                                          allow.tolist(), far.tolist(), strict=True)
+        + (
+            f", reaching {r:,.0f} m beyond it: {'within' if r <= al else 'beyond'} the combined accuracy of {al:,.0f} m"
+            if f
+            else ""
+        )
+        for s, a, pid, w, r, al, f in zip(
+            share.tolist(), area.tolist(), ids, whole_ids, reach.tolist(), allow.tolist(), far.tolist(), strict=True
+        )
     ]
-    return pd.DataFrame({
-        "town": sub["town"].to_numpy(), "check": check, "subject": ids, "value": share,
-        "limit": CONTAINMENT_TOL_PCT, "unit": "%", "passed": ~far | (reach <= allow), "detail": detail,
-        "reach_m": reach, "allowance_m": allow,
-    }, columns=list(CHECK_COLUMNS))
+    return pd.DataFrame(
+        {
+            "town": sub["town"].to_numpy(),
+            "check": check,
+            "subject": ids,
+            "value": share,
+            "limit": CONTAINMENT_TOL_PCT,
+            "unit": "%",
+            "passed": ~far | (reach <= allow),
+            "detail": detail,
+            "reach_m": reach,
+            "allowance_m": allow,
+        },
+        columns=list(CHECK_COLUMNS),
+    )
 
 
 def _containment_checks(feats: pd.DataFrame) -> pd.DataFrame | None:
@@ -83,12 +112,30 @@ def _overlap_checks(feats: pd.DataFrame) -> list[dict[str, Any]]:
         return []
     i, j, area = overlap_pairs(zones["geometry"].to_numpy())
     if not i.size:
-        return [_check(str(zones["town"].iloc[0]), "zones_do_not_overlap", ", ".join(zones.index), 0.0, 0.0, "m2",
-                       True, f"no two of {len(zones)} zones overlap")]
+        return [
+            _check(
+                str(zones["town"].iloc[0]),
+                "zones_do_not_overlap",
+                ", ".join(zones.index),
+                0.0,
+                0.0,
+                "m2",
+                True,
+                f"no two of {len(zones)} zones overlap",
+            )
+        ]
     ids = zones.index.to_numpy()
     return [
-        _check(str(zones["town"].iloc[a]), "zones_do_not_overlap", f"{ids[a]} / {ids[b]}", ov, 0.0, "m2", False,
-               f"{ids[a]} and {ids[b]} overlap by {ov:,.0f} m²")
+        _check(
+            str(zones["town"].iloc[a]),
+            "zones_do_not_overlap",
+            f"{ids[a]} / {ids[b]}",
+            ov,
+            0.0,
+            "m2",
+            False,
+            f"{ids[a]} and {ids[b]} overlap by {ov:,.0f} m²",
+        )
         for a, b, ov in zip(i, j, area, strict=True)
     ]
 
@@ -108,6 +155,4 @@ def _outline_checks(feats: pd.DataFrame, outline: Any, outline_acc_m: float) -> 
     if zones.empty:
         return None
     names = [f"the {t or 'given'} outline" for t in zones["town"].tolist()]
-    return _inside_rows("zone_inside_town_outline", zones, wholes, owner, names,
-                        np.full(len(zones), outline_acc_m))
-
+    return _inside_rows("zone_inside_town_outline", zones, wholes, owner, names, np.full(len(zones), outline_acc_m))

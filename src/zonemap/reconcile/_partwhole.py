@@ -37,13 +37,33 @@ def _figure_parts(table: pd.DataFrame, check: Check) -> tuple[list[dict[str, Any
         low = part["stated_m2"] - part["band_m2"]
         high = whole["stated_m2"] + whole["band_m2"]
         detail = f"{_label(part)} within {_label(whole, part['part_of'])}"
-        rows.append(check(part["town"], "part_within_whole_stated", part["figure_id"], low, high, "m2",
-                          low <= high, detail + " as stated"))
+        rows.append(
+            check(
+                part["town"],
+                "part_within_whole_stated",
+                part["figure_id"],
+                low,
+                high,
+                "m2",
+                low <= high,
+                detail + " as stated",
+            )
+        )
         passed = low <= high
         if np.isfinite(whole["measured_m2"]):
             limit = whole["measured_m2"] + whole["geometry_uncertainty_m2"]
-            rows.append(check(part["town"], "part_within_whole_measured", part["figure_id"], low, limit, "m2",
-                              low <= limit, f"{_label(part)} within the measured area of {whole['subject']}"))
+            rows.append(
+                check(
+                    part["town"],
+                    "part_within_whole_measured",
+                    part["figure_id"],
+                    low,
+                    limit,
+                    "m2",
+                    low <= limit,
+                    f"{_label(part)} within the measured area of {whole['subject']}",
+                )
+            )
             passed = passed and low <= limit
         ok[part["figure_id"]] = bool(passed)
     return rows, ok
@@ -58,23 +78,42 @@ def _zone_parts(table: pd.DataFrame, feats: pd.DataFrame, check: Check) -> list[
         town = str(feats.at[zone, "town"])
         measured = float(kids["area_m2"].sum())
         limit = float(feats["area_m2"].loc[zone])
-        rows.append(check(town, "parcels_measured_within_zone", str(zone), measured, limit, "m2",
-                          measured <= limit * (1 + 1e-9),
-                          f"{len(kids)} parcel(s) {', '.join(kids.index)} measured against zone {zone}"))
+        rows.append(
+            check(
+                town,
+                "parcels_measured_within_zone",
+                str(zone),
+                measured,
+                limit,
+                "m2",
+                measured <= limit * (1 + 1e-9),
+                f"{len(kids)} parcel(s) {', '.join(kids.index)} measured against zone {zone}",
+            )
+        )
         kid_figs = own[own["subject"].isin(kids.index)]
         zone_figs = own[own["subject"] == zone]
         if len(kid_figs) and len(zone_figs):
             z = zone_figs.iloc[0]
             low = float((kid_figs["stated_m2"] - kid_figs["band_m2"]).sum())
             high = float(z["stated_m2"] + z["band_m2"])
-            rows.append(check(town, "parcels_stated_within_zone", str(zone), low, high, "m2", low <= high,
-                              f"stated {', '.join(map(_label, (r for _, r in kid_figs.iterrows())))} "
-                              f"within {_label(z)}"))
+            rows.append(
+                check(
+                    town,
+                    "parcels_stated_within_zone",
+                    str(zone),
+                    low,
+                    high,
+                    "m2",
+                    low <= high,
+                    f"stated {', '.join(map(_label, (r for _, r in kid_figs.iterrows())))} within {_label(z)}",
+                )
+            )
     return rows
 
 
-def part_whole_checks(table: pd.DataFrame, feats: pd.DataFrame,
-                      check: Check) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def part_whole_checks(
+    table: pd.DataFrame, feats: pd.DataFrame, check: Check
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Run the part-whole rules and give part figures without a polygon their status.
 
     Parameters

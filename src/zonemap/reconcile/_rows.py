@@ -80,11 +80,36 @@ NO_GEOMETRY = "no_geometry"
 FAILING_STATUSES = frozenset(s.word for s in FIGURE_STATUSES.values() if s.fails_strict)
 
 FIGURE_RESULT_COLUMNS = (
-    "town", "figure_id", "subject", "subject_name", "quantity", "qualifier", "bound", "stated_value", "unit",
-    "decimals", "stated_m2", "measured_m2", "measured_in_unit", "diff_in_unit", "diff_m2", "diff_pct",
-    "band_m2", "geometry_uncertainty_m2", "area_inner_m2", "area_outer_m2", "perimeter_m", "implied_offset_m",
-    "decisive_accuracy_m", "status", "part_of",
-    "source", "quote", "notes", "geometry_source", "accuracy_m",
+    "town",
+    "figure_id",
+    "subject",
+    "subject_name",
+    "quantity",
+    "qualifier",
+    "bound",
+    "stated_value",
+    "unit",
+    "decimals",
+    "stated_m2",
+    "measured_m2",
+    "measured_in_unit",
+    "diff_in_unit",
+    "diff_m2",
+    "diff_pct",
+    "band_m2",
+    "geometry_uncertainty_m2",
+    "area_inner_m2",
+    "area_outer_m2",
+    "perimeter_m",
+    "implied_offset_m",
+    "decisive_accuracy_m",
+    "status",
+    "part_of",
+    "source",
+    "quote",
+    "notes",
+    "geometry_source",
+    "accuracy_m",
 )
 
 
@@ -129,25 +154,32 @@ def _measure(layer: gpd.GeoDataFrame, id_column: str) -> pd.DataFrame:
     bad = np.flatnonzero(~np.isin(types, (-1, 3, 6)))  # missing, Polygon, MultiPolygon
     if bad.size:
         i = int(bad[0])
-        raise SchemaError(f"feature #{i} (id {ids.iloc[i]!r}) is a {layer.geometry.iloc[i].geom_type}, not a polygon "
-                          f"({bad.size} such) (fix: reconcile polygons only: zones and parcels, not places or lines)")
+        raise SchemaError(
+            f"feature #{i} (id {ids.iloc[i]!r}) is a {layer.geometry.iloc[i].geom_type}, not a polygon "
+            f"({bad.size} such) (fix: reconcile polygons only: zones and parcels, not places or lines)"
+        )
     area, perim = area_perimeter(layer.geometry)
     name = _column(layer, "name_zh", "").astype(str)
     name_en = _column(layer, "name_en", "").astype(str)
-    return pd.DataFrame({
-        "area_m2": area, "perimeter_m": perim,
-        "accuracy_m": _column(layer, "accuracy_m", 0.0).astype(float).to_numpy(),
-        "geometry_source": _column(layer, "geometry_source", "unknown").astype(str).to_numpy(),
-        "subject_name": np.where(name_en != "", name + " / " + name_en, name).astype(str),
-        "kind": _column(layer, "kind", "").astype(str).to_numpy(),
-        "parent": _column(layer, "parent", "").astype(str).to_numpy(),
-        "town": _column(layer, "town", "").astype(str).to_numpy(),
-        "geometry": layer.geometry.to_numpy(),
-    }, index=pd.Index(ids.to_numpy(), name="id"))
+    return pd.DataFrame(
+        {
+            "area_m2": area,
+            "perimeter_m": perim,
+            "accuracy_m": _column(layer, "accuracy_m", 0.0).astype(float).to_numpy(),
+            "geometry_source": _column(layer, "geometry_source", "unknown").astype(str).to_numpy(),
+            "subject_name": np.where(name_en != "", name + " / " + name_en, name).astype(str),
+            "kind": _column(layer, "kind", "").astype(str).to_numpy(),
+            "parent": _column(layer, "parent", "").astype(str).to_numpy(),
+            "town": _column(layer, "town", "").astype(str).to_numpy(),
+            "geometry": layer.geometry.to_numpy(),
+        },
+        index=pd.Index(ids.to_numpy(), name="id"),
+    )
 
 
-def classify(area: np.ndarray, stated: np.ndarray, band: np.ndarray, inner: np.ndarray, outer: np.ndarray,
-             bound: np.ndarray) -> np.ndarray:
+def classify(
+    area: np.ndarray, stated: np.ndarray, band: np.ndarray, inner: np.ndarray, outer: np.ndarray, bound: np.ndarray
+) -> np.ndarray:
     """Status of each figure from the measured area, the stated band and the geometry's bounds (all m²).
 
     Parameters
@@ -200,25 +232,50 @@ def _figure_rows(figures: pd.DataFrame, feats: pd.DataFrame, config: Config) -> 
     unc = np.where(stated > area, outer - area, area - inner)
     with np.errstate(invalid="ignore", divide="ignore"):
         decisive = np.where(status == UNDETERMINED, (np.abs(d) - band) / perim, np.nan)
-        out = pd.DataFrame({
-            "town": f["town"], "figure_id": f["figure_id"], "subject": f["subject"],
-            "subject_name": m["subject_name"].fillna("").to_numpy(), "quantity": f["quantity"],
-            "qualifier": f["qualifier"], "bound": bound, "stated_value": f["value"], "unit": f["unit"],
-            "decimals": f["decimals"], "stated_m2": stated, "measured_m2": area,
-            "measured_in_unit": area / unit_m2, "diff_in_unit": d / unit_m2, "diff_m2": d,
-            "diff_pct": 100.0 * d / stated, "band_m2": band, "geometry_uncertainty_m2": unc,
-            "area_inner_m2": inner, "area_outer_m2": outer,
-            "perimeter_m": perim, "implied_offset_m": d / perim, "decisive_accuracy_m": decisive, "status": status,
-            "part_of": f["part_of"], "source": f["source"], "quote": f["quote"], "notes": f["notes"],
-            "geometry_source": m["geometry_source"].fillna("").to_numpy(),
-            "accuracy_m": acc,
-        })
+        out = pd.DataFrame(
+            {
+                "town": f["town"],
+                "figure_id": f["figure_id"],
+                "subject": f["subject"],
+                "subject_name": m["subject_name"].fillna("").to_numpy(),
+                "quantity": f["quantity"],
+                "qualifier": f["qualifier"],
+                "bound": bound,
+                "stated_value": f["value"],
+                "unit": f["unit"],
+                "decimals": f["decimals"],
+                "stated_m2": stated,
+                "measured_m2": area,
+                "measured_in_unit": area / unit_m2,
+                "diff_in_unit": d / unit_m2,
+                "diff_m2": d,
+                "diff_pct": 100.0 * d / stated,
+                "band_m2": band,
+                "geometry_uncertainty_m2": unc,
+                "area_inner_m2": inner,
+                "area_outer_m2": outer,
+                "perimeter_m": perim,
+                "implied_offset_m": d / perim,
+                "decisive_accuracy_m": decisive,
+                "status": status,
+                "part_of": f["part_of"],
+                "source": f["source"],
+                "quote": f["quote"],
+                "notes": f["notes"],
+                "geometry_source": m["geometry_source"].fillna("").to_numpy(),
+                "accuracy_m": acc,
+            }
+        )
     return out
 
 
-def _geometry_bounds(geoms: NDArray[np.object_], acc: NDArray[np.float64], area: NDArray[np.float64],
-                     has_geom: NDArray[np.bool_],
-                     subject: pd.Series) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _geometry_bounds(
+    geoms: NDArray[np.object_],
+    acc: NDArray[np.float64],
+    area: NDArray[np.float64],
+    has_geom: NDArray[np.bool_],
+    subject: pd.Series,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """A_in, A_out per figure: buffered only where a subject has geometry and an accuracy (else A, A)."""
     inner, outer = area.copy(), area.copy()
     todo = np.flatnonzero(has_geom & (acc > 0))
@@ -232,8 +289,9 @@ def _geometry_bounds(geoms: NDArray[np.object_], acc: NDArray[np.float64], area:
     return inner, outer
 
 
-def reconcile(layers_gdf: gpd.GeoDataFrame, figures_df: pd.DataFrame, config: Config,
-              outline: Any = None, id_column: str = "id") -> Reconciliation:
+def reconcile(
+    layers_gdf: gpd.GeoDataFrame, figures_df: pd.DataFrame, config: Config, outline: Any = None, id_column: str = "id"
+) -> Reconciliation:
     """Compare a polygon layer with stated area figures and run the part-whole and topology checks.
 
     Parameters
@@ -263,14 +321,19 @@ def reconcile(layers_gdf: gpd.GeoDataFrame, figures_df: pd.DataFrame, config: Co
     """
     missing = {"stated_m2", "precision_m2", "unit_m2", "bound", "decimals"} - set(figures_df.columns)
     if missing:
-        raise SchemaError(f"figures table lacks {', '.join(sorted(missing))} "
-                          "(fix: read the registry with zonemap.figures.load_figures)")
+        raise SchemaError(
+            f"figures table lacks {', '.join(sorted(missing))} "
+            "(fix: read the registry with zonemap.figures.load_figures)"
+        )
     feats = _measure(layers_gdf, id_column)
     table = _figure_rows(figures_df, feats, config)
     table, part_rows = part_whole_checks(table, feats, _check)
-    blocks = [pd.DataFrame(part_rows, columns=list(CHECK_COLUMNS)), _containment_checks(feats),
-              pd.DataFrame(_overlap_checks(feats), columns=list(CHECK_COLUMNS)),
-              _outline_checks(feats, outline, config.reference_accuracy_m)]
+    blocks = [
+        pd.DataFrame(part_rows, columns=list(CHECK_COLUMNS)),
+        _containment_checks(feats),
+        pd.DataFrame(_overlap_checks(feats), columns=list(CHECK_COLUMNS)),
+        _outline_checks(feats, outline, config.reference_accuracy_m),
+    ]
     filled = [b for b in blocks if b is not None and len(b)]
     check_df = pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=list(CHECK_COLUMNS))
     check_df["passed"] = check_df["passed"].astype(bool)
@@ -294,8 +357,10 @@ def reconcile_project(project: Project, towns: Iterable[str] = ()) -> Reconcilia
         the project has them.
     """
     ids = project.resolve_towns(towns)
-    parts = [reconcile(project.data(t).polygons, project.figures_of(t), project.config, outline=project.reference)
-             for t in ids]
+    parts = [
+        reconcile(project.data(t).polygons, project.figures_of(t), project.config, outline=project.reference)
+        for t in ids
+    ]
     if not parts:
         raise SchemaError(f"{project.label}: no town to reconcile (fix: add layers; layout: {LAYOUT})")
     return Reconciliation(

@@ -60,8 +60,7 @@ def _clear_of_boundary(whole: shapely.Geometry, bounds: NDArray[np.float64]) -> 
     return in_grid & (hits == 0)
 
 
-def fully_inside(parts: NDArray[np.object_], wholes: NDArray[np.object_],
-                 owner: NDArray[np.intp]) -> NDArray[np.bool_]:
+def fully_inside(parts: NDArray[np.object_], wholes: NDArray[np.object_], owner: NDArray[np.intp]) -> NDArray[np.bool_]:
     """Whether each part lies inside its whole ``wholes[owner[i]]``.
 
     A grid over each whole marks the cells its boundary may touch; parts whose bounding
@@ -84,8 +83,12 @@ def fully_inside(parts: NDArray[np.object_], wholes: NDArray[np.object_],
     return out
 
 
-def share_outside_pct(parts: NDArray[np.object_], wholes: NDArray[np.object_], owner: NDArray[np.intp],
-                      part_area_m2: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+def share_outside_pct(
+    parts: NDArray[np.object_],
+    wholes: NDArray[np.object_],
+    owner: NDArray[np.intp],
+    part_area_m2: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
     """Percentage of each part's area lying outside its whole.
 
     Parts fully inside their whole (see :func:`fully_inside`) cost no overlay; only the
@@ -160,8 +163,9 @@ def overlap_pairs(geoms: NDArray[np.object_]) -> tuple[NDArray[np.intp], NDArray
     return i[real].astype(np.intp), j[real].astype(np.intp), area[real]
 
 
-def outside_reach_m(parts: NDArray[np.object_], wholes: NDArray[np.object_], owner: NDArray[np.intp],
-                    which: NDArray[np.bool_]) -> NDArray[np.float64]:
+def outside_reach_m(
+    parts: NDArray[np.object_], wholes: NDArray[np.object_], owner: NDArray[np.intp], which: NDArray[np.bool_]
+) -> NDArray[np.float64]:
     """How far each selected part reaches beyond its whole, in metres.
 
     The reach is the largest distance from the whole of any point of ``part − whole``

@@ -50,8 +50,20 @@ __all__ = [
 FORMATS = ("md", "html", "csv", "json", "xlsx")
 
 
-_FIGURE_HEADERS = ("figure", "subject", "stated", "measured", "difference", "band ±", "geometry ±", "offset",
-                   "status", "source", "geometry", "notes")
+_FIGURE_HEADERS = (
+    "figure",
+    "subject",
+    "stated",
+    "measured",
+    "difference",
+    "band ±",
+    "geometry ±",
+    "offset",
+    "status",
+    "source",
+    "geometry",
+    "notes",
+)
 
 
 _CHECK_HEADERS = ("check", "subject", "value", "limit", "passed", "detail")
@@ -124,20 +136,23 @@ def display_figures(result: Reconciliation) -> pd.DataFrame:
     pct_text = np.where(np.isnan(pct), "", " (" + _numbers(pct, 1, sign=True).astype(str) + "%)")
     offset = f["implied_offset_m"].to_numpy(dtype=float)
     statuses = _texts(f["status"])
-    table = pd.DataFrame({
-        "figure": _texts(f["figure_id"]),
-        "subject": pd.Series(_texts(f["subject"]) + " " + _texts(f["subject_name"]), dtype=object).str.strip(),
-        "stated": _texts(f["qualifier"]) + _texts(f["stated_value"]) + " " + units,
-        "measured": _numbers(f["measured_in_unit"], d, unit=units),
-        "difference": _numbers(f["diff_in_unit"], d, sign=True, unit=units) + pct_text,
-        "band ±": _numbers(f["band_m2"].to_numpy(dtype=float) / unit_m2, d, unit=units),
-        "geometry ±": _numbers(f["geometry_uncertainty_m2"].to_numpy(dtype=float) / unit_m2, d, unit=units),
-        "offset": _numbers(offset, np.where(np.abs(offset) >= 10, 0, 1), sign=True, unit="m"),
-        "status": np.array([status_label(w) for w in statuses], dtype=object),
-        "source": _texts(f["source"]) + ": “" + _texts(f["quote"]) + "”",
-        "geometry": _texts(f["geometry_source"]) + " (±" + _numbers(f["accuracy_m"], 0) + " m)",
-        "notes": _texts(f["notes"]),
-    }, columns=list(_FIGURE_HEADERS))
+    table = pd.DataFrame(
+        {
+            "figure": _texts(f["figure_id"]),
+            "subject": pd.Series(_texts(f["subject"]) + " " + _texts(f["subject_name"]), dtype=object).str.strip(),
+            "stated": _texts(f["qualifier"]) + _texts(f["stated_value"]) + " " + units,
+            "measured": _numbers(f["measured_in_unit"], d, unit=units),
+            "difference": _numbers(f["diff_in_unit"], d, sign=True, unit=units) + pct_text,
+            "band ±": _numbers(f["band_m2"].to_numpy(dtype=float) / unit_m2, d, unit=units),
+            "geometry ±": _numbers(f["geometry_uncertainty_m2"].to_numpy(dtype=float) / unit_m2, d, unit=units),
+            "offset": _numbers(offset, np.where(np.abs(offset) >= 10, 0, 1), sign=True, unit="m"),
+            "status": np.array([status_label(w) for w in statuses], dtype=object),
+            "source": _texts(f["source"]) + ": “" + _texts(f["quote"]) + "”",
+            "geometry": _texts(f["geometry_source"]) + " (±" + _numbers(f["accuracy_m"], 0) + " m)",
+            "notes": _texts(f["notes"]),
+        },
+        columns=list(_FIGURE_HEADERS),
+    )
     return _for_people(table.reset_index(drop=True))
 
 
@@ -149,13 +164,17 @@ def display_checks(result: Reconciliation) -> pd.DataFrame:
     unit_codes = _texts(c["unit"])
     units = np.array([unit_text(u) for u in unit_codes], dtype=object)
     digits = np.where(unit_codes == "%", 3, 0)
-    table = pd.DataFrame({
-        "check": _texts(c["check"]), "subject": _texts(c["subject"]),
-        "value": _numbers(c["value"], digits) + " " + units,
-        "limit": _numbers(c["limit"], digits) + " " + units,
-        "passed": np.where(c["passed"].to_numpy(dtype=bool), "yes", "NO").astype(object),
-        "detail": _texts(c["detail"]),
-    }, columns=list(_CHECK_HEADERS))
+    table = pd.DataFrame(
+        {
+            "check": _texts(c["check"]),
+            "subject": _texts(c["subject"]),
+            "value": _numbers(c["value"], digits) + " " + units,
+            "limit": _numbers(c["limit"], digits) + " " + units,
+            "passed": np.where(c["passed"].to_numpy(dtype=bool), "yes", "NO").astype(object),
+            "detail": _texts(c["detail"]),
+        },
+        columns=list(_CHECK_HEADERS),
+    )
     return _for_people(table.reset_index(drop=True))
 
 
@@ -183,8 +202,9 @@ def summary(result: Reconciliation) -> str:
     rules = n[PART_WITHIN] + n[PART_EXCEEDS]
     if rules:
         parts.append(f"{n[PART_WITHIN]} of {rules} part-whole rule(s) hold")
-    return (f"{len(figs)} figure(s): {', '.join(parts)}; "
-            f"{result.n_failed_checks} of {len(result.checks)} check(s) failed")
+    return (
+        f"{len(figs)} figure(s): {', '.join(parts)}; {result.n_failed_checks} of {len(result.checks)} check(s) failed"
+    )
 
 
 def _md_table(df: pd.DataFrame) -> list[str]:
@@ -200,11 +220,23 @@ def _md_table(df: pd.DataFrame) -> list[str]:
 
 def to_markdown(result: Reconciliation) -> str:
     """Markdown report: summary, figures (with source, quote, geometry provenance), checks."""
-    lines = [f"# {_TITLE}", "", md_escape(summary(result), cell=False), "",
-             "Band: stated precision (half a unit of the last written digit, widened for 约); geometry ±: "
-             "perimeter × accuracy_m; offset: how far the drawn boundary would have to move on average.", "",
-             "## Figures", "", *_md_table(display_figures(result)), "", "## Checks", "",
-             *_md_table(display_checks(result)), ""]
+    lines = [
+        f"# {_TITLE}",
+        "",
+        md_escape(summary(result), cell=False),
+        "",
+        "Band: stated precision (half a unit of the last written digit, widened for 约); geometry ±: "
+        "perimeter × accuracy_m; offset: how far the drawn boundary would have to move on average.",
+        "",
+        "## Figures",
+        "",
+        *_md_table(display_figures(result)),
+        "",
+        "## Checks",
+        "",
+        *_md_table(display_checks(result)),
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -219,15 +251,19 @@ def _html_table(df: pd.DataFrame, bad: Iterable[bool]) -> str:
 
 def to_html(result: Reconciliation) -> str:
     """A standalone HTML page; every data string is escaped."""
-    style = ("body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;font-size:0.85em}"
-             "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}tr.bad td{background:#fde2e2}"
-             "tr.ok td{background:#fff}")
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(_TITLE)}</title>'
-            f"<style>{style}</style></head><body><h1>{html.escape(_TITLE)}</h1>"
-            f"<p>{html.escape(safe_text(summary(result)))}</p><h2>Figures</h2>"
-            f"{_html_table(display_figures(result), result.figures['status'].isin(FAILING_STATUSES))}"
-            f"<h2>Checks</h2>{_html_table(display_checks(result), ~result.checks['passed'].astype(bool))}"
-            "</body></html>\n")
+    style = (
+        "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;font-size:0.85em}"
+        "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}tr.bad td{background:#fde2e2}"
+        "tr.ok td{background:#fff}"
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(_TITLE)}</title>'
+        f"<style>{style}</style></head><body><h1>{html.escape(_TITLE)}</h1>"
+        f"<p>{html.escape(safe_text(summary(result)))}</p><h2>Figures</h2>"
+        f"{_html_table(display_figures(result), result.figures['status'].isin(FAILING_STATUSES))}"
+        f"<h2>Checks</h2>{_html_table(display_checks(result), ~result.checks['passed'].astype(bool))}"
+        "</body></html>\n"
+    )
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -240,8 +276,12 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def to_json(result: Reconciliation) -> str:
     """JSON with ``summary``, ``figures`` and ``checks`` at full precision (NaN as null)."""
     doc = {
-        "summary": {"figures": len(result.figures), "disagreeing": result.n_disagreeing,
-                    "checks": len(result.checks), "failed_checks": result.n_failed_checks},
+        "summary": {
+            "figures": len(result.figures),
+            "disagreeing": result.n_disagreeing,
+            "checks": len(result.checks),
+            "failed_checks": result.n_failed_checks,
+        },
         "figures": _records(result.figures),
         "checks": _records(result.checks),
     }
@@ -307,8 +347,13 @@ def _xlsx_column(col: pd.Series) -> list[Any]:
     return values.tolist()
 
 
-def write_reports(result: Reconciliation, out_dir: Path | str, formats: Iterable[str] = FORMATS,
-                  stem: str = "reconciliation", csv_encoding: str = CSV_ENCODING) -> list[Path]:
+def write_reports(
+    result: Reconciliation,
+    out_dir: Path | str,
+    formats: Iterable[str] = FORMATS,
+    stem: str = "reconciliation",
+    csv_encoding: str = CSV_ENCODING,
+) -> list[Path]:
     """Write the report in each format to ``out_dir``.
 
     Parameters
@@ -342,8 +387,9 @@ def write_reports(result: Reconciliation, out_dir: Path | str, formats: Iterable
     return [writers[key](path) for key, path in paths.items()]
 
 
-def report_paths(out_dir: Path | str, formats: Iterable[str] = FORMATS,
-                 stem: str = "reconciliation") -> dict[str, Path]:
+def report_paths(
+    out_dir: Path | str, formats: Iterable[str] = FORMATS, stem: str = "reconciliation"
+) -> dict[str, Path]:
     """The files :func:`write_reports` writes, by part, known before any work (for output checks).
 
     Raises
@@ -361,4 +407,3 @@ def report_paths(out_dir: Path | str, formats: Iterable[str] = FORMATS,
         else:
             raise ZonemapError(f"unknown report format {fmt!r} (fix: use any of {', '.join(FORMATS)})")
     return paths
-

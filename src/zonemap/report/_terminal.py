@@ -28,8 +28,14 @@ __all__ = [
 #: Columns of the terminal figures table (every column stays in the files): with their width caps
 #: they fit an 80-column terminal, long cells wrap.
 #: Widths plus one cell of padding and one of separator between columns: 70 + 10 = 80.
-_TERMINAL_FIGURES = (("figure", 12), ("subject", 14), ("stated", 10), ("measured", 11), ("difference", 11),
-                     ("status", 12))
+_TERMINAL_FIGURES = (
+    ("figure", 12),
+    ("subject", 14),
+    ("stated", 10),
+    ("measured", 11),
+    ("difference", 11),
+    ("status", 12),
+)
 _TERMINAL_CHECKS = (("check", 28), ("subject", 12), ("value", 12), ("limit", 12), ("passed", 6))
 
 _TABLE_STYLE: dict[str, Any] = {"box": box.SIMPLE_HEAD, "show_edge": False, "pad_edge": False, "padding": (0, 1, 0, 0)}
@@ -59,8 +65,9 @@ def parse_formats(text: str) -> list[str]:
 
 def figures_for_maps(result: Reconciliation) -> pd.DataFrame:
     """The figures with ``value`` (as written) and ``measured`` text, the columns map cards read."""
-    return result.figures.assign(value=result.figures["stated_value"],
-                                 measured=display_figures(result)["measured"].to_numpy())
+    return result.figures.assign(
+        value=result.figures["stated_value"], measured=display_figures(result)["measured"].to_numpy()
+    )
 
 
 #: Rows a terminal table shows by default; the rest are in the report files.
@@ -96,8 +103,11 @@ def terminal_tables(result: Reconciliation, max_rows: int | None = TERMINAL_ROWS
     f, c = result.figures, result.checks
     statuses = f["status"].astype(str).to_numpy()
     known = [FIGURE_STATUSES.get(w) for w in statuses]
-    fig_rows = _worst_first(np.array([bool(k and k.fails_strict) for k in known], dtype=bool),
-                            np.array([k.rank if k else 0 for k in known]), max_rows)
+    fig_rows = _worst_first(
+        np.array([bool(k and k.fails_strict) for k in known], dtype=bool),
+        np.array([k.rank if k else 0 for k in known]),
+        max_rows,
+    )
     shown = f.iloc[fig_rows]
     figs = display_figures(Reconciliation(shown, c.iloc[:0]))
     # the subject's id and first (Chinese) name; the English name is in the files
@@ -106,12 +116,18 @@ def terminal_tables(result: Reconciliation, max_rows: int | None = TERMINAL_ROWS
     figs["subject"] = _for_people(pd.DataFrame({"subject": short}))["subject"].to_numpy()
     t1 = Table(title=_TITLE, caption=_caption(len(fig_rows), len(f), "figures"), **_TABLE_STYLE)
     for col, width in _TERMINAL_FIGURES:
-        t1.add_column(col, max_width=width, overflow="fold",
-                      justify="left" if col in ("figure", "subject", "stated", "status") else "right")
-    for row, status in zip(figs[[col for col, _ in _TERMINAL_FIGURES]].itertuples(index=False), statuses[fig_rows],
-                           strict=True):
-        t1.add_row(*(Text(str(v)) for v in row[:-1]),
-                   Text(terminal_status(str(status)), style=_status_style(str(status))))
+        t1.add_column(
+            col,
+            max_width=width,
+            overflow="fold",
+            justify="left" if col in ("figure", "subject", "stated", "status") else "right",
+        )
+    for row, status in zip(
+        figs[[col for col, _ in _TERMINAL_FIGURES]].itertuples(index=False), statuses[fig_rows], strict=True
+    ):
+        t1.add_row(
+            *(Text(str(v)) for v in row[:-1]), Text(terminal_status(str(status)), style=_status_style(str(status)))
+        )
     passed = c["passed"].to_numpy(dtype=bool)
     check_rows = _worst_first(~passed, np.zeros(len(c)), max_rows)
     t2 = Table(title="Checks", caption=_caption(len(check_rows), len(c), "checks"), **_TABLE_STYLE)
@@ -119,8 +135,12 @@ def terminal_tables(result: Reconciliation, max_rows: int | None = TERMINAL_ROWS
         t2.add_column(col, max_width=width, overflow="fold")
     checks = display_checks(Reconciliation(f.iloc[:0], c.iloc[check_rows]))
     for row in checks[[col for col, _ in _TERMINAL_CHECKS]].itertuples(index=False):
-        t2.add_row(*(Text(str(v), style="bold red" if col == "passed" and v == "NO" else "")
-                     for (col, _), v in zip(_TERMINAL_CHECKS, row, strict=True)))
+        t2.add_row(
+            *(
+                Text(str(v), style="bold red" if col == "passed" and v == "NO" else "")
+                for (col, _), v in zip(_TERMINAL_CHECKS, row, strict=True)
+            )
+        )
     return [t1, t2]
 
 
@@ -128,5 +148,3 @@ def _caption(shown: int, total: int, what: str) -> str | None:
     if shown == total:
         return None
     return f"{shown} of {total} {what} shown, failing first; every row is in the report files"
-
-

@@ -21,8 +21,16 @@ import pandas as pd
 from ..errors import Problem, SchemaError
 from ..textsafe import escape_char, unsafe_chars
 
-__all__ = ["BOUNDARIES", "MAX_RADIUS_KM", "SIDES", "RingBand", "RingSet", "check_band_figures", "check_ring_centres",
-           "parse_ring_sets"]
+__all__ = [
+    "BOUNDARIES",
+    "MAX_RADIUS_KM",
+    "SIDES",
+    "RingBand",
+    "RingSet",
+    "check_band_figures",
+    "check_ring_centres",
+    "parse_ring_sets",
+]
 
 #: Boundary layers a ring set may measure from.
 BOUNDARIES = frozenset({"shenzhen"})
@@ -68,13 +76,17 @@ class RingSet:
 def _text(obj: dict[str, Any], key: str, bad: Any, required: bool = True) -> str:
     value = obj.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()):
-        bad(f"{key!r} must be a non-empty string" if required else f"{key!r} must be a string",
-            f"give the ring set or band a {key}")
+        bad(
+            f"{key!r} must be a non-empty string" if required else f"{key!r} must be a string",
+            f"give the ring set or band a {key}",
+        )
         return ""
     found = unsafe_chars(value, allow_newlines=key == "quote")
     if found:
-        bad(f"{key!r} holds control or bidi character(s) {' '.join(escape_char(c) for _, c in found)}",
-            "delete them (they come from copying out of Word, Excel or a PDF)")
+        bad(
+            f"{key!r} holds control or bidi character(s) {' '.join(escape_char(c) for _, c in found)}",
+            "delete them (they come from copying out of Word, Excel or a PDF)",
+        )
     return value
 
 
@@ -99,7 +111,7 @@ def _parse_band(raw: Any, where: str, path: str, problems: list[Problem]) -> Rin
     bad = _reporter(path, where, problems)
 
     if not isinstance(raw, dict):
-        bad("band is not an object", "write each band as {\"id\": ..., \"inner_km\": ..., ...}")
+        bad("band is not an object", 'write each band as {"id": ..., "inner_km": ..., ...}')
         return None
     band_id = _text(raw, "id", bad)
     if band_id and not _ID.match(band_id):
@@ -116,12 +128,14 @@ def _parse_band(raw: Any, where: str, path: str, problems: list[Problem]) -> Rin
     if not isinstance(figures, list) or not all(isinstance(f, str) for f in figures):
         bad("'figures' must be a list of figure ids", "list the figure_ids stating the band radii, or []")
         figures = []
-    return RingBand(band_id, _text(raw, "name_zh", bad), _text(raw, "name_en", bad), inner, outer, colour,
-                    tuple(figures))
+    return RingBand(
+        band_id, _text(raw, "name_zh", bad), _text(raw, "name_en", bad), inner, outer, colour, tuple(figures)
+    )
 
 
-def _parse_set(raw: Any, where: str, path: str, problems: list[Problem],
-               towns: Collection[str] | None) -> RingSet | None:
+def _parse_set(
+    raw: Any, where: str, path: str, problems: list[Problem], towns: Collection[str] | None
+) -> RingSet | None:
     bad = _reporter(path, where, problems)
 
     if not isinstance(raw, dict):
@@ -133,8 +147,7 @@ def _parse_set(raw: Any, where: str, path: str, problems: list[Problem],
         bad(f"unknown town {town!r}", f"use one of {', '.join(towns)} (the project's towns)")
     centre, boundary = raw.get("centre"), raw.get("boundary")
     if (centre is None) == (boundary is None):
-        bad("needs exactly one of 'centre' and 'boundary'",
-            "give a centre Point feature id, or boundary \"shenzhen\"")
+        bad("needs exactly one of 'centre' and 'boundary'", 'give a centre Point feature id, or boundary "shenzhen"')
     if boundary is not None and boundary not in BOUNDARIES:
         bad(f"unknown boundary {boundary!r}", f"use one of {', '.join(sorted(BOUNDARIES))}")
     side = raw.get("side", "outside")
@@ -148,11 +161,23 @@ def _parse_set(raw: Any, where: str, path: str, problems: list[Problem],
     ordered = sorted((b for b in bands if b is not None and b.inner_km < b.outer_km), key=lambda b: b.inner_km)
     for a, b in itertools.pairwise(ordered):
         if b.inner_km < a.outer_km:
-            bad(f"bands {a.id} ({a.inner_km:g}-{a.outer_km:g} km) and {b.id} ({b.inner_km:g}-{b.outer_km:g} km) "
-                "overlap", "make each band start where the previous one ends")
-    return RingSet(set_id, _text(raw, "name_zh", bad), _text(raw, "name_en", bad), town,
-                   tuple(b for b in bands if b is not None), centre=centre, boundary=boundary, side=side,
-                   source=_text(raw, "source", bad, required=False), quote=_text(raw, "quote", bad, required=False))
+            bad(
+                f"bands {a.id} ({a.inner_km:g}-{a.outer_km:g} km) and {b.id} ({b.inner_km:g}-{b.outer_km:g} km) "
+                "overlap",
+                "make each band start where the previous one ends",
+            )
+    return RingSet(
+        set_id,
+        _text(raw, "name_zh", bad),
+        _text(raw, "name_en", bad),
+        town,
+        tuple(b for b in bands if b is not None),
+        centre=centre,
+        boundary=boundary,
+        side=side,
+        source=_text(raw, "source", bad, required=False),
+        quote=_text(raw, "quote", bad, required=False),
+    )
 
 
 def _label(raw: Any) -> str:
@@ -222,20 +247,37 @@ def check_band_figures(sets: list[RingSet], figures: pd.DataFrame, path: Path | 
             radii = {"ring_inner_radius": band.inner_km * 1000, "ring_outer_radius": band.outer_km * 1000}
             for fid in band.figures:
                 if fid not in by_id:
-                    problems.append(Problem(p, where, f"figure {fid!r} is not in the figures table",
-                                            "add it to figures.csv or fix the id"))
+                    problems.append(
+                        Problem(
+                            p,
+                            where,
+                            f"figure {fid!r} is not in the figures table",
+                            "add it to figures.csv or fix the id",
+                        )
+                    )
                     continue
                 row = by_id[fid]
                 if row["quantity"] not in radii:
-                    problems.append(Problem(p, where, f"figure {fid!r} states {row['quantity']}, not a ring radius",
-                                            "cite ring_inner_radius / ring_outer_radius figures only"))
+                    problems.append(
+                        Problem(
+                            p,
+                            where,
+                            f"figure {fid!r} states {row['quantity']}, not a ring radius",
+                            "cite ring_inner_radius / ring_outer_radius figures only",
+                        )
+                    )
                     continue
                 expected = radii[row["quantity"]]
                 if not math.isclose(float(row["stated_m"]), expected, abs_tol=1e-6):
-                    problems.append(Problem(
-                        p, where, f"{row['quantity']} is {expected:g} m here but figure {fid!r} states "
-                        f"{row['value']} {row['unit']} ({float(row['stated_m']):g} m)",
-                        "make the band radii equal the stated figure"))
+                    problems.append(
+                        Problem(
+                            p,
+                            where,
+                            f"{row['quantity']} is {expected:g} m here but figure {fid!r} states "
+                            f"{row['value']} {row['unit']} ({float(row['stated_m']):g} m)",
+                            "make the band radii equal the stated figure",
+                        )
+                    )
     return problems
 
 
@@ -262,7 +304,12 @@ def check_ring_centres(sets: list[RingSet], features: Mapping[str, Collection[st
             continue
         ids = features.get(rs.town, ())
         if rs.centre not in ids:
-            problems.append(Problem(str(path), f"ring set {rs.id}",
-                                    f"centre {rs.centre!r} is not a feature of town {rs.town!r}",
-                                    "name the id of a Point in the town's places.geojson, or fix the town"))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"ring set {rs.id}",
+                    f"centre {rs.centre!r} is not a feature of town {rs.town!r}",
+                    "name the id of a Point in the town's places.geojson, or fix the town",
+                )
+            )
     return problems

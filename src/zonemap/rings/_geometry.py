@@ -45,8 +45,9 @@ def quad_segs_for(radius_m: float, tolerance_m: float = DEFAULT_TOLERANCE_M) -> 
     return max(8, math.ceil(math.pi / (4.0 * half_angle)))
 
 
-def annuli(centre: shapely.Point, radii_m: Sequence[tuple[float, float]],
-           tolerance_m: float = DEFAULT_TOLERANCE_M) -> np.ndarray:
+def annuli(
+    centre: shapely.Point, radii_m: Sequence[tuple[float, float]], tolerance_m: float = DEFAULT_TOLERANCE_M
+) -> np.ndarray:
     """Rings between inner and outer radii around a lon/lat point, as lon/lat polygons.
 
     Parameters
@@ -99,9 +100,13 @@ def accuracy_circles(points: np.ndarray, radii_m: np.ndarray, tolerance_m: float
     return to_lonlat(shapely.buffer(to_metric(pts, crs), radii, quad_segs=quad_segs), crs)
 
 
-def boundary_bands(boundary: shapely.Geometry, radii_m: Sequence[tuple[float, float]],
-                   region: shapely.Geometry, clip: shapely.Geometry | None = None,
-                   tolerance_m: float = DEFAULT_TOLERANCE_M) -> np.ndarray:
+def boundary_bands(
+    boundary: shapely.Geometry,
+    radii_m: Sequence[tuple[float, float]],
+    region: shapely.Geometry,
+    clip: shapely.Geometry | None = None,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+) -> np.ndarray:
     """Bands at given distances outside a polygon, as lon/lat polygons.
 
     Parameters
@@ -125,8 +130,7 @@ def boundary_bands(boundary: shapely.Geometry, radii_m: Sequence[tuple[float, fl
     crs = local_metric_crs([region])
     poly = to_metric(np.array([boundary], dtype=object), crs)[0]
     widths = sorted({r for pair in radii_m for r in pair})
-    grown = {r: poly if r == 0 else
-             shapely.buffer(poly, r, quad_segs=quad_segs_for(r, tolerance_m)) for r in widths}
+    grown = {r: poly if r == 0 else shapely.buffer(poly, r, quad_segs=quad_segs_for(r, tolerance_m)) for r in widths}
     bands = np.array([shapely.difference(grown[b], grown[a]) for a, b in radii_m], dtype=object)
     bands = shapely.difference(bands, poly)
     out = to_lonlat(bands, crs)

@@ -91,8 +91,7 @@ def nearest(geoms: np.ndarray, targets: np.ndarray, crs: CRS) -> tuple[np.ndarra
     return idx, _geodesic_length(to_lonlat(shortest, crs))
 
 
-def band_shares(geoms: np.ndarray, bands: np.ndarray,
-                area_m2: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def band_shares(geoms: np.ndarray, bands: np.ndarray, area_m2: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Share of each geometry's area inside each band.
 
     Parameters

@@ -48,8 +48,19 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-_RING_COLUMNS = ["ring_set", "ring_set_name_zh", "ring_set_name_en", "band", "name_zh", "name_en",
-                 "inner_km", "outer_km", "colour", "source", "quote"]
+_RING_COLUMNS = [
+    "ring_set",
+    "ring_set_name_zh",
+    "ring_set_name_en",
+    "band",
+    "name_zh",
+    "name_en",
+    "inner_km",
+    "outer_km",
+    "colour",
+    "source",
+    "quote",
+]
 
 
 def load_ring_sets(source: Config | Project, town: str | None = None) -> list[RingSet]:
@@ -86,11 +97,19 @@ def _km(v: float) -> str:
 def _bands(prefix: str, bands_km: Sequence[tuple[float, float]], colours: Sequence[str]) -> tuple[RingBand, ...]:
     for inner, outer in bands_km:
         if not (0 <= inner < outer < 1000):
-            raise SchemaError(f"band {inner:g}-{outer:g} km: inner must be >= 0 and below outer, outer < 1000 km "
-                              "(fix: e.g. --bands 0.5-1,1-2,2-3)")
+            raise SchemaError(
+                f"band {inner:g}-{outer:g} km: inner must be >= 0 and below outer, outer < 1000 km "
+                "(fix: e.g. --bands 0.5-1,1-2,2-3)"
+            )
     return tuple(
-        RingBand(f"{prefix}-{_km(i)}-{_km(o)}", f"{_km(i)}—{_km(o)}公里", f"{_km(i)}–{_km(o)} km", i, o,
-                 colours[j % len(colours)])
+        RingBand(
+            f"{prefix}-{_km(i)}-{_km(o)}",
+            f"{_km(i)}—{_km(o)}公里",
+            f"{_km(i)}–{_km(o)} km",
+            i,
+            o,
+            colours[j % len(colours)],
+        )
         for j, (i, o) in enumerate(bands_km)
     )
 
@@ -117,13 +136,24 @@ def parse_bands(text: str) -> tuple[tuple[float, float], ...]:
 
 def default_border_set(town: str, bands_km: Sequence[tuple[float, float]] | None = None) -> RingSet:
     """Distance bands from the Shenzhen boundary (default :data:`DEFAULT_BORDER_BANDS_KM`)."""
-    return RingSet("shenzhen-border", "距深圳边界距离带", "Distance bands from the Shenzhen boundary", town,
-                   _bands("sz", bands_km or DEFAULT_BORDER_BANDS_KM, _BORDER_COLOURS), boundary="shenzhen",
-                   source="zonemap default (not a stated figure)")
+    return RingSet(
+        "shenzhen-border",
+        "距深圳边界距离带",
+        "Distance bands from the Shenzhen boundary",
+        town,
+        _bands("sz", bands_km or DEFAULT_BORDER_BANDS_KM, _BORDER_COLOURS),
+        boundary="shenzhen",
+        source="zonemap default (not a stated figure)",
+    )
 
 
-def centre_ring_set(town: str, bands_km: Sequence[tuple[float, float]] | None, *,
-                    lonlat: tuple[float, float] | None = None, feature: str | None = None) -> RingSet:
+def centre_ring_set(
+    town: str,
+    bands_km: Sequence[tuple[float, float]] | None,
+    *,
+    lonlat: tuple[float, float] | None = None,
+    feature: str | None = None,
+) -> RingSet:
     """Rings around a point (lon, lat) or a feature of the layer (its representative point).
 
     Parameters
@@ -140,9 +170,16 @@ def centre_ring_set(town: str, bands_km: Sequence[tuple[float, float]] | None, *
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise SchemaError(f"--centre {lon},{lat}: not WGS84 longitude,latitude (fix: e.g. --centre 114.12,22.69)")
     label = feature or (f"{lonlat[0]:g},{lonlat[1]:g}" if lonlat else "?")
-    return RingSet("centre", f"距{label}圈层", f"Rings around {label}", town,
-                   _bands("ring", bands_km or ((0.5, 1.0), (1.0, 2.0), (2.0, 3.0)), _CENTRE_COLOURS),
-                   centre=feature or "", centre_lonlat=lonlat, source="zonemap --centre (not a stated figure)")
+    return RingSet(
+        "centre",
+        f"距{label}圈层",
+        f"Rings around {label}",
+        town,
+        _bands("ring", bands_km or ((0.5, 1.0), (1.0, 2.0), (2.0, 3.0)), _CENTRE_COLOURS),
+        centre=feature or "",
+        centre_lonlat=lonlat,
+        source="zonemap --centre (not a stated figure)",
+    )
 
 
 def _centre_point(ring_set: RingSet, features: gpd.GeoDataFrame) -> shapely.Point:
@@ -176,9 +213,13 @@ def _window(data: TownData, reach_km: float) -> shapely.Geometry:
     return shapely.box(xmin - dlon, ymin - dlat, xmax + dlon, ymax + dlat)
 
 
-def ring_geometries(ring_set: RingSet, data: TownData, shenzhen: gpd.GeoDataFrame | None = None,
-                    clip: shapely.Geometry | None = None,
-                    tolerance_m: float = DEFAULT_TOLERANCE_M) -> gpd.GeoDataFrame:
+def ring_geometries(
+    ring_set: RingSet,
+    data: TownData,
+    shenzhen: gpd.GeoDataFrame | None = None,
+    clip: shapely.Geometry | None = None,
+    tolerance_m: float = DEFAULT_TOLERANCE_M,
+) -> gpd.GeoDataFrame:
     """Build the band polygons of one ring set.
 
     Parameters
@@ -212,8 +253,19 @@ def ring_geometries(ring_set: RingSet, data: TownData, shenzhen: gpd.GeoDataFram
         window = clip if clip is not None else _window(data, reach + 1.0)
         geoms = boundary_bands(city, radii, region if not region.is_empty else city, window, tolerance_m)
     rows = [
-        [ring_set.id, ring_set.name_zh, ring_set.name_en, b.id, b.name_zh, b.name_en, b.inner_km, b.outer_km,
-         b.colour, ring_set.source, ring_set.quote]
+        [
+            ring_set.id,
+            ring_set.name_zh,
+            ring_set.name_en,
+            b.id,
+            b.name_zh,
+            b.name_en,
+            b.inner_km,
+            b.outer_km,
+            b.colour,
+            ring_set.source,
+            ring_set.quote,
+        ]
         for b in ring_set.bands
     ]
     return gpd.GeoDataFrame(pd.DataFrame(rows, columns=_RING_COLUMNS), geometry=list(geoms), crs="EPSG:4326")
@@ -251,8 +303,12 @@ def _default_area() -> Callable[[np.ndarray], np.ndarray]:
     return ellipsoidal_area
 
 
-def proximity(polygons: gpd.GeoDataFrame, rings: gpd.GeoDataFrame, shenzhen: gpd.GeoDataFrame | None,
-              area_m2: Callable[[np.ndarray], np.ndarray] | None = None) -> pd.DataFrame:
+def proximity(
+    polygons: gpd.GeoDataFrame,
+    rings: gpd.GeoDataFrame,
+    shenzhen: gpd.GeoDataFrame | None,
+    area_m2: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> pd.DataFrame:
     """The proximity table of polygons: Shenzhen boundary distance, nearest district, band shares.
 
     Parameters
@@ -327,8 +383,12 @@ def proximity_table(source: Config | Project, town: str, rings: gpd.GeoDataFrame
     return table
 
 
-def write_proximity(table: pd.DataFrame, csv_path: Path | str | None = None,
-                    json_path: Path | str | None = None, encoding: str = CSV_ENCODING) -> list[Path]:
+def write_proximity(
+    table: pd.DataFrame,
+    csv_path: Path | str | None = None,
+    json_path: Path | str | None = None,
+    encoding: str = CSV_ENCODING,
+) -> list[Path]:
     """Write a proximity table as CSV (:func:`zonemap.io.write_csv`) and/or JSON records, atomically.
 
     Parameters

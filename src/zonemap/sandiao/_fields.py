@@ -61,8 +61,10 @@ def _numeric(frame: pd.DataFrame, col: str, ids: pd.Series) -> _Arr:
         bad &= raw.where(bad, "").astype(str).str.strip() != ""  # blank text is empty, not wrong
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SchemaError(f"field {col}: feature #{i} (id {ids.iloc[i]}) holds {raw.iloc[i]!r}, not a number "
-                          f"({int(bad.sum())} such) (fix: {col} must be numeric)")
+        raise SchemaError(
+            f"field {col}: feature #{i} (id {ids.iloc[i]}) holds {raw.iloc[i]!r}, not a number "
+            f"({int(bad.sum())} such) (fix: {col} must be numeric)"
+        )
     return num.to_numpy(dtype=float)
 
 
@@ -110,19 +112,33 @@ def sandiao_field_checks(frame: pd.DataFrame) -> pd.DataFrame:
         if (~ok_rows).any():
             log.info("%s: %d rows with an empty field not checked", label, int((~ok_rows).sum()))
         dec = _stored_decimals(found, _MAX_DECIMALS[target])
-        log.info("%s: %s stored to %d decimals (inputs: %s)", label, cols[target], dec,
-                 ", ".join(f"{cols[i]} {_stored_decimals(values[i], _MAX_DECIMALS[i])}" for i in inputs))
+        log.info(
+            "%s: %s stored to %d decimals (inputs: %s)",
+            label,
+            cols[target],
+            dec,
+            ", ".join(f"{cols[i]} {_stored_decimals(values[i], _MAX_DECIMALS[i])}" for i in inputs),
+        )
         with np.errstate(invalid="ignore"):
             diff = found - exact
             fail = ok_rows & (np.abs(diff) > 0.5 * 10.0**-dec * (1 + 1e-6))
         idx = np.flatnonzero(fail)
-        parts.append(pd.DataFrame({
-            "id": ids.iloc[idx].to_numpy(), "check": label, "expected": np.round(exact[idx], dec),
-            "found": found[idx], "difference": diff[idx], "decimals": dec, "_row": idx,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "id": ids.iloc[idx].to_numpy(),
+                    "check": label,
+                    "expected": np.round(exact[idx], dec),
+                    "found": found[idx],
+                    "difference": diff[idx],
+                    "decimals": dec,
+                    "_row": idx,
+                }
+            )
+        )
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object if c in ("id", "check") else float)
-                             for c in FIELD_CHECK_COLUMNS})
+        return pd.DataFrame(
+            {c: pd.Series(dtype=object if c in ("id", "check") else float) for c in FIELD_CHECK_COLUMNS}
+        )
     out = pd.concat(parts, ignore_index=True).sort_values(["_row", "check"], kind="stable")
     return out.drop(columns="_row").reset_index(drop=True)
-

@@ -159,8 +159,9 @@ def _split_long(lon: _Arr, lat: _Arr, idx: NDArray[np.intp], zones: NDArray[np.i
     return idx, np.asarray(sums, dtype=np.float64)
 
 
-def _chunk(lon: _Arr, lat: _Arr, cm: _Arr | float, s: int, e: int, terms: _Arr,
-           junk: NDArray[np.bool_]) -> NDArray[np.intp]:
+def _chunk(
+    lon: _Arr, lat: _Arr, cm: _Arr | float, s: int, e: int, terms: _Arr, junk: NDArray[np.bool_]
+) -> NDArray[np.intp]:
     """Trapezoids of edges i -> i+1, s <= i < e, into ``terms``; return the edges possibly over 70 m.
 
     An edge's plane length is at most ``k_max·sqrt((M_max Δφ)² + (N_max cos φ_min... Δλ)²)`` with the
@@ -232,8 +233,9 @@ def sandiao_signed(flat: Flat, ring_zone: NDArray[np.int64], workers: int | None
     return np.asarray(np.add.reduceat(terms, starts), dtype=np.float64)
 
 
-def sandiao_area(geoms_lonlat: Any, *, zone: int | None = None, decimals: int | None = None,
-                 workers: int | None = None) -> _Arr:
+def sandiao_area(
+    geoms_lonlat: Any, *, zone: int | None = None, decimals: int | None = None, workers: int | None = None
+) -> _Arr:
     """Area (m²) of each polygon by the 三调 procedure (国土调查办发〔2008〕32号, TD/T 1055-2019).
 
     Parameters
@@ -274,5 +276,3 @@ def sandiao_area(geoms_lonlat: Any, *, zone: int | None = None, decimals: int | 
     flat = flatten(geoms_lonlat)
     area = per_geometry(flat, sandiao_signed(flat, geometry_zones(flat, zone)[flat.ring_geom], workers))
     return np.round(area, decimals) if decimals is not None else area
-
-

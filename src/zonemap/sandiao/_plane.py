@@ -124,9 +124,12 @@ def _point_scale(dlon_rad: _Arr, lat_rad: _Arr, ep2: float = _EP2) -> _Arr:
     a2 = (dlon_rad * c) ** 2
     t = np.tan(lat_rad) ** 2
     cc = ep2 * c * c
-    return 1 + (1 + cc) * a2 / 2 + (5 - 4 * t + 42 * cc + 13 * cc * cc - 28 * ep2) * a2 * a2 / 24 + (
-        61 - 148 * t + 16 * t * t
-    ) * a2 * a2 * a2 / 720
+    return (
+        1
+        + (1 + cc) * a2 / 2
+        + (5 - 4 * t + 42 * cc + 13 * cc * cc - 28 * ep2) * a2 * a2 / 24
+        + (61 - 148 * t + 16 * t * t) * a2 * a2 * a2 / 720
+    )
 
 
 @dataclass(frozen=True)
@@ -154,8 +157,9 @@ def flatten(geoms_lonlat: Any) -> Flat:
     junk = np.zeros(max(nv - 1, 0), dtype=bool)
     if starts.size > 1:
         junk[starts[1:] - 1] = True
-    return Flat(np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]), starts,
-                ring_geom, is_hole, junk, arr)
+    return Flat(
+        np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]), starts, ring_geom, is_hole, junk, arr
+    )
 
 
 def per_geometry(flat: Flat, signed: _Arr) -> _Arr:
@@ -176,8 +180,9 @@ def shoelace(x: _Arr, y: _Arr, starts: NDArray[np.intp], junk: NDArray[np.bool_]
     return np.asarray(np.add.reduceat(np.append(cross, 0.0), starts) * 0.5, dtype=np.float64)
 
 
-def tm_plane_area(geoms_lonlat: Any, lon0_deg: Any, *, k0: float = 1.0, a: float = _A, f: float = _F,
-                  exact: bool = False) -> _Arr:
+def tm_plane_area(
+    geoms_lonlat: Any, lon0_deg: Any, *, k0: float = 1.0, a: float = _A, f: float = _F, exact: bool = False
+) -> _Arr:
     """Shoelace area (m²) of each polygon in a transverse Mercator plane (GK, UTM...).
 
     Parameters
@@ -203,8 +208,9 @@ def tm_plane_area(geoms_lonlat: Any, lon0_deg: Any, *, k0: float = 1.0, a: float
     return per_geometry(flat, tm_signed(flat, lon0[flat.ring_geom], k0=k0, a=a, f=f, exact=exact))
 
 
-def _ring_moments(lon: _Arr, lat: _Arr, st: NDArray[np.intp], lon_f: _Arr, lat_f: _Arr, sxr: _Arr,
-                  syr: _Arr) -> NDArray[np.float64]:
+def _ring_moments(
+    lon: _Arr, lat: _Arr, st: NDArray[np.intp], lon_f: _Arr, lat_f: _Arr, sxr: _Arr, syr: _Arr
+) -> NDArray[np.float64]:
     """Per-ring sums in a local metric frame for the rings starting at ``st`` (local indices) of a chunk.
 
     Rows: extent (m), longest edge², 2·area, 6·A·cx, 6·A·cy, 12·∫x² dA, Σ L²·Δy·(x0 + x1), Σ L²·Δy.
@@ -226,8 +232,10 @@ def _ring_moments(lon: _Arr, lat: _Arr, st: NDArray[np.intp], lon_f: _Arr, lat_f
     seg2 = dxe * dxe + dyn * dyn
     cross = x0 * y1 - x1 * y0
     out = np.empty((8, st.size))
-    out[0] = np.maximum(np.maximum.reduceat(ex, st) - np.minimum.reduceat(ex, st),
-                        np.maximum.reduceat(ny, st) - np.minimum.reduceat(ny, st))
+    out[0] = np.maximum(
+        np.maximum.reduceat(ex, st) - np.minimum.reduceat(ex, st),
+        np.maximum.reduceat(ny, st) - np.minimum.reduceat(ny, st),
+    )
     seg2[junk] = 0.0
     out[1] = np.maximum.reduceat(np.append(seg2, 0.0), st)
     out[3] = ring_sum((x0 + x1) * cross)
@@ -241,8 +249,16 @@ def _ring_moments(lon: _Arr, lat: _Arr, st: NDArray[np.intp], lon_f: _Arr, lat_f
     return out
 
 
-def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1.0, a: float = _A, f: float = _F,
-              exact: bool = False, geodesic_signed: _Arr | None = None) -> _Arr:
+def tm_signed(
+    flat: Flat,
+    ring_lon0: NDArray[np.floating[Any]],
+    *,
+    k0: float = 1.0,
+    a: float = _A,
+    f: float = _F,
+    exact: bool = False,
+    geodesic_signed: _Arr | None = None,
+) -> _Arr:
     """Signed plane area (m²) of each ring of ``flat`` (see :func:`tm_plane_area`).
 
     ``geodesic_signed`` are the rings' signed geodesic areas when already computed
@@ -268,8 +284,9 @@ def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1
     for r1 in cuts:
         r1 = int(r1)
         v0, v1 = int(starts[r0]), int(starts[r1]) if r1 < nr else nv
-        moments[:, r0:r1] = _ring_moments(lon[v0:v1], lat[v0:v1], starts[r0:r1] - v0, lon_f[r0:r1],
-                                          lat_f[r0:r1], sxr[r0:r1], syr[r0:r1])
+        moments[:, r0:r1] = _ring_moments(
+            lon[v0:v1], lat[v0:v1], starts[r0:r1] - v0, lon_f[r0:r1], lat_f[r0:r1], sxr[r0:r1], syr[r0:r1]
+        )
         r0 = r1
     extent, longest2, a2, sx, sy, sxx, bend1, bend2 = moments
     # ∫ k² dA uses the GRS80 geodesic area: other ellipsoids (Xian-80, Krassovsky) are projected
@@ -307,8 +324,7 @@ def tm_signed(flat: Flat, ring_lon0: NDArray[np.floating[Any]], *, k0: float = 1
             sub_starts = (np.cumsum(sub_counts) - sub_counts).astype(np.intp)
             sub_junk = np.zeros(max(x.size - 1, 0), dtype=bool)
             sub_junk[sub_starts[1:] - 1] = True
-            signed[rsel] = shoelace(np.asarray(x, dtype=float), np.asarray(y, dtype=float),
-                                     sub_starts, sub_junk)
+            signed[rsel] = shoelace(np.asarray(x, dtype=float), np.asarray(y, dtype=float), sub_starts, sub_junk)
     return signed
 
 
@@ -319,8 +335,9 @@ def _tm_params(epsg: int) -> tuple[float, float, float, float] | None:
     except Exception as exc:  # pyproj raises its own CRSError
         raise CRSError(f"unknown EPSG code {epsg}: {exc} (fix: give a projected CRS code, e.g. 4547)") from None
     if not crs.is_projected:
-        raise CRSError(f"EPSG:{epsg} ({crs.name}) is not a projected CRS "
-                       "(fix: give a plane coordinate system, e.g. 4547 or 4526)")
+        raise CRSError(
+            f"EPSG:{epsg} ({crs.name}) is not a projected CRS (fix: give a plane coordinate system, e.g. 4547 or 4526)"
+        )
     op = crs.coordinate_operation
     if op is None or op.method_name.lower() != "transverse mercator":
         return None
@@ -379,4 +396,3 @@ def gk_plane_area(geoms_lonlat: Any, *, epsg: int | None = None, exact: bool = F
         area = np.asarray(np.bincount(ring_geom, weights=ring_area, minlength=arr.size), dtype=np.float64)
     area[shapely.is_missing(arr)] = np.nan
     return area
-

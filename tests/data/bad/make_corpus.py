@@ -22,8 +22,15 @@ SQUARE = [[114.10, 22.70], [114.11, 22.70], [114.11, 22.71], [114.10, 22.71], [1
 
 
 def props(fid: str = "fg-test-a", **extra: Any) -> dict[str, Any]:
-    base = {"id": fid, "name_zh": "测试区", "name_en": "Test zone", "kind": "zone", "town": "fenggang",
-            "geometry_source": "invented test square", "accuracy_m": 10}
+    base = {
+        "id": fid,
+        "name_zh": "测试区",
+        "name_en": "Test zone",
+        "kind": "zone",
+        "town": "fenggang",
+        "geometry_source": "invented test square",
+        "accuracy_m": 10,
+    }
     return {**base, **extra}
 
 
@@ -60,7 +67,7 @@ def geojson_files() -> dict[str, str]:
         "good.geojson": fc(feature(props())),
         "not_geojson.json": json.dumps([1, 2, 3]),
         "malformed.geojson": '{"type": "FeatureCollection", "features": [\n {"type": "Feature",\n'
-                             '  "properties": {"id": "fg-test-a"}\n  "geometry": null}\n]}\n',
+        '  "properties": {"id": "fg-test-a"}\n  "geometry": null}\n]}\n',
     }
 
 
@@ -71,7 +78,7 @@ def text_files() -> dict[str, str]:
         "figures_non_numeric.csv": header + "fg-area,fenggang,fg-zone-east,area,about 6.7,km2,约,seed,约6.7,,\n",
         "no_coords.csv": "id,名称\np1,甲\n",
         "bad_lon.csv": "id,lon,lat\np1,114.1,22.7\np2,abc,22.7\n",
-        "bad_wkt.csv": "id,wkt\np1,\"POLYGON ((114.1 22.7, 114.11 22.7\"\n",
+        "bad_wkt.csv": 'id,wkt\np1,"POLYGON ((114.1 22.7, 114.11 22.7"\n',
         "notes.txt": "not geodata\n",
         "broken.dxf": "0\nSECTION\n2\nENTITIES\n0\nLWPOLYLINE\n",
         "broken.kml": "<kml><Document><Placemark><Polygon>",
