@@ -20,8 +20,8 @@ MAX_LINES = 400
 OVERSIZED = {
     # the one place every concept is named (layers, properties, units, qualifiers, statuses, town
     # fields, figure columns): one table per concept, all in one file so that no other module spells
-    # one; 20 lines over, mostly the tables' documentation
-    "zonemap.schema": 430,
+    # one; under 450 lines, the excess being the tables' documentation
+    "zonemap.schema": 450,
 }
 
 #: Top-level private modules and the one module (family) allowed to use them.
@@ -29,6 +29,7 @@ OWNERS = {
     "zonemap._chinacoords": "zonemap.crs",
     "zonemap._shenzhen_source": "zonemap.shenzhen",
     "zonemap._options": "zonemap.cli",
+    "zonemap._cli_group": "zonemap.cli",
 }
 
 #: (importer, private module) pairs tolerated for now: the print-map package, written while

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from ._cli_group import _Group
 from ._options import (
     config_options,
     file_options,
@@ -30,37 +31,9 @@ from .project import FileOptions, Project
 from .schema import IMPORT_LAYERS
 from .textsafe import safe_text
 
-__all__ = ["main"]
-
-
-class _Group(click.Group):
-    """Click group that turns zonemap errors into messages and exit codes."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        debug = bool(ctx.params.get("debug"))
-        try:
-            return super().invoke(ctx)
-        except ZonemapError as exc:
-            if debug:
-                raise
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-        except (OSError, MemoryError) as exc:
-            if debug:
-                raise
-            click.echo(f"Error: {safe_text(exc)} (rerun with --debug for details)", err=True)
-            ctx.exit(2)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
-            raise
-        except Exception as exc:  # a zonemap bug: say so briefly, never a traceback without --debug
-            if debug:
-                raise
-            click.echo(
-                f"Error: internal error ({type(exc).__name__}: {safe_text(exc)}); this is a zonemap bug, "
-                "not your data's fault (rerun with --debug and report the traceback)",
-                err=True,
-            )
-            ctx.exit(1)
+__all__ = [
+    "main",
+]
 
 
 def _inputs(project: Project) -> list[Path | None]:

@@ -50,16 +50,8 @@ from ..io import atomic_write, load_reference_towns, to_feature_collection
 from ..schema import IMPORT_LAYERS, Town
 from ..towns import TownRegistry, dongguan_towns
 from ._attrs import DEFAULT_KINDS, Mapping, check_mojibake, schema_frame, with_ids
-from ._checks import (
-    DATUM_NOT_VERIFIED,
-    Border,
-    CrsChoice,
-    check_geographic,
-    check_landing,
-    choose_crs,
-    convert,
-    datum_test,
-)
+from ._checks import DATUM_NOT_VERIFIED, CrsChoice, check_geographic, check_landing, choose_crs, convert
+from ._datum import Border, datum_test
 from ._fix import check_geometries
 from ._options import ImportOptions, ImportResult, _check_options, _registry
 from ._raw import RawData, ReadOptions, default_max_bytes

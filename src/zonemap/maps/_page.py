@@ -28,6 +28,7 @@ from ..project import Project
 from ..rings import accuracy_circles
 from ..towns import TownRegistry
 from ._collect import MapLayers, collect_layers
+from ._elements import _base_map, _layer_class, _raw_class, _script_class
 from ._encoding import DEFAULT_DECIMALS, script_json
 from ._html import index_page, inline_assets, offline_assets
 from ._layers import KIND_COLOURS, STATUS_COLOURS, LayerSpec, legend, payload, polygon_fields
@@ -43,11 +44,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
-_LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
-_POSITRON = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png"
-_ESRI = "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}"
 
 
 def _polygon_style(fill_opacity: float, weight: float) -> dict[str, Any]:
@@ -189,92 +185,6 @@ def _context_specs(layers: MapLayers) -> list[LayerSpec]:
             )
         )
     return specs
-
-
-def _layer_class() -> type:
-    from folium.map import Layer
-    from folium.template import Template
-
-    class DataLayer(Layer):
-        """A layer drawn by the page script from the embedded JSON."""
-
-        _template = Template(
-            "{% macro script(this, kwargs) %}"
-            "var {{ this.get_name() }} = zonemap.layer({{ this._parent.get_name() }}, {{ this.key|tojson }});"
-            "{% endmacro %}"
-        )
-
-        def __init__(self, key: str, name: str, show: bool) -> None:
-            super().__init__(name=name, overlay=True, control=True, show=show)
-            self._name = "DataLayer"
-            self.key = key
-
-    return DataLayer
-
-
-def _raw_class() -> type:
-    from branca.element import Element
-    from folium.template import Template
-
-    class Raw(Element):
-        """Literal HTML (a plain branca Element would treat the text as a Jinja template)."""
-
-        _template = Template("{{ this.text }}")
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    return Raw
-
-
-def _script_class() -> type:
-    from branca.element import MacroElement
-    from folium.template import Template
-
-    class Script(MacroElement):
-        """Literal JavaScript placed in the map script where the element is added."""
-
-        _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
-
-        def __init__(self, code: str) -> None:
-            super().__init__()
-            self.code = code
-
-    return Script
-
-
-def _base_map(bounds: Sequence[float]) -> folium.Map:
-    import folium
-    from folium import plugins
-
-    xmin, ymin, xmax, ymax = bounds
-    m = folium.Map(
-        location=[(ymin + ymax) / 2, (xmin + xmax) / 2],
-        zoom_start=13,
-        tiles=None,
-        prefer_canvas=True,
-        control_scale=True,
-    )
-    m.default_js = [("leaflet", _LEAFLET_JS)]  # no jQuery/Bootstrap/icon fonts: nothing here uses them
-    m.default_css = [("leaflet_css", _LEAFLET_CSS)]
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
-    folium.TileLayer(
-        _POSITRON,
-        name="浅色 Light (CartoDB Positron)",
-        show=False,
-        subdomains="abcd",
-        attr="&copy; OpenStreetMap contributors &copy; CARTO",
-    ).add_to(m)
-    folium.TileLayer(
-        _ESRI,
-        name="卫星 Satellite (Esri World Imagery)",
-        show=False,
-        attr="Tiles &copy; Esri &mdash; Source: Esri, Maxar, Earthstar Geographics",
-    ).add_to(m)
-    plugins.Fullscreen(position="topleft").add_to(m)
-    m.fit_bounds([[ymin, xmin], [ymax, xmax]])
-    return m
 
 
 def _bounds(layers: MapLayers) -> list[float]:

@@ -23,7 +23,6 @@ from ._formats import (
     to_json,
     to_markdown,
     write_reports,
-    write_xlsx,
 )
 from ._terminal import (
     figures_for_maps,
@@ -31,6 +30,7 @@ from ._terminal import (
     terminal_status,
     terminal_tables,
 )
+from ._xlsx import write_xlsx
 
 __all__ = [
     "FORMATS",

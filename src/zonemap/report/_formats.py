@@ -6,7 +6,6 @@ Escaped Markdown and HTML tables, JSON and XLSX at full precision.
 from __future__ import annotations
 
 import html
-import io
 import json
 import math
 from collections.abc import Iterable
@@ -17,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ZonemapError
-from ..io import CSV_ENCODING, atomic_write, write_csv, write_text
+from ..io import CSV_ENCODING, write_csv, write_text
 from ..reconcile import (
     AGREES,
     DISAGREES,
@@ -29,7 +28,8 @@ from ..reconcile import (
     Reconciliation,
 )
 from ..schema import AREA_UNITS_M2, FIGURE_STATUSES, unit_text
-from ..textsafe import md_escape, md_escape_series, safe_text, unsafe_pattern, unsafe_xlsx_pattern, xlsx_text
+from ..textsafe import md_escape, md_escape_series, safe_text, unsafe_pattern
+from ._xlsx import write_xlsx
 
 __all__ = [
     "FORMATS",
@@ -42,7 +42,6 @@ __all__ = [
     "to_json",
     "to_markdown",
     "write_reports",
-    "write_xlsx",
 ]
 
 
@@ -292,59 +291,6 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def write_xlsx(result: Reconciliation, path: Path | str) -> Path:
-    """Write ``figures`` and ``checks`` sheets (unrounded numbers) to an XLSX file, atomically.
-
-    Text is stored as text: a cell starting with ``=`` stays that text (never a formula), and the
-    characters XML cannot hold are written as visible escapes (:func:`zonemap.textsafe.xlsx_text`).
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-    for name, df in (("figures", result.figures), ("checks", result.checks)):
-        ws = wb.create_sheet(name)
-        ws.freeze_panes = "A2"
-
-        def cell(value: Any, ws: Any = ws) -> Any:
-            if isinstance(value, str) and value.startswith("="):
-                c = WriteOnlyCell(ws, value)
-                c.data_type = "s"  # openpyxl would store it as a formula
-                return c
-            return value
-
-        ws.append([cell(xlsx_text(str(c))) for c in df.columns])
-        columns = [_xlsx_column(df[c]) for c in df.columns]
-        for row in zip(*columns, strict=True):
-            ws.append([cell(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    with atomic_write(path, "wb") as fh:
-        fh.write(buf.getvalue())
-    return Path(path)
-
-
-def _xlsx_column(col: pd.Series) -> list[Any]:
-    """A column as Python values for openpyxl: NaN/inf as empty, text made storable (column-wise)."""
-    values = col.to_numpy(dtype=object)
-    if pd.api.types.is_float_dtype(col.dtype):
-        x = col.to_numpy(dtype=float)
-        values = x.astype(object)
-        values[~np.isfinite(x)] = None
-    else:
-        values = np.array([v.item() if hasattr(v, "item") else v for v in values], dtype=object)
-        values[pd.isna(values)] = None
-        floats = np.array([isinstance(v, float) and not math.isfinite(v) for v in values], dtype=bool)
-        values[floats] = None
-    text = pd.Series(values, dtype=object)
-    if pd.api.types.infer_dtype(text, skipna=True) not in ("string", "mixed", "mixed-integer", "mixed-integer-float"):
-        return values.tolist()
-    hit = text.str.contains(unsafe_xlsx_pattern(), regex=True, na=False).to_numpy(dtype=bool)
-    if hit.any():
-        values[hit] = [xlsx_text(v) for v in values[hit]]
-    return values.tolist()
 
 
 def write_reports(

@@ -17,18 +17,8 @@ from ._geometry import (
     DEFAULT_TOLERANCE_M,
     accuracy_circles,
 )
-from ._table import (
-    DEFAULT_BORDER_BANDS_KM,
-    build_rings,
-    centre_ring_set,
-    default_border_set,
-    load_ring_sets,
-    parse_bands,
-    proximity,
-    proximity_table,
-    ring_geometries,
-    write_proximity,
-)
+from ._sets import DEFAULT_BORDER_BANDS_KM, centre_ring_set, default_border_set, parse_bands
+from ._table import build_rings, load_ring_sets, proximity, proximity_table, ring_geometries, write_proximity
 
 __all__ = [
     "DEFAULT_BORDER_BANDS_KM",
