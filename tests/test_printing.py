@@ -54,7 +54,7 @@ def _png_header(data: bytes) -> tuple[int, int, float]:
     assert data[:8] == PNG_SIGNATURE
     width, height = struct.unpack(">II", data[16:24])
     at = data.index(b"pHYs")
-    ppm_x, _ppm_y, unit = struct.unpack(">IIB", data[at + 4:at + 13])
+    ppm_x, _ppm_y, unit = struct.unpack(">IIB", data[at + 4 : at + 13])
     assert unit == 1  # metre
     return width, height, ppm_x * 0.0254
 
@@ -146,11 +146,20 @@ def test_scale_bar_true_on_the_ellipsoid(project: Project) -> None:
     ground = GEOD.inv(lon0, lat0, lon1, lat1)[2]
     assert ground == pytest.approx(bar.length_m, rel=1e-5)
     # the projection is centred on the data, so the scale is true at the map's latitude
-    bounds = shapely.total_bounds(np.concatenate([layers.zones.geometry.values, layers.parcels.geometry.values,
-                                                  layers.places.geometry.values, layers.lines.geometry.values]))
+    bounds = shapely.total_bounds(
+        np.concatenate(
+            [
+                layers.zones.geometry.values,
+                layers.parcels.geometry.values,
+                layers.places.geometry.values,
+                layers.lines.geometry.values,
+            ]
+        )
+    )
     centre = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
     assert Transformer.from_crs("EPSG:4326", page.crs, always_xy=True).transform(*centre) == pytest.approx(
-        (0.0, 0.0), abs=1e-6)
+        (0.0, 0.0), abs=1e-6
+    )
     # a 1 km east-west step at the centre is 1 km on the ellipsoid (GeographicLib)
     cx, cy = to_lonlat.transform(0.0, 0.0)
     east = Transformer.from_crs("EPSG:4326", page.crs, always_xy=True).transform(GEOD.fwd(cx, cy, 90, 1000)[0], cy)
@@ -159,7 +168,14 @@ def test_scale_bar_true_on_the_ellipsoid(project: Project) -> None:
 
 def test_nice_length_by_hand() -> None:
     assert [nice_length(v) for v in (0.9, 1.0, 1999.0, 2000.0, 4999.0, 7300.0, 12000.0)] == [
-        0.5, 1.0, 1000.0, 2000.0, 2000.0, 5000.0, 10000.0]
+        0.5,
+        1.0,
+        1000.0,
+        2000.0,
+        2000.0,
+        5000.0,
+        10000.0,
+    ]
     with pytest.raises(ValueError):
         nice_length(0.0)
 
@@ -198,8 +214,10 @@ def test_planner_layer_with_dollar_name_drawn_literally(tmp_path: Path) -> None:
     assert title and title[0]._preprocess_math(title[0].get_text()) == ("塘厦 $T$ 地块", False)
     # parcels are filled by status: the disagreeing parcel in the status colour of the schema
     from zonemap.schema import FIGURE_STATUSES
+
     faces = {tuple(np.round(p.get_facecolor()[:3], 3)) for p in [*page.ax.patches, *page.ax.artists]}
     import matplotlib.colors as mcolors
+
     assert tuple(np.round(mcolors.to_rgb(FIGURE_STATUSES["disagrees"].colour), 3)) in faces
     # the legend names the statuses present (schema labels); no empty kind section when parcels show status
     legend = [t.get_text() for t in page.figure.axes[1].get_legend().get_texts()]
@@ -220,8 +238,9 @@ def test_missing_glyph_fails_and_keeps_previous_output(tmp_path: Path) -> None:
 def test_no_cjk_font_is_a_clear_error(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from matplotlib import font_manager
 
-    no_cjk = [f for f in font_manager.fontManager.ttflist
-              if not re.search("CJK|WenQuanYi|Source Han|Noto Sans SC", f.name)]
+    no_cjk = [
+        f for f in font_manager.fontManager.ttflist if not re.search("CJK|WenQuanYi|Source Han|Noto Sans SC", f.name)
+    ]
     monkeypatch.setattr(font_manager.fontManager, "ttflist", no_cjk)
     with pytest.raises(MissingFontError, match="fonts-noto-cjk") as info:
         print_map(project, "fenggang", tmp_path / "map.png")
@@ -237,8 +256,9 @@ def test_found_font_is_cjk() -> None:
     assert all(face.get_char_index(ord(c)) for c in "凤岗镇产业区地块")
 
 
-def test_basemap_unavailable_warns_and_prints(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_basemap_unavailable_warns_and_prints(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setitem(sys.modules, "contextily", None)  # import fails as if not installed
     with caplog.at_level(logging.WARNING, logger="zonemap.printing"):
         out = print_map(project, "fenggang", tmp_path / "map.png", dpi=50, basemap=True)
@@ -310,7 +330,9 @@ def test_wrap_counts_chinese_as_two_columns() -> None:
     from zonemap.printing.legend import wrap
 
     assert wrap("待定 undetermined (geometry too coarse to tell)", 36) == [
-        "待定 undetermined (geometry too", "coarse to tell)"]
+        "待定 undetermined (geometry too",
+        "coarse to tell)",
+    ]
     chinese = "金凤凰现代化产业园区黄洞塘沥片区城中村改造项目"  # 23 characters, 46 columns
     assert wrap(chinese, 36) == [chinese[:18], chinese[18:]]
     cut = wrap(chinese * 3, 36, max_lines=2)
@@ -338,7 +360,7 @@ def test_legend_explains_what_is_in_the_frame(project: Project, town: str) -> No
     city = layers.shenzhen[layers.shenzhen["kind"] == "city"].geometry
     assert ("深圳市界 Shenzhen boundary" in legend) == bool(city.intersects(frame).any())
     bands = layers.rings[layers.rings.intersects(frame)] if layers.rings is not None else []
-    for zh in (bands["name_zh"] if len(bands) else []):
+    for zh in bands["name_zh"] if len(bands) else []:
         assert any(label.startswith(zh) for label in legend), zh
     assert len(legend) > 3
 
@@ -355,6 +377,27 @@ def test_names_do_not_overlap_each_other_or_the_furniture(project: Project, reco
     drawn = {t.get_text() for t in names}
     assert set(layers.zones["name_zh"]) <= drawn  # zone names come first
     for i, a in enumerate(boxes):
-        assert not any(a.overlaps(b) for b in boxes[i + 1:]), names[i].get_text()
+        assert not any(a.overlaps(b) for b in boxes[i + 1 :]), names[i].get_text()
         assert not any(a.overlaps(f) for f in furniture), names[i].get_text()
         assert page.ax.get_window_extent(renderer).contains(a.x0, a.y0)
+
+
+def test_cli_print_and_build_write_the_printed_maps(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from zonemap.cli import main
+
+    res = CliRunner().invoke(main, ["print", "fenggang", "--format", "png", "--dpi", "60", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    png = (tmp_path / "fenggang.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    # A4 landscape at 60 dpi: 297 mm x 210 mm / 25.4 mm per inch x 60 px per inch
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) == (int(297 / 25.4 * 60), int(210 / 25.4 * 60))  # Agg truncates
+    res = CliRunner().invoke(main, ["print", "fenggang", "--format", "png", "--out", str(tmp_path)])
+    assert res.exit_code == 0  # replaces its own earlier output
+    out = tmp_path / "build"
+    res = CliRunner().invoke(main, ["build", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    for town in ("fenggang", "dongcheng"):
+        assert (out / f"{town}.pdf").read_bytes()[:5] == b"%PDF-"

@@ -19,12 +19,14 @@ from .project import FileOptions, Project, load_files, load_project
 from .schema import IMPORT_LAYERS
 
 __all__ = [
+    "command_inputs",
     "config_options",
     "file_options",
     "force_option",
     "out_dir_option",
     "project_for",
     "ring_options",
+    "sources_argument",
     "split_sources",
     "strict_option",
 ]
@@ -217,6 +219,15 @@ def ring_options(func: F) -> F:
         metavar="LON,LAT",
         help="Rings around this WGS84 point, e.g. 114.12,22.69.",
     )(func)
+
+
+#: The positional sources of reconcile, map, rings and print: town names or layer files.
+sources_argument = click.argument("sources", nargs=-1, metavar="[TOWN|PATH]...")
+
+
+def command_inputs(project: Project) -> list[Path | None]:
+    """What a command reads: the project's files, its directory and the reference directory (never an output)."""
+    return [*project.inputs, None if project.from_files else project.config.geodata_dir, project.config.reference_dir]
 
 
 def split_sources(sources: Sequence[str]) -> tuple[list[str], list[Path]]:

@@ -28,6 +28,7 @@ class BuildResult:
     report_path: Path | None = None
     reconciliation: str = ""
     reference: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def summary_lines(self) -> list[str]:
         """Human-readable lines describing the build."""
@@ -38,6 +39,7 @@ class BuildResult:
         lines += [f"wrote {p}" for p in self.outputs]
         if self.reference:
             lines.append(self.reference)
+        lines += self.notes
         if self.reconciliation:
             lines.append(f"reconciliation: {self.reconciliation} (see {self.report_path})")
         return lines
@@ -89,7 +91,8 @@ def build_project(project: Project) -> BuildResult:
 def output_paths(project: Project) -> list[Path]:
     """Every file :func:`build_project` writes, known before any work (for output checks)."""
     out = project.config.output_dir
-    return [*report_paths(out, FORMATS).values(), *(out / f"{t}.html" for t in project.town_ids), out / "index.html"]
+    pages = [out / f"{t}.{ext}" for ext in ("html", "pdf") for t in project.town_ids]
+    return [*report_paths(out, FORMATS).values(), *pages, out / "index.html"]
 
 
 def write_reconciliation(project: Project, result: BuildResult) -> Reconciliation:
@@ -145,3 +148,20 @@ def write_maps(project: Project, result: BuildResult, reconciliation: pd.DataFra
     reports = list(result.outputs)
     maps = [write_map(project, town, out, offline=True, reconciliation=reconciliation) for town in project.town_ids]
     result.outputs += [*maps, write_index(out, maps, reports, project.towns)]
+    result.outputs += write_prints(project, reconciliation, result)
+
+
+def write_prints(project: Project, reconciliation: pd.DataFrame | None, result: BuildResult) -> list[Path]:
+    """Print every town's map to ``<town>.pdf`` beside its page, when matplotlib is installed.
+
+    Without the ``print`` extra the build says so in its summary and writes the rest.
+    """
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        result.notes.append("printed maps: skipped (pip install -e '.[print]' for <town>.pdf)")
+        return []
+    from .printing import print_map
+
+    out = project.config.output_dir
+    return [print_map(project, t, out / f"{t}.pdf", reconciliation=reconciliation) for t in project.town_ids]

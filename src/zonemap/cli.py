@@ -15,30 +15,28 @@ from typing import Any
 import click
 
 from ._cli_group import _Group
+from ._cli_print import print_command
 from ._options import (
+    command_inputs,
     config_options,
     file_options,
     force_option,
     out_dir_option,
     project_for,
     ring_options,
+    sources_argument,
     strict_option,
 )
 from .config import Config
 from .errors import CheckFailed, ZonemapError
 from .io import check_outputs, install_signal_handlers
-from .project import FileOptions, Project
+from .project import FileOptions
 from .schema import IMPORT_LAYERS
 from .textsafe import safe_text
 
 __all__ = [
     "main",
 ]
-
-
-def _inputs(project: Project) -> list[Path | None]:
-    """What a command reads: the project's files, its directory and the reference directory (never an output)."""
-    return [*project.inputs, None if project.from_files else project.config.geodata_dir, project.config.reference_dir]
 
 
 @click.group(cls=_Group)
@@ -77,7 +75,7 @@ def build(config: Config, out_dir: Path, strict: bool, force: bool) -> None:
     from .project import load_project
 
     project = load_project(config.evolve(output_dir=out_dir))
-    check_outputs(output_paths(project), _inputs(project), force=force)
+    check_outputs(output_paths(project), command_inputs(project), force=force)
     result = build_project(project)
     for line in result.summary_lines():
         click.echo(line)
@@ -129,7 +127,7 @@ def derive_shenzhen_command(config: Config, out_path: Path | None) -> None:
         )
 
 
-_SOURCES = click.argument("sources", nargs=-1, metavar="[TOWN|PATH]...")
+_SOURCES = sources_argument
 
 
 @main.command()
@@ -158,7 +156,7 @@ def rings(
     from .rings import proximity_table, write_proximity
 
     project, towns = project_for(sources, config, file_opts)
-    check_outputs([csv_path, json_path], _inputs(project), force=force)
+    check_outputs([csv_path, json_path], command_inputs(project), force=force)
     table = pd.concat([proximity_table(project, t) for t in towns], ignore_index=True)
     for path in write_proximity(table, csv_path, json_path):
         click.echo(f"wrote {path}")
@@ -198,7 +196,7 @@ def map_(
 
     project, towns = project_for(sources, config, file_opts)
     names = {t: Path(str(sources[0])).stem if project.from_files else t for t in towns}
-    check_outputs([out_dir / f"{n}.html" for n in names.values()], _inputs(project), force=force)
+    check_outputs([out_dir / f"{n}.html" for n in names.values()], command_inputs(project), force=force)
     recon = figures_for_maps(reconcile_project(project, towns)) if len(project.figures) else None
     for town in towns:
         page = write_map(project, town, out_dir, offline=not cdn, reconciliation=recon, name=names[town])
@@ -301,7 +299,7 @@ def reconcile(
     wanted = parse_formats(formats)
     project, towns = project_for(sources, config, file_opts)
     out = out_dir or config.output_dir
-    check_outputs(report_paths(out, wanted).values(), _inputs(project), force=force)
+    check_outputs(report_paths(out, wanted).values(), command_inputs(project), force=force)
     for note in project.notes:
         click.echo(f"note: {note}", err=True)
     if not len(project.figures):
@@ -382,6 +380,8 @@ def figures_extract(
     for line in summary_lines(result):
         click.echo(line)
 
+
+main.add_command(print_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -97,9 +97,17 @@ def colour_groups(keys: pd.Series, colours: dict[str, str], default: str) -> dic
     return {str(c): mapped == c for c in pd.unique(mapped)}
 
 
-def draw_polygons(ax: Any, geoms: NDArray[np.object_], fill: NDArray[np.object_] | None,
-                  edge: NDArray[np.object_], *, alpha: float, linewidth: float, zorder: float,
-                  linestyle: str = "-") -> None:
+def draw_polygons(
+    ax: Any,
+    geoms: NDArray[np.object_],
+    fill: NDArray[np.object_] | None,
+    edge: NDArray[np.object_],
+    *,
+    alpha: float,
+    linewidth: float,
+    zorder: float,
+    linestyle: str = "-",
+) -> None:
     """Draw polygons filled by ``fill`` and outlined by ``edge`` (colour per feature).
 
     Parameters
@@ -123,29 +131,58 @@ def draw_polygons(ax: Any, geoms: NDArray[np.object_], fill: NDArray[np.object_]
 
     if fill is not None:
         for colour in pd.unique(fill):
-            ax.add_artist(PathPatch(polygon_path(geoms[fill == colour]), facecolor=colour, edgecolor="none",
-                                   alpha=alpha, zorder=zorder))
+            ax.add_artist(
+                PathPatch(
+                    polygon_path(geoms[fill == colour]), facecolor=colour, edgecolor="none", alpha=alpha, zorder=zorder
+                )
+            )
     for colour in pd.unique(edge):
-        ax.add_artist(PathPatch(line_path(geoms[edge == colour]), facecolor="none", edgecolor=colour,
-                               linewidth=linewidth, linestyle=linestyle, zorder=zorder + 0.1,
-                               joinstyle="round", capstyle="round"))
+        ax.add_artist(
+            PathPatch(
+                line_path(geoms[edge == colour]),
+                facecolor="none",
+                edgecolor=colour,
+                linewidth=linewidth,
+                linestyle=linestyle,
+                zorder=zorder + 0.1,
+                joinstyle="round",
+                capstyle="round",
+            )
+        )
 
 
-def draw_lines(ax: Any, geoms: NDArray[np.object_], colour: NDArray[np.object_], *, linewidth: float,
-               zorder: float, linestyle: str = "-") -> None:
+def draw_lines(
+    ax: Any,
+    geoms: NDArray[np.object_],
+    colour: NDArray[np.object_],
+    *,
+    linewidth: float,
+    zorder: float,
+    linestyle: str | tuple[float, tuple[float, ...]] = "-",
+) -> None:
     """Draw linework, one path per colour."""
     from matplotlib.patches import PathPatch
 
     for c in pd.unique(colour):
-        ax.add_artist(PathPatch(line_path(geoms[colour == c]), facecolor="none", edgecolor=c, linewidth=linewidth,
-                               linestyle=linestyle, zorder=zorder, capstyle="round", joinstyle="round"))
+        ax.add_artist(
+            PathPatch(
+                line_path(geoms[colour == c]),
+                facecolor="none",
+                edgecolor=c,
+                linewidth=linewidth,
+                linestyle=linestyle,
+                zorder=zorder,
+                capstyle="round",
+                joinstyle="round",
+            )
+        )
 
 
-def draw_points(ax: Any, geoms: NDArray[np.object_], colour: NDArray[np.object_], *, size: float,
-                zorder: float) -> None:
+def draw_points(
+    ax: Any, geoms: NDArray[np.object_], colour: NDArray[np.object_], *, size: float, zorder: float
+) -> None:
     """Draw point features as filled circles with a white rim (one scatter)."""
     pts = shapely.get_coordinates(shapely.centroid(geoms[~shapely.is_empty(geoms)]))
     colour = colour[~shapely.is_empty(geoms)]
     if len(pts):
-        ax.scatter(pts[:, 0], pts[:, 1], s=size, c=list(colour), edgecolors="white", linewidths=1.2,
-                   zorder=zorder)
+        ax.scatter(pts[:, 0], pts[:, 1], s=size, c=list(colour), edgecolors="white", linewidths=1.2, zorder=zorder)

@@ -24,15 +24,26 @@ log = logging.getLogger(__name__)
 
 #: Font families searched, best first (Simplified Chinese faces before the others).
 CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Source Han Sans SC", "Source Han Sans CN", "Noto Sans SC",
-    "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Serif CJK SC", "Source Han Serif SC",
-    "Noto Sans CJK TC", "Noto Sans CJK JP", "Source Han Sans", "Noto Serif CJK JP",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Noto Serif CJK SC",
+    "Source Han Serif SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Source Han Sans",
+    "Noto Serif CJK JP",
 )
 
-_INSTALL_HINT = ("install a CJK font, e.g. `sudo apt-get install fonts-noto-cjk` (Debian/Ubuntu), "
-                 "`brew install --cask font-noto-sans-cjk-sc` (macOS) or Noto Sans CJK SC from "
-                 "https://github.com/notofonts/noto-cjk, then remove matplotlib's font cache "
-                 "(~/.cache/matplotlib/fontlist-*.json) so it is found")
+_INSTALL_HINT = (
+    "install a CJK font, e.g. `sudo apt-get install fonts-noto-cjk` (Debian/Ubuntu), "
+    "`brew install --cask font-noto-sans-cjk-sc` (macOS) or Noto Sans CJK SC from "
+    "https://github.com/notofonts/noto-cjk, then remove matplotlib's font cache "
+    "(~/.cache/matplotlib/fontlist-*.json) so it is found"
+)
 
 _GLYPH_RE = re.compile(r"Glyph .* missing from (current )?font")
 
@@ -72,8 +83,9 @@ def find_cjk_font() -> CjkFont:
         if family in found:
             log.debug("CJK font: %s (%s)", family, found[family])
             return CjkFont(family, found[family])
-    raise MissingFontError(f"no CJK font found for printing Chinese text (searched {', '.join(CJK_FAMILIES)}) "
-                           f"(fix: {_INSTALL_HINT})")
+    raise MissingFontError(
+        f"no CJK font found for printing Chinese text (searched {', '.join(CJK_FAMILIES)}) (fix: {_INSTALL_HINT})"
+    )
 
 
 @contextmanager
@@ -98,5 +110,7 @@ def glyph_warnings_as_error(what: str) -> Iterator[None]:
         if not _GLYPH_RE.search(str(w.message)):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if missing:
-        raise MissingFontError(f"{what}: {len(missing)} character(s) cannot be drawn: {'; '.join(missing[:5])} "
-                               f"(fix: {_INSTALL_HINT}, or remove the character from the data)")
+        raise MissingFontError(
+            f"{what}: {len(missing)} character(s) cannot be drawn: {'; '.join(missing[:5])} "
+            f"(fix: {_INSTALL_HINT}, or remove the character from the data)"
+        )

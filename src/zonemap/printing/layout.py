@@ -61,10 +61,20 @@ class PrintedMap:
 
 
 def _metric_layers(layers: MapLayers, crs: CRS) -> dict[str, Any]:
-    frames = {"zones": layers.zones, "parcels": layers.parcels, "places": layers.places, "lines": layers.lines,
-              "rings": layers.rings, "shenzhen": layers.shenzhen, "outline": layers.outline}
-    return {k: to_metric(np.asarray(f.geometry.values, dtype=object), crs) for k, f in frames.items()
-            if f is not None and len(f)}
+    frames = {
+        "zones": layers.zones,
+        "parcels": layers.parcels,
+        "places": layers.places,
+        "lines": layers.lines,
+        "rings": layers.rings,
+        "shenzhen": layers.shenzhen,
+        "outline": layers.outline,
+    }
+    return {
+        k: to_metric(np.asarray(f.geometry.values, dtype=object), crs)
+        for k, f in frames.items()
+        if f is not None and len(f)
+    }
 
 
 def _extent_geoms(layers: MapLayers) -> Any:
@@ -73,8 +83,10 @@ def _extent_geoms(layers: MapLayers) -> Any:
     else:
         frames = [f for f in (layers.zones, layers.parcels, layers.places, layers.lines) if len(f)]
     if not frames:
-        raise ConfigError(f"town {layers.town!r} has no features and no outline to print "
-                          "(fix: add zones/parcels/places, or configure a reference directory with its outline)")
+        raise ConfigError(
+            f"town {layers.town!r} has no features and no outline to print "
+            "(fix: add zones/parcels/places, or configure a reference directory with its outline)"
+        )
     return np.concatenate([np.asarray(f.geometry.values, dtype=object) for f in frames])
 
 
@@ -108,28 +120,57 @@ def _draw_layers(ax: Any, layers: MapLayers, metric: dict[str, Any], status_fill
         draw_polygons(ax, metric["rings"], colour, colour, alpha=0.18, linewidth=0.6, zorder=1)
     if "shenzhen" in metric and layers.shenzhen is not None:
         city = (layers.shenzhen["kind"] == "city").to_numpy()
-        draw_lines(ax, metric["shenzhen"][city], np.full(int(city.sum()), KIND_COLOURS["city"], dtype=object),
-                   linewidth=2.0, zorder=2, linestyle=(0, (6, 3)))  # type: ignore[arg-type]
+        draw_lines(
+            ax,
+            metric["shenzhen"][city],
+            np.full(int(city.sum()), KIND_COLOURS["city"], dtype=object),
+            linewidth=2.0,
+            zorder=2,
+            linestyle=(0, (6, 3)),
+        )
     if "outline" in metric:
-        draw_lines(ax, metric["outline"], np.full(len(metric["outline"]), KIND_COLOURS["outline"], dtype=object),
-                   linewidth=1.8, zorder=3, linestyle=(0, (5, 2.5)))  # type: ignore[arg-type]
+        draw_lines(
+            ax,
+            metric["outline"],
+            np.full(len(metric["outline"]), KIND_COLOURS["outline"], dtype=object),
+            linewidth=1.8,
+            zorder=3,
+            linestyle=(0, (5, 2.5)),
+        )
     none = STATUS_COLOURS["none"]
     if "zones" in metric:
         z = layers.zones
-        draw_polygons(ax, metric["zones"], _colours(z, "kind", KIND_COLOURS, "#777777"),
-                      _colours(z, "figure_status", STATUS_COLOURS, none), alpha=0.2, linewidth=2.0, zorder=4)
+        draw_polygons(
+            ax,
+            metric["zones"],
+            _colours(z, "kind", KIND_COLOURS, "#777777"),
+            _colours(z, "figure_status", STATUS_COLOURS, none),
+            alpha=0.2,
+            linewidth=2.0,
+            zorder=4,
+        )
     if "parcels" in metric:
         p = layers.parcels
-        fill = (_colours(p, "figure_status", STATUS_COLOURS, none) if status_fill
-                else _colours(p, "kind", KIND_COLOURS, "#777777"))
-        draw_polygons(ax, metric["parcels"], fill, _colours(p, "figure_status", STATUS_COLOURS, none),
-                      alpha=0.45, linewidth=1.2, zorder=5)
+        fill = (
+            _colours(p, "figure_status", STATUS_COLOURS, none)
+            if status_fill
+            else _colours(p, "kind", KIND_COLOURS, "#777777")
+        )
+        draw_polygons(
+            ax,
+            metric["parcels"],
+            fill,
+            _colours(p, "figure_status", STATUS_COLOURS, none),
+            alpha=0.45,
+            linewidth=1.2,
+            zorder=5,
+        )
     if "lines" in metric:
-        draw_lines(ax, metric["lines"], _colours(layers.lines, "kind", KIND_COLOURS, "#555555"), linewidth=2.4,
-                   zorder=6)
+        draw_lines(
+            ax, metric["lines"], _colours(layers.lines, "kind", KIND_COLOURS, "#555555"), linewidth=2.4, zorder=6
+        )
     if "places" in metric:
-        draw_points(ax, metric["places"], _colours(layers.places, "kind", KIND_COLOURS, "#777777"), size=60,
-                    zorder=7)
+        draw_points(ax, metric["places"], _colours(layers.places, "kind", KIND_COLOURS, "#777777"), size=60, zorder=7)
 
 
 def _add_basemap(ax: Any, crs: CRS) -> None:
@@ -145,8 +186,7 @@ def _add_basemap(ax: Any, crs: CRS) -> None:
         log.warning("basemap skipped: tiles could not be fetched (%s)", exc)
 
 
-def render_page(layers: MapLayers, *, size: str = "A4", title: str | None = None,
-                basemap: bool = False) -> PrintedMap:
+def render_page(layers: MapLayers, *, size: str = "A4", title: str | None = None, basemap: bool = False) -> PrintedMap:
     """Draw the printed map of ``layers`` on a landscape page (call inside :func:`page_style`).
 
     Parameters
@@ -194,9 +234,15 @@ def render_page(layers: MapLayers, *, size: str = "A4", title: str | None = None
     name = " ".join(p for p in (clean_text(layers.town_name_zh or layers.town), clean_text(layers.town_name_en)) if p)
     fig.text(0.025, 0.945, clean_text(title) if title else name, fontsize=20 * k, fontweight="bold", va="center")
     lon0, lat0 = _centre(layers)
-    fig.text(0.025, 0.905, f"{subtitle(layers)} · 横轴墨卡托投影 Transverse Mercator, GRS80 (CGCS2000), "
-             f"centre {lon0:.4f}°E {lat0:.4f}°N: scale true at the map's centre", fontsize=8.5 * k,
-             color="#333333", va="center")
+    fig.text(
+        0.025,
+        0.905,
+        f"{subtitle(layers)} · 横轴墨卡托投影 Transverse Mercator, GRS80 (CGCS2000), "
+        f"centre {lon0:.4f}°E {lat0:.4f}°N: scale true at the map's centre",
+        fontsize=8.5 * k,
+        color="#333333",
+        va="center",
+    )
     view = shapely.box(x0, y0, x1, y1)
     in_view = {key: shapely.intersects(geoms, view) for key, geoms in metric.items()}
     draw_legend(fig.add_axes(_LEGEND_BOX), legend_entries(layers, status_fill, in_view), fontsize=8 * k)
@@ -226,21 +272,39 @@ def page_style() -> AbstractContextManager[Any]:
     import matplotlib
 
     font = find_cjk_font()
-    return matplotlib.rc_context({"font.family": [font.family, "DejaVu Sans"], "text.parse_math": False,
-                                  "text.usetex": False, "pdf.fonttype": 42, "axes.unicode_minus": False})
+    return matplotlib.rc_context(
+        {
+            "font.family": [font.family, "DejaVu Sans"],
+            "text.parse_math": False,
+            "text.usetex": False,
+            "pdf.fonttype": 42,
+            "axes.unicode_minus": False,
+        }
+    )
 
 
 def _format(out: Path, fmt: str | None) -> str:
     chosen = (fmt or out.suffix.lstrip(".")).lower()
     if chosen not in FORMATS:
-        raise ConfigError(f"{out}: cannot print to format {chosen or '(none)'!r} "
-                          f"(fix: --format png or pdf, or a file name ending in .png/.pdf)")
+        raise ConfigError(
+            f"{out}: cannot print to format {chosen or '(none)'!r} "
+            f"(fix: --format png or pdf, or a file name ending in .png/.pdf)"
+        )
     return chosen
 
 
-def print_map(source: Config | Project, town: str, out: Path | str, *, fmt: Literal["png", "pdf"] | None = None,
-              size: Literal["A4", "A3"] = "A4", dpi: int = 200, title: str | None = None,
-              reconciliation: pd.DataFrame | None = None, basemap: bool = False) -> Path:
+def print_map(
+    source: Config | Project,
+    town: str,
+    out: Path | str,
+    *,
+    fmt: Literal["png", "pdf"] | None = None,
+    size: Literal["A4", "A3"] = "A4",
+    dpi: int = 200,
+    title: str | None = None,
+    reconciliation: pd.DataFrame | None = None,
+    basemap: bool = False,
+) -> Path:
     """Print a town's map to a PNG or PDF page, atomically.
 
     Parameters
@@ -289,8 +353,14 @@ def print_map(source: Config | Project, town: str, out: Path | str, *, fmt: Lite
     with style, atomic_write(out, "wb") as fh, glyph_warnings_as_error(str(out)):
         # the glyph check closes first: a missing character removes the temporary file, not the output
         page = render_page(layers, size=size, title=title, basemap=basemap)
-        meta = ({"Title": clean_text(title) if title else f"{layers.town_name_zh} {layers.town_name_en}",
-                 "Creator": "zonemap"} if chosen == "pdf" else {"Software": "zonemap"})
+        meta = (
+            {
+                "Title": clean_text(title) if title else f"{layers.town_name_zh} {layers.town_name_en}",
+                "Creator": "zonemap",
+            }
+            if chosen == "pdf"
+            else {"Software": "zonemap"}
+        )
         page.figure.savefig(fh, format=chosen, dpi=dpi, metadata=meta)
     log.info("printed %s (%s %s, %d names)", out, size, chosen, page.labels)
     return out

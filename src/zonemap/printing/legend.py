@@ -83,7 +83,7 @@ def wrap(text: str, width: int, max_lines: int | None = None) -> list[str]:
                 line = ""
             else:  # too long for any line, or Chinese text: cut at the column limit
                 cut = 0
-                while cut < len(word) and _width(word[:cut + 1]) <= room:
+                while cut < len(word) and _width(word[: cut + 1]) <= room:
                     cut += 1
                 if cut == 0:  # not even one character fits: a new line (or one character per line)
                     if line:
@@ -120,8 +120,9 @@ def _seen(frame: pd.DataFrame | None, key: str, in_view: Mapping[str, NDArray[np
     return frame[np.asarray(in_view[key], dtype=bool)]
 
 
-def legend_entries(layers: MapLayers, status_fill: bool,
-                   in_view: Mapping[str, NDArray[np.bool_]] | None = None) -> list[tuple[Any, str]]:
+def legend_entries(
+    layers: MapLayers, status_fill: bool, in_view: Mapping[str, NDArray[np.bool_]] | None = None
+) -> list[tuple[Any, str]]:
     """The legend's (handle, label) pairs: kinds, statuses, ring bands, Shenzhen, outline.
 
     Parameters
@@ -153,22 +154,29 @@ def legend_entries(layers: MapLayers, status_fill: bool,
             if key == "lines":
                 handle = Line2D([], [], color=colour, linewidth=2.2)
             elif key == "places":
-                handle = Line2D([], [], marker="o", linestyle="none", markerfacecolor=colour,
-                                markeredgecolor="white", markersize=8)
+                handle = Line2D(
+                    [], [], marker="o", linestyle="none", markerfacecolor=colour, markeredgecolor="white", markersize=8
+                )
             elif key == "parcels" and status_fill:
                 continue
             else:
                 handle = Patch(facecolor=colour, alpha=0.45 if key == "parcels" else 0.3, edgecolor=colour)
             out.append((handle, KIND_LABELS.get(kind, clean_text(kind))))
     shown = (_seen(layers.zones, "zones", in_view), _seen(layers.parcels, "parcels", in_view))
-    statuses = pd.unique(pd.concat([f["figure_status"] for f in shown if "figure_status" in f.columns and len(f)]
-                                   or [pd.Series(dtype=object)]))
+    statuses = pd.unique(
+        pd.concat(
+            [f["figure_status"] for f in shown if "figure_status" in f.columns and len(f)] or [pd.Series(dtype=object)]
+        )
+    )
     if any(s != "none" for s in statuses):  # no figures: nothing to say about them
         out.append(_section("面积对账 Stated vs measured area"))
         for status in [s for s in STATUS_COLOURS if s in set(statuses)]:
             colour = STATUS_COLOURS[status]
-            handle = (Patch(facecolor=colour, alpha=0.45, edgecolor=colour, linewidth=1.5) if status_fill
-                      else Patch(facecolor="none", edgecolor=colour, linewidth=2))
+            handle = (
+                Patch(facecolor=colour, alpha=0.45, edgecolor=colour, linewidth=1.5)
+                if status_fill
+                else Patch(facecolor="none", edgecolor=colour, linewidth=2)
+            )
             out.append((handle, STATUS_LABELS.get(status, status)))
     rings = _seen(layers.rings, "rings", in_view)
     if len(rings):
@@ -176,21 +184,32 @@ def legend_entries(layers: MapLayers, status_fill: bool,
             first = group.iloc[0]
             out.append(_section(clean_text(f"{first['ring_set_name_zh']} {first['ring_set_name_en']}")))
             for zh, en, colour in zip(group["name_zh"], group["name_en"], group["colour"], strict=True):
-                out.append((Patch(facecolor=colour, alpha=0.3, edgecolor=colour),
-                            clean_text(f"{clean_text(zh)} {clean_text(en)}")))
+                out.append(
+                    (
+                        Patch(facecolor=colour, alpha=0.3, edgecolor=colour),
+                        clean_text(f"{clean_text(zh)} {clean_text(en)}"),
+                    )
+                )
     context = []
     shenzhen = _seen(layers.shenzhen, "shenzhen", in_view)
     if len(shenzhen) and (shenzhen["kind"] == "city").any():
-        context.append((Line2D([], [], color=KIND_COLOURS["city"], linewidth=2, linestyle=(0, (6, 3))),
-                        "深圳市界 Shenzhen boundary"))
+        context.append(
+            (
+                Line2D([], [], color=KIND_COLOURS["city"], linewidth=2, linestyle=(0, (6, 3))),
+                "深圳市界 Shenzhen boundary",
+            )
+        )
     if len(_seen(layers.outline, "outline", in_view)):
-        context.append((Line2D([], [], color=KIND_COLOURS["outline"], linewidth=1.8, linestyle=(0, (5, 2.5))),
-                        "镇街界 Town outline"))
+        context.append(
+            (
+                Line2D([], [], color=KIND_COLOURS["outline"], linewidth=1.8, linestyle=(0, (5, 2.5))),
+                "镇街界 Town outline",
+            )
+        )
     if context:
         out += [_section("边界 Boundaries"), *context]
     # a section whose entries all moved elsewhere (parcels filled by status) is dropped
-    return [e for i, e in enumerate(out)
-            if e[0].get_visible() or (i + 1 < len(out) and out[i + 1][0].get_visible())]
+    return [e for i, e in enumerate(out) if e[0].get_visible() or (i + 1 < len(out) and out[i + 1][0].get_visible())]
 
 
 def draw_legend(ax: Any, entries: Sequence[tuple[Any, str]], fontsize: float) -> Any:
@@ -212,9 +231,19 @@ def draw_legend(ax: Any, entries: Sequence[tuple[Any, str]], fontsize: float) ->
     ax.set_axis_off()
     handles = [h for h, _ in entries]
     labels = ["\n".join(wrap(lab, LEGEND_WIDTH, max_lines=2)) or " " for _, lab in entries]
-    leg = ax.legend(handles, labels, loc="upper left", frameon=False, fontsize=fontsize, handlelength=1.8,
-                    handleheight=1.0, borderaxespad=0.0, labelspacing=0.45, title="图例 Legend",
-                    title_fontproperties={"weight": "bold", "size": fontsize * 1.25})
+    leg = ax.legend(
+        handles,
+        labels,
+        loc="upper left",
+        frameon=False,
+        fontsize=fontsize,
+        handlelength=1.8,
+        handleheight=1.0,
+        borderaxespad=0.0,
+        labelspacing=0.45,
+        title="图例 Legend",
+        title_fontproperties={"weight": "bold", "size": fontsize * 1.25},
+    )
     leg._legend_box.align = "left"  # section titles flush with the entries
     for handle, text in zip(handles, leg.get_texts(), strict=True):
         if not handle.get_visible():
@@ -233,8 +262,11 @@ def _candidates(layers: MapLayers, metric: dict[str, Any]) -> list[tuple[str, st
         names = frame["name_zh"].fillna("").astype(str).to_numpy()
         order = np.argsort(-shapely.area(geoms), kind="stable")[: MAX_LABELS - len(out)]
         anchors = shapely.get_coordinates(shapely.point_on_surface(geoms[order]))
-        out += [(key, clean_text(n), float(x), float(y)) for n, (x, y) in zip(names[order], anchors, strict=True)
-                if clean_text(n)]
+        out += [
+            (key, clean_text(n), float(x), float(y))
+            for n, (x, y) in zip(names[order], anchors, strict=True)
+            if clean_text(n)
+        ]
     return out[:MAX_LABELS]
 
 
@@ -264,18 +296,27 @@ def draw_labels(ax: Any, layers: MapLayers, metric: dict[str, Any], fontsize: fl
     axes_box = ax.get_window_extent(renderer)
     halo = [patheffects.withStroke(linewidth=2.8, foreground="white")]
     # the scale bar (lower left) and north arrow (upper right) keep their corners
-    placed: list[Any] = [Bbox.from_extents(*ax.transAxes.transform((x0, y0)), *ax.transAxes.transform((x1, y1)))
-                         for x0, y0, x1, y1 in RESERVED_AXES_BOXES]
+    placed: list[Any] = [
+        Bbox.from_extents(*ax.transAxes.transform((x0, y0)), *ax.transAxes.transform((x1, y1)))
+        for x0, y0, x1, y1 in RESERVED_AXES_BOXES
+    ]
     scale = {"zones": 1.15, "parcels": 1.0, "places": 0.9}
     for key, name, x, y in _candidates(layers, metric):
         kw: dict[str, Any] = {"ha": "center", "va": "center"}
         if key == "places":
             kw = {"ha": "left", "va": "center", "xytext": (6, 0), "textcoords": "offset points"}
-        text = ax.annotate(name, (x, y), fontsize=fontsize * scale[key], zorder=30, path_effects=halo,
-                           fontweight="bold" if key == "zones" else "normal", annotation_clip=True, **kw)
+        text = ax.annotate(
+            name,
+            (x, y),
+            fontsize=fontsize * scale[key],
+            zorder=30,
+            path_effects=halo,
+            fontweight="bold" if key == "zones" else "normal",
+            annotation_clip=True,
+            **kw,
+        )
         box = text.get_window_extent(renderer).expanded(1.05, 1.15)
-        inside = (box.x0 >= axes_box.x0 and box.x1 <= axes_box.x1 and box.y0 >= axes_box.y0
-                  and box.y1 <= axes_box.y1)
+        inside = box.x0 >= axes_box.x0 and box.x1 <= axes_box.x1 and box.y0 >= axes_box.y0 and box.y1 <= axes_box.y1
         if not inside or any(box.overlaps(b) for b in placed):
             text.remove()
             continue
@@ -285,9 +326,17 @@ def draw_labels(ax: Any, layers: MapLayers, metric: dict[str, Any], fontsize: fl
 
 def subtitle(layers: MapLayers) -> str:
     """What the map shows, e.g. ``产业区、地块 Zones, parcels``, from the layers drawn."""
-    shown = [(zh, en) for frame, zh, en in (
-        (layers.zones, "产业区", "zones"), (layers.parcels, "地块", "parcels"), (layers.places, "地点", "places"),
-        (layers.lines, "线路", "lines"), (layers.rings, "圈层", "rings")) if frame is not None and len(frame)]
+    shown = [
+        (zh, en)
+        for frame, zh, en in (
+            (layers.zones, "产业区", "zones"),
+            (layers.parcels, "地块", "parcels"),
+            (layers.places, "地点", "places"),
+            (layers.lines, "线路", "lines"),
+            (layers.rings, "圈层", "rings"),
+        )
+        if frame is not None and len(frame)
+    ]
     if not shown:
         return ""
     return "、".join(zh for zh, _ in shown) + " " + ", ".join(en for _, en in shown).capitalize()
@@ -317,12 +366,16 @@ def source_line(layers: MapLayers) -> str:
         acc = pd.to_numeric(data["accuracy_m"], errors="coerce").dropna()
         if len(acc):
             lo, hi = float(acc.min()), float(acc.max())
-            parts.append(f"几何精度 Geometry accuracy ±{lo:g} m" if lo == hi
-                         else f"几何精度 Geometry accuracy ±{lo:g}–{hi:g} m")
+            parts.append(
+                f"几何精度 Geometry accuracy ±{lo:g} m" if lo == hi else f"几何精度 Geometry accuracy ±{lo:g}–{hi:g} m"
+            )
     if layers.outline is not None and len(layers.outline):
         src = clean_text(layers.outline["geometry_source"].iloc[0]) if "geometry_source" in layers.outline else ""
-        parts.append(f"镇街界 Town outline: {src}" if "reference layer" in src
-                     else f"镇街界 Town outline: reference layer{f' ({src})' if src else ''}")
+        parts.append(
+            f"镇街界 Town outline: {src}"
+            if "reference layer" in src
+            else f"镇街界 Town outline: reference layer{f' ({src})' if src else ''}"
+        )
     if layers.shenzhen is not None and len(layers.shenzhen):
         sz = layers.shenzhen[layers.shenzhen["kind"] == "city"]  # the districts are not drawn
         src = "; ".join(clean_text(s) for s in pd.unique(sz["geometry_source"].dropna().astype(str)))

@@ -50,8 +50,15 @@ def _label(metres: float) -> str:
     return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
 
 
-def draw_scale_bar(ax: Any, *, fraction: float = 0.25, x_axes: float = 0.04, y_axes: float = 0.045,
-                   segments: int = 4, fontsize: float = 8.0) -> ScaleBar:
+def draw_scale_bar(
+    ax: Any,
+    *,
+    fraction: float = 0.25,
+    x_axes: float = 0.04,
+    y_axes: float = 0.045,
+    segments: int = 4,
+    fontsize: float = 8.0,
+) -> ScaleBar:
     """Draw an alternating black-and-white scale bar in the lower left of ``ax``.
 
     Parameters
@@ -80,20 +87,46 @@ def draw_scale_bar(ax: Any, *, fraction: float = 0.25, x_axes: float = 0.04, y_a
     y = ymin + (ymax - ymin) * y_axes
     height = (ymax - ymin) * 0.012
     step = length / segments
-    ax.add_patch(Rectangle((x0 - step * 0.15, y - height * 1.2), length + step * 0.3 + step * 0.9, height * 5.2,
-                           facecolor="white", edgecolor="none", alpha=0.8, zorder=20))
+    ax.add_patch(
+        Rectangle(
+            (x0 - step * 0.15, y - height * 1.2),
+            length + step * 0.3 + step * 0.9,
+            height * 5.2,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.8,
+            zorder=20,
+        )
+    )
     for i in range(segments):
-        ax.add_patch(Rectangle((x0 + i * step, y), step, height, facecolor="black" if i % 2 == 0 else "white",
-                               edgecolor="black", linewidth=0.6, zorder=21))
+        ax.add_patch(
+            Rectangle(
+                (x0 + i * step, y),
+                step,
+                height,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=21,
+            )
+        )
     for value in (0.0, length / 2, length):
-        ax.text(x0 + value, y + height * 1.6, _label(value) if value else "0", ha="center", va="bottom",
-                fontsize=fontsize, zorder=22)
+        ax.text(
+            x0 + value,
+            y + height * 1.6,
+            _label(value) if value else "0",
+            ha="center",
+            va="bottom",
+            fontsize=fontsize,
+            zorder=22,
+        )
     label = _label(length)
     return ScaleBar(x0, x0 + length, y, length, label)
 
 
-def draw_north_arrow(ax: Any, *, x_axes: float = 0.955, y_axes: float = 0.88, size_axes: float = 0.07,
-                     fontsize: float = 11.0) -> None:
+def draw_north_arrow(
+    ax: Any, *, x_axes: float = 0.955, y_axes: float = 0.88, size_axes: float = 0.07, fontsize: float = 11.0
+) -> None:
     """Draw a north arrow (grid north of the map's projection = true north at its centre).
 
     Parameters
@@ -107,9 +140,23 @@ def draw_north_arrow(ax: Any, *, x_axes: float = 0.955, y_axes: float = 0.88, si
     fontsize
         Size of the "N 北" label in points.
     """
-    ax.annotate("", xy=(x_axes, y_axes + size_axes), xytext=(x_axes, y_axes), xycoords="axes fraction",
-                arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=0.9", "color": "black", "lw": 2.2},
-                zorder=22)
-    ax.text(x_axes, y_axes + size_axes + 0.012, "N 北", transform=ax.transAxes, ha="center", va="bottom",
-            fontsize=fontsize, fontweight="bold", zorder=22,
-            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    ax.annotate(
+        "",
+        xy=(x_axes, y_axes + size_axes),
+        xytext=(x_axes, y_axes),
+        xycoords="axes fraction",
+        arrowprops={"arrowstyle": "-|>,head_width=0.5,head_length=0.9", "color": "black", "lw": 2.2},
+        zorder=22,
+    )
+    ax.text(
+        x_axes,
+        y_axes + size_axes + 0.012,
+        "N 北",
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=fontsize,
+        fontweight="bold",
+        zorder=22,
+        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+    )
