@@ -105,3 +105,30 @@ def test_dongguan_outline_catches_a_trace_of_another_towns_border(tmp_path: Path
     path = write(tmp_path, "north.geojson", convert_datum(shapely.get_parts(north)[0], "wgs84", "gcj02"))
     with pytest.raises(CRSError, match="--crs gcj02"):
         import_file(path, OPTS, config=config)
+
+
+def test_an_amap_trace_of_the_projects_own_parcels_is_refused(tmp_path: Path) -> None:
+    # a project whose parcels (imported survey data, ±10 m) lie inland, far from every town border
+    project = tmp_path / "proj"
+    (project / "tangxia").mkdir(parents=True)
+    (project / "towns.csv").write_text("id,name_zh,name_en\ntangxia,塘厦镇,Tangxia Town\n", encoding="utf-8")
+    parcels = [shapely.box(114.06 + 0.004 * i, 22.80, 114.063 + 0.004 * i, 22.803) for i in range(6)]
+    gpd.GeoDataFrame({"id": [f"tx-{i}" for i in range(6)], "accuracy_m": 10.0}, geometry=parcels, crs=4326).to_file(
+        project / "tangxia" / "parcels.geojson", driver="GeoJSON"
+    )
+    config = Config(geodata_dir=project)
+    opts = ImportOptions(layer="parcels", town="tangxia")
+    # the same parcels traced on AMap: shifted by the GCJ-02 offset (~550 m here, computed by zonemap.crs)
+    shifted = [convert_datum(p, "wgs84", "gcj02") for p in parcels]
+    assert all(300 < max_offset_m(a, b) < 1500 for a, b in zip(shifted, parcels, strict=True))
+    path = tmp_path / "amap.geojson"
+    gpd.GeoDataFrame({"id": [f"a{i}" for i in range(6)]}, geometry=shifted, crs=4326).to_file(path, driver="GeoJSON")
+    with pytest.raises(CRSError, match=r"the project's parcels of 塘厦镇.*--crs gcj02"):
+        import_file(path, opts, config=config)
+    # without the project nothing is near: only the notice
+    (warning,) = import_file(path, opts).warnings
+    assert DATUM_NOT_VERIFIED in warning
+    # the WGS84 copy follows them: verified, no notice
+    same = tmp_path / "wgs.geojson"
+    gpd.GeoDataFrame({"id": [f"w{i}" for i in range(6)]}, geometry=parcels, crs=4326).to_file(same, driver="GeoJSON")
+    assert import_file(same, opts, config=config).warnings == ()

@@ -11,7 +11,15 @@ from pyproj import Transformer
 
 from ..crs import convert_datum, local_metric_crs, to_metric
 
-__all__ = ["NEAR_BORDER_M", "Border", "DatumFinding", "DatumVerdict", "datum_finding", "datum_test"]
+__all__ = [
+    "NEAR_BORDER_M",
+    "Border",
+    "DatumFinding",
+    "DatumVerdict",
+    "coincidence_test",
+    "datum_finding",
+    "datum_test",
+]
 
 
 @dataclass(frozen=True)
@@ -143,3 +151,39 @@ def datum_test(geoms: np.ndarray, outline: shapely.Geometry | Border) -> tuple[D
 def datum_finding(geoms: np.ndarray, outline: shapely.Geometry | Border) -> DatumFinding | None:
     """The GCJ-02 / BD-09 finding of :func:`datum_test`, or ``None``."""
     return datum_test(geoms, outline)[1]
+
+
+#: A re-traced feature lies on its original within this many metres (median over vertices).
+ON_FEATURE_M = 5.0
+
+
+def coincidence_test(geoms: np.ndarray, features: Border) -> tuple[DatumVerdict, DatumFinding | None]:
+    """Test whether data re-traces a project's own accurate features, as WGS84 or only after a shift.
+
+    A parcel fabric is too dense for :func:`datum_test` (a vertex moved 600 m lands near some
+    other parcel's edge), but a trace of the same features lies ON them in the right datum:
+    median vertex distance under :data:`ON_FEATURE_M`, and at least ten times that otherwise.
+
+    Returns
+    -------
+    tuple of (str, DatumFinding or None)
+        ``("wgs84", None)`` when the data lies on the features as WGS84; ``("shifted",
+        finding)`` when it does only after a GCJ-02 / BD-09 conversion; else ``("unknown", None)``.
+    """
+    geoms = geoms[~shapely.is_missing(geoms)]
+    if not len(geoms):
+        return "unknown", None
+    points = _sample_vertices(geoms)
+    as_is = features.distances(points)
+    near = as_is < NEAR_BORDER_M
+    if near.sum() < 8 or near.mean() < 0.2:
+        return "unknown", None
+    base = _median_spread(as_is[near])
+    if base[0] <= ON_FEATURE_M:
+        return "wgs84", None
+    for datum in ("gcj02", "bd09"):
+        moved = np.asarray(convert_datum(points[near], datum, "wgs84"), dtype=object)
+        shifted = _median_spread(features.distances(moved))
+        if shifted[0] <= ON_FEATURE_M and base[0] >= 10 * max(shifted[0], ON_FEATURE_M / 10):
+            return "shifted", DatumFinding(datum, int(near.sum()), *base, *shifted)
+    return "unknown", None

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -51,7 +52,7 @@ from ..schema import IMPORT_LAYERS, Town
 from ..towns import TownRegistry, dongguan_towns
 from ._attrs import DEFAULT_KINDS, Mapping, check_mojibake, schema_frame, with_ids
 from ._checks import DATUM_NOT_VERIFIED, CrsChoice, check_geographic, check_landing, choose_crs, convert
-from ._datum import Border, datum_test
+from ._datum import Border, coincidence_test, datum_test
 from ._fix import check_geometries
 from ._options import ImportOptions, ImportResult, _check_options, _registry
 from ._raw import RawData, ReadOptions, default_max_bytes
@@ -109,14 +110,49 @@ def _stamp(path: Path | None) -> tuple[str, int, int] | None:
 
 
 def _outlines(config: Config | None, town: Town, towns: TownRegistry | None) -> list[tuple[str, Border]]:
-    """Every outline the datum can be tested against: the town, Dongguan (reference layers), Shenzhen.
+    """Every outline the datum can be tested against, including the project's own accurate layers.
+
+    The town and Dongguan (reference layers), Shenzhen (bundled), and the project's own zones and
+    parcels of the town drawn to 50 m or better.
 
     Read once per file version (cached on path, mtime and size): the direct path of
     ``reconcile FILE...`` imports several files with the same outlines.
     """
     registry = _registry(towns, config)
     ref = config.reference_towns if config is not None else None
-    return list(_load_outlines(config, town, registry, _stamp(ref), _stamp(_shenzhen_file(config))))
+    outlines = list(_load_outlines(config, town, registry, _stamp(ref), _stamp(_shenzhen_file(config))))
+    if config is not None:
+        layers = [config.geodata_dir / town.id / f"{name}.geojson" for name in ("zones", "parcels")]
+        outlines += _project_outlines(town, tuple(_stamp(p) for p in layers))
+    return outlines
+
+
+#: How the project's own layers are named among the datum references.
+PROJECT_OUTLINE = "the project's"
+#: Project features drawn at least this accurately are references for the datum test (sketches are not).
+DATUM_REFERENCE_ACCURACY_M = 50.0
+
+
+@functools.lru_cache(maxsize=8)
+def _project_outlines(town: Town, stamps: tuple[object, ...]) -> tuple[tuple[str, Border], ...]:
+    """The project's own accurate zones and parcels of the town (``accuracy_m`` <= 50 m, WGS84 by the schema)."""
+    out = []
+    for stamp in stamps:
+        if stamp is None:
+            continue
+        path = Path(stamp[0])  # type: ignore[index]
+        try:
+            frame = gpd.read_file(path)
+        except Exception:  # an unreadable project layer is validate's business, not the import's
+            log.info("%s: not read as a datum reference", path)
+            continue
+        if "accuracy_m" not in frame.columns or not len(frame):
+            continue
+        acc = pd.to_numeric(frame["accuracy_m"], errors="coerce").to_numpy(dtype=float)
+        geoms = np.asarray(frame.geometry.array, dtype=object)[acc <= DATUM_REFERENCE_ACCURACY_M]
+        if len(geoms):
+            out.append((f"{PROJECT_OUTLINE} {path.stem} of {town.name_zh}", Border.of(shapely.union_all(geoms))))
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=8)
@@ -184,7 +220,8 @@ def _check_datum(
         return []
     tested = []
     for name, outline in outlines:
-        verdict, finding = datum_test(wgs, outline)
+        test = coincidence_test if name.startswith(PROJECT_OUTLINE) else datum_test
+        verdict, finding = test(wgs, outline)
         if finding is not None and choice.source == "--crs":
             text = f"{path}: {finding.message(name)}"
             log.warning("%s (kept, as --crs was given)", text)
