@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 import shapely
 from _geo import GEOD
-from _planner import IDS, MU_M2, expected_status, parcels_lonlat, write_formats, write_shapefile_gbk
+from _planner import IDS, MU_M2, WRONG, expected_status, parcels_lonlat, write_formats, write_shapefile_gbk
 from click.testing import CliRunner
 from pyproj import CRS, Transformer
 
@@ -434,3 +434,36 @@ def test_import_refuses_outputs_that_are_its_sidecars_or_special_files(shp: Path
     assert out.read_text(encoding="utf-8") == "old"
     assert _run([*args, "--force"])[0] == 0
     assert json.loads(out.read_text(encoding="utf-8"))["features"][0]["properties"]["id"] == IDS[0]
+
+
+@pytest.mark.browser
+def test_browser_map_with_a_figures_table_paints_registry_statuses(shp: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+    from test_maps import CHROMIUM, CHROMIUM_ARGS, _open
+
+    from zonemap.schema import FIGURE_STATUSES
+
+    truth = parcels_lonlat()
+    rows = [
+        f"f{i},tangxia,{pid},area,{mu:.2f},亩,,测试,{mu:.2f}亩,,"
+        for i, (pid, mu) in enumerate(zip(truth["地块编号"], truth["面积亩"], strict=True))
+    ]
+    figures = tmp_path / "f.csv"
+    figures.write_text(FIGURE_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    code, output = _run(
+        ["map", str(shp), "--encoding", "GBK", "--town", "塘厦", "--figures", str(figures), "--out", str(tmp_path)]
+    )
+    assert code == 0, output
+    # registry figures keep the layer's positional accuracy (10 m by default): the 2 % error of the planted parcel
+    # (area x 0.02) is smaller than what moving its edges by 10 m changes (~ perimeter x 10 m): undetermined
+    wrong = truth.set_index("地块编号").loc[WRONG]
+    perimeter = GEOD.geometry_area_perimeter(wrong.geometry)[1]
+    assert 0.02 * wrong["geo_area_m2"] < perimeter * 10.0
+    want = sorted(FIGURE_STATUSES["undetermined" if pid == WRONG else "agrees"].colour for pid in IDS)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page, problems = _open(tmp_path / "parcels.html", browser)
+        fills = page.evaluate("zonemap.layers.parcels.getLayers().map(l => l.options.fillColor)")
+        browser.close()
+    assert sorted(fills) == want
+    assert not problems, problems
