@@ -175,7 +175,8 @@ def payload(spec: LayerSpec, decimals: int, bulk_threshold: int = 5000) -> dict[
 def _kind_items(specs: Sequence[LayerSpec]) -> list[dict[str, str]]:
     kinds: dict[str, str] = {}
     for spec in specs:
-        if spec.key in ("zones", "parcels", "places", "lines") and "kind" in spec.frame.columns:
+        by_status = (spec.fill or {}).get("by") == "figure_status"  # its fill is in the status section
+        if spec.key in ("zones", "parcels", "places", "lines") and "kind" in spec.frame.columns and not by_status:
             for kind in spec.frame["kind"].dropna().unique():
                 kinds.setdefault(str(kind), "line" if spec.key == "lines" else "fill")
     return [
@@ -199,13 +200,16 @@ def legend(specs: Sequence[LayerSpec], rings: pd.DataFrame | None) -> list[dict[
     list of dict
         ``{"title": ..., "items": [{"label", "colour", "shape"}]}``; labels are plain text.
     """
+    filled = any((spec.fill or {}).get("by") == "figure_status" for spec in specs)
+    shape = "fill" if filled else "line"
     sections = [
         {"title": "类型 Kind", "items": _kind_items(specs)},
         {
-            "title": "面积对账 Stated area vs measured (outline)",
-            "items": [{"label": STATUS_LABELS[s], "colour": c, "shape": "line"} for s, c in STATUS_COLOURS.items()],
+            "title": f"面积对账 Stated area vs measured ({'parcels filled, zones outlined' if filled else 'outline'})",
+            "items": [{"label": STATUS_LABELS[s], "colour": c, "shape": shape} for s, c in STATUS_COLOURS.items()],
         },
     ]
+    sections = [sec for sec in sections if sec["items"]]
     if rings is not None and len(rings):
         for _set_id, group in rings.groupby("ring_set", sort=False):
             first = group.iloc[0]
