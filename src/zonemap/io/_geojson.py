@@ -25,28 +25,18 @@ from ..errors import DataFileError, MissingFileError, SchemaError
 from ..layer_checks import validate_layer_data
 from ..schema import LAYERS, OPTIONAL_PROPERTIES, REQUIRED_PROPERTIES
 from ..towns import TownRegistry, dongguan_towns
-from ._files import CSV_ENCODING, atomic_write, clear_stale_temp_files, csv_text, write_csv, write_text
-from ._json import MAX_JSON_BYTES, read_json
-from ._outputs import check_outputs, install_signal_handlers
+from ._files import write_text
+from ._json import read_json
 
 __all__ = [
-    "CSV_ENCODING",
-    "MAX_JSON_BYTES",
+    "COORD_DECIMALS",
     "TownData",
-    "atomic_write",
-    "check_outputs",
-    "clear_stale_temp_files",
-    "csv_text",
     "features_frame",
-    "install_signal_handlers",
     "load_layer",
     "load_reference_towns",
     "load_town",
-    "read_json",
     "to_feature_collection",
-    "write_csv",
     "write_geojson",
-    "write_text",
 ]
 
 log = logging.getLogger(__name__)
