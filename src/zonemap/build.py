@@ -12,6 +12,7 @@ from .config import Config
 from .project import Project, load_project
 from .reconcile import Reconciliation, reconcile_project
 from .report import FORMATS, figures_for_maps, report_paths, summary, write_reports
+from .schema import LAYERS
 
 __all__ = ["BuildResult", "build", "build_project", "output_paths", "write_maps", "write_reconciliation"]
 
@@ -82,7 +83,7 @@ def build_project(project: Project) -> BuildResult:
     result = BuildResult(reference=_reference_line(project.config))
     for town in project.town_ids:
         data = project.data(town)
-        result.counts[town] = {name: len(getattr(data, name)) for name in ("zones", "parcels", "places", "lines")}
+        result.counts[town] = {name: len(getattr(data, name)) for name in LAYERS}
     recon = write_reconciliation(project, result)
     write_maps(project, result, figures_for_maps(recon))
     return result

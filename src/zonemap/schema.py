@@ -193,11 +193,21 @@ QUALIFIERS = MappingProxyType(
 
 @dataclass(frozen=True)
 class Layer:
-    """A geodata layer: its file name, allowed geometry types and feature kinds."""
+    """A geodata layer: its file name, allowed geometry types, feature kinds and import default.
+
+    ``default_kind`` is the kind a planner's imported feature gets when nothing says otherwise;
+    a layer without one is not an import target (:data:`IMPORT_LAYERS` derives from it).
+    """
 
     name: str
     geometry_types: frozenset[str]
     kinds: frozenset[str]
+    default_kind: str | None = None
+
+    @property
+    def polygonal(self) -> bool:
+        """Whether the layer holds polygons (measured and reconciled)."""
+        return self.geometry_types <= _POLYGONS
 
     @property
     def filename(self) -> str:
@@ -206,29 +216,16 @@ class Layer:
 
 
 _POLYGONS = frozenset({"Polygon", "MultiPolygon"})
+_PLACE_KINDS = frozenset({"platform", "project", "station", "ring_centre", "business_district", "institution"})
+_PLACE_KINDS |= {"park", "landmark"}
 
 LAYERS = MappingProxyType(
     {
         layer.name: layer
         for layer in (
-            Layer("zones", _POLYGONS, frozenset({"zone"})),
-            Layer("parcels", _POLYGONS, frozenset({"parcel", "park", "project"})),
-            Layer(
-                "places",
-                frozenset({"Point"}),
-                frozenset(
-                    {
-                        "platform",
-                        "project",
-                        "station",
-                        "ring_centre",
-                        "business_district",
-                        "institution",
-                        "park",
-                        "landmark",
-                    }
-                ),
-            ),
+            Layer("zones", _POLYGONS, frozenset({"zone"}), "zone"),
+            Layer("parcels", _POLYGONS, frozenset({"parcel", "park", "project"}), "parcel"),
+            Layer("places", frozenset({"Point"}), _PLACE_KINDS, "landmark"),
             Layer(
                 "lines",
                 frozenset({"LineString", "MultiLineString"}),
@@ -240,7 +237,7 @@ LAYERS = MappingProxyType(
 
 
 #: Layers a planner's own data can be imported into (``zonemap import --layer``).
-IMPORT_LAYERS = ("zones", "parcels", "places")
+IMPORT_LAYERS = tuple(name for name, layer in LAYERS.items() if layer.default_kind is not None)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Layers data can be imported into, and the kind each feature gets by default.
-DEFAULT_KINDS = {"zones": "zone", "parcels": "parcel", "places": "landmark"}
+DEFAULT_KINDS = {name: layer.default_kind for name, layer in LAYERS.items() if layer.default_kind is not None}
 
 _NAME_COLUMNS = ("name_zh", "名称", "名字", "地块名称", "项目名称", "name", "mc")
 _SCHEMA_NAMES = (*REQUIRED_PROPERTIES, *OPTIONAL_PROPERTIES)

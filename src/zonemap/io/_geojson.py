@@ -159,8 +159,8 @@ class TownData:
 
     @property
     def polygons(self) -> gpd.GeoDataFrame:
-        """Zones and parcels together, with a ``layer`` column."""
-        parts = [df.assign(layer=name) for name, df in (("zones", self.zones), ("parcels", self.parcels))]
+        """The polygon layers (zones and parcels) together, with a ``layer`` column."""
+        parts = [getattr(self, name).assign(layer=name) for name, layer in LAYERS.items() if layer.polygonal]
         return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
 
     def features(self) -> gpd.GeoDataFrame:
