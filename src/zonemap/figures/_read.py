@@ -19,6 +19,7 @@ from ..schema import (
     FIGURE_COMMENT_PREFIX,
     FIGURE_REQUIRED,
 )
+from ._decode import decode_utf8_or_gbk
 
 __all__ = ["XLSX_SUFFIXES", "read_figures_table"]
 
@@ -32,9 +33,6 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _HELP_FIELDS = "give every row one field per column; quote a field holding a comma"
 
 
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
-
-
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
     """Decode a CSV: UTF-8 (with or without BOM) first, then GB18030 (GBK), both strict."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -42,34 +40,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
             f"{path}: the table is UTF-16 (Excel's 'Unicode Text'), not a CSV zonemap reads "
             "(fix: in Excel save as 'CSV UTF-8 (Comma delimited)', or save as .xlsx)"
         )
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise DataFileError(
-                f"{path}: starts with a UTF-8 byte-order mark but byte {exc.start + 3} (0x{data[exc.start + 3]:02x}) "
-                "is not UTF-8 (fix: re-save the table as 'CSV UTF-8' from Excel or as UTF-8 from the editor)"
-            ) from None
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise DataFileError(
-            f"{path}: neither UTF-8 (byte {utf8_error.start}: 0x{data[utf8_error.start]:02x}) nor GBK/GB18030 "
-            f"(byte {exc.start}: 0x{data[exc.start]:02x}) (fix: save the table as 'CSV UTF-8' from Excel, "
-            "or as UTF-8 from the editor)"
-        ) from None
-    odd = _PRIVATE_USE.search(text)
-    if odd is not None:  # GBK's user-defined rows: what bytes of another encoding read as GBK often land on
-        raise DataFileError(
-            f"{path}: not UTF-8 (byte {utf8_error.start}), and read as GBK it holds a private-use character at "
-            f"character {odd.start()}: the encoding is neither (fix: save the table as 'CSV UTF-8')"
-        )
-    log.info("%s: read as GBK/GB18030 (not UTF-8)", path)
-    return text, "gb18030"
+    return decode_utf8_or_gbk(data, path, "save the table as 'CSV UTF-8' from Excel, or as UTF-8 from the editor")
 
 
 def _csv_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], str]:

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import DataFileError, MissingFileError
+from ._decode import decode_utf8_or_gbk
 
 __all__ = ["NormalText", "normalise", "read_text"]
 
@@ -30,10 +31,6 @@ _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _GLOSS = re.compile(
     rf"(?<=[\u3400-\u9fff])[(（](?:(?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}|[a-zü]{{1,6}}[1-5])[)）]"
 )
-
-
-def _odd_character(text: str) -> int | None:
-    return next((i for i, ch in enumerate(text) if unicodedata.category(ch) in ("Co", "Cn")), None)
 
 
 def read_text(path: Path | str, encoding: str | None = None) -> tuple[str, str]:
@@ -81,41 +78,8 @@ def read_text(path: Path | str, encoding: str | None = None) -> tuple[str, str]:
             f"{p}: holds NUL bytes at byte {data.index(0)}: a binary file, not a text "
             "(fix: save the document as plain text, UTF-8)"
         )
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise DataFileError(
-            f"{p}: neither UTF-8 (byte {utf8_error.start}: 0x{data[utf8_error.start]:02x}) nor GBK/GB18030 "
-            f"(byte {exc.start}: 0x{data[exc.start]:02x}) (fix: save the text as UTF-8, or give --encoding)"
-        ) from None
-    odd = _odd_character(text)
-    cjk = re.findall(r"[\u3400-\u9fff]", text)
-    common = sum(1 for ch in cjk if _in_gb2312(ch))
-    if odd is not None or (cjk and common < 0.9 * len(cjk)):
-        why = (
-            f"an unassigned or private-use character at character {odd}"
-            if odd is not None
-            else f"only {common} of its {len(cjk)} Chinese characters are common ones (GB2312)"
-        )
-        raise DataFileError(
-            f"{p}: not UTF-8 (byte {utf8_error.start}), and read as GBK it holds {why}: the "
-            "encoding is likely another one, e.g. Big5 (fix: save the text as UTF-8, or give "
-            "--encoding big5)"
-        )
-    log.info("%s: read as GBK/GB18030 (not UTF-8)", p)
-    return text, "gb18030"
-
-
-def _in_gb2312(ch: str) -> bool:
-    try:
-        ch.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
+    text, used = decode_utf8_or_gbk(data, p, "save the text as UTF-8, or give --encoding big5 if it is Big5")
+    return text, "utf-8" if used.startswith("utf-8") else used
 
 
 @dataclass(frozen=True)
