@@ -17,6 +17,10 @@ from zonemap.config import Config
 from zonemap.io import write_geojson
 
 PROBE = "<img src=x onerror=alert(1)>"
+#: The only elements the HTML reconciliation report is built of: data text never adds one.
+REPORT_HTML_TAGS = frozenset(
+    {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "table", "thead", "tbody", "tr", "th", "td"}
+)
 #: The east edge of the test "Shenzhen" (a meridian).
 SZ_EDGE_LON = 114.10
 SZ_BOX = (113.90, 22.50, SZ_EDGE_LON, 22.70)
