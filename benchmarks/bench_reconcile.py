@@ -1,0 +1,404 @@
+"""Benchmark: ``zonemap reconcile FILE --area-field TBMJ`` end to end against DuckDB spatial and geopandas.
+
+Synthetic parcel layer (issue 10 point 6): N star-shaped parcels (~33 coordinates each, 0.1–10 ha log-uniform)
+scattered over Dongguan (113.6–114.3°E, 22.6–23.1°N, all in 3-degree Gauss–Krüger zone 38), CGCS2000 lon/lat
+(EPSG:4490), ids ``DK000001``..., and a stated area ``TBMJ`` = the Gauss–Krüger plane area in EPSG:4526 rounded to
+0.01 m², as 三调 layers state it; 1 % of the parcels carry a planted error of 1–3 %. The layer is written once per
+(N, seed) to a GeoPackage and a GeoParquet file under ``--work`` (default /tmp/zonemap-bench), never in the repo.
+
+Each contender runs as a fresh process on the same files in the same run (best of ``--repeat`` wall times; peak
+RSS of that process from ``os.wait4``):
+
+* zonemap: ``zonemap reconcile FILE --area-field TBMJ --out DIR`` plus ``--zonemap-args`` (default
+  ``--format csv``: the per-feature CSV), whatever the installed ``zonemap`` does today;
+* DuckDB spatial: ``SELECT id, ST_Area_Spheroid(ST_FlipCoordinates(geom))`` over ``ST_Read`` (GeoPackage) or
+  ``read_parquet`` (GeoParquet), copied to a CSV. ``ST_Area_Spheroid`` takes lat/lon order: on lon/lat input it
+  returns NaN, hence the flip. The extension is the one the ``duckdb-extension-spatial`` wheel ships, loaded by
+  path with autoinstall off (no network);
+* geopandas: ``read_file(...)`` (``read_parquet`` for GeoParquet: the pyogrio wheels have no Parquet driver)
+  ``.to_crs("EPSG:4547").area`` written to a CSV.
+
+Checks in the same run: DuckDB's areas against zonemap's geodesic areas (largest relative difference) and
+zonemap's count of disagreeing parcels against the planted count. Prints a Markdown table with the ratios
+(peer ÷ zonemap wall time, peak RSS ÷ input file size).
+
+Run: ``python benchmarks/bench_reconcile.py --n 100000 1000000 --repeat 3``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+GENERATOR_VERSION = 3
+LON_RANGE = (113.6, 114.3)
+LAT_RANGE = (22.6, 23.1)
+GK_CRS = "EPSG:4526"  # CGCS2000 / 3-degree Gauss-Kruger zone 38 (CM 114°E, false easting 38,500 km)
+PLANTED_SHARE = 0.01
+
+
+def star_coords(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Closed star-shaped rings around Dongguan (vectorized).
+
+    Parameters
+    ----------
+    n : int
+        Number of parcels.
+    rng : numpy.random.Generator
+        Random source.
+
+    Returns
+    -------
+    coords : numpy.ndarray
+        (M, 2) lon/lat of every ring vertex, each ring closed (first vertex repeated last).
+    owner : numpy.ndarray
+        (M,) parcel index of each vertex.
+    """
+    cx = rng.uniform(*LON_RANGE, n)
+    cy = rng.uniform(*LAT_RANGE, n)
+    area = np.exp(rng.uniform(np.log(1e3), np.log(1e5), n))  # 0.1-10 ha, log-uniform
+    nv = rng.integers(27, 38, n)  # 32 distinct vertices on average, 33 coordinates with the closing one
+    radius = np.sqrt(area / (np.pi * 0.65))
+    owner = np.repeat(np.arange(n), nv)
+    first = np.cumsum(nv) - nv
+    k = np.arange(owner.size) - first[owner]
+    ang = 2 * np.pi * (k + rng.uniform(0.1, 0.9, owner.size)) / nv[owner]
+    rad = radius[owner] * rng.uniform(0.6, 1.0, owner.size)
+    lat0 = cy[owner]
+    x = cx[owner] + rad * np.cos(ang) / (111_320.0 * np.cos(np.radians(lat0)))
+    y = lat0 + rad * np.sin(ang) / 110_700.0
+    closed = nv + 1
+    cowner = np.repeat(np.arange(n), closed)
+    ck = np.arange(int(closed.sum())) - (np.cumsum(closed) - closed)[cowner]
+    src = first[cowner] + np.where(ck == nv[cowner], 0, ck)
+    return np.column_stack([x[src], y[src]]), cowner
+
+
+def gk_plane_area_m2(coords: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Shoelace area of each closed ring after projecting its vertices to EPSG:4526 (m²).
+
+    Parameters
+    ----------
+    coords : numpy.ndarray
+        (M, 2) lon/lat (CGCS2000) of closed rings, ring after ring.
+    owner : numpy.ndarray
+        (M,) ring index of each vertex, non-decreasing.
+    n : int
+        Number of rings.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) plane areas, positive.
+    """
+    x, y = Transformer.from_crs("EPSG:4490", GK_CRS, always_xy=True).transform(coords[:, 0], coords[:, 1])
+    # each ring moved to its first vertex before the cross products: same area, no cancellation of ~1e12 terms
+    first = np.searchsorted(owner, owner)
+    x = x - x[first]
+    y = y - y[first]
+    cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+    same = owner[:-1] == owner[1:]  # drop the products that join one ring's end to the next ring's start
+    return np.abs(np.bincount(owner[:-1][same], weights=cross[same], minlength=n)) / 2
+
+
+def make_parcels(n: int, seed: int = 0) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The synthetic parcel layer and the indices of its planted errors.
+
+    Parameters
+    ----------
+    n : int
+        Number of parcels.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    parcels : geopandas.GeoDataFrame
+        Columns ``id`` ('DK000001'...), ``TBMJ`` (m², 0.01 m² rounding) and the geometry, EPSG:4490.
+    planted : numpy.ndarray
+        Sorted indices of the parcels whose TBMJ is off by 1–3 % (``round(n / 100)`` of them).
+    """
+    rng = np.random.default_rng(seed)
+    coords, owner = star_coords(n, rng)
+    polygons = shapely.polygons(shapely.linearrings(coords, indices=owner))
+    stated = gk_plane_area_m2(coords, owner, n)
+    planted = np.sort(rng.choice(n, size=round(n * PLANTED_SHARE), replace=False))
+    stated[planted] *= 1 + rng.choice([-1.0, 1.0], planted.size) * rng.uniform(0.01, 0.03, planted.size)
+    width = max(6, len(str(n)))
+    ids = np.char.add("DK", np.char.zfill(np.arange(1, n + 1).astype(str), width))
+    frame = gpd.GeoDataFrame({"id": ids, "TBMJ": np.round(stated, 2)}, geometry=polygons, crs="EPSG:4490")
+    return frame, planted
+
+
+def layer_files(n: int, seed: int, work: Path) -> dict[str, Any]:
+    """Write (or reuse) the layer as GeoPackage and GeoParquet under ``work``; their paths and facts.
+
+    Parameters
+    ----------
+    n : int
+        Number of parcels.
+    seed : int
+        Random seed.
+    work : pathlib.Path
+        Cache directory.
+
+    Returns
+    -------
+    dict
+        ``gpkg`` and ``parquet`` paths, ``planted_ids``, ``vertices`` and the generator version.
+    """
+    stem = work / f"parcels_{n}_s{seed}_v{GENERATOR_VERSION}"
+    meta_path = stem.with_suffix(".json")
+    files = {"gpkg": stem.with_suffix(".gpkg"), "parquet": stem.with_suffix(".parquet")}
+    if meta_path.exists() and all(p.exists() for p in files.values()):
+        meta = json.loads(meta_path.read_text())
+    else:
+        work.mkdir(parents=True, exist_ok=True)
+        frame, planted = make_parcels(n, seed)
+        for kind, path in files.items():
+            tmp = path.with_name("tmp-" + path.name)
+            if kind == "gpkg":
+                frame.to_file(tmp, driver="GPKG", layer="parcels", engine="pyogrio", use_arrow=True)
+            else:
+                frame.to_parquet(tmp, index=False)
+            tmp.replace(path)
+        meta = {
+            "n": n,
+            "seed": seed,
+            "planted_ids": frame["id"].to_numpy()[planted].tolist(),
+            "vertices": int(shapely.get_num_coordinates(frame.geometry.array).sum()),
+            "version": GENERATOR_VERSION,
+        }
+        meta_path.write_text(json.dumps(meta))
+    return {**meta, **{k: str(v) for k, v in files.items()}}
+
+
+DUCKDB_SCRIPT = """
+import importlib.util, pathlib, sys
+import duckdb
+src, kind, out = sys.argv[1:4]
+# the spatial extension shipped in the duckdb-extension-spatial wheel, loaded by path: no download, no autoload
+pkg = importlib.util.find_spec("duckdb_extension_spatial").submodule_search_locations[0]
+ext = next(pathlib.Path(pkg).glob("extensions/v" + duckdb.__version__ + "/spatial.duckdb_extension"))
+con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+con.execute("LOAD '" + str(ext) + "'")
+table, geom = ("ST_Read(?)", "geom") if kind == "gpkg" else ("read_parquet(?)", "geometry")
+# ST_Area_Spheroid wants lat/lon order (it returns NaN for lon/lat): hence ST_FlipCoordinates
+con.execute(
+    "COPY (SELECT id, ST_Area_Spheroid(ST_FlipCoordinates(" + geom + ")) AS area_m2 FROM " + table + ") "
+    "TO '" + out.replace("'", "''") + "' (HEADER)",
+    [src],
+)
+"""
+
+GEOPANDAS_SCRIPT = """
+import sys
+import geopandas as gpd
+src, kind, out = sys.argv[1:4]
+frame = gpd.read_file(src) if kind == "gpkg" else gpd.read_parquet(src)
+frame.assign(area_m2=frame.to_crs("EPSG:4547").area)[["id", "area_m2"]].to_csv(out, index=False)
+"""
+
+
+def run_process(cmd: list[str], log: Path, timeout_s: float) -> dict[str, Any]:
+    """Run ``cmd`` as a fresh process; its wall time, peak RSS and exit code.
+
+    Parameters
+    ----------
+    cmd : list of str
+        Command line.
+    log : pathlib.Path
+        File that receives its standard output and error.
+    timeout_s : float
+        The process is killed after this many seconds (``wall_s`` is then NaN).
+
+    Returns
+    -------
+    dict
+        ``wall_s``, ``rss_mib`` (``ru_maxrss`` of that process alone, from ``os.wait4``) and ``rc``.
+    """
+    with log.open("wb") as sink:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = start + timeout_s
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                return {"wall_s": float("nan"), "rss_mib": usage.ru_maxrss / 1024, "rc": "timeout"}
+            time.sleep(0.005)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall_s": wall, "rss_mib": usage.ru_maxrss / 1024, "rc": proc.returncode}
+
+
+def commands(layer: dict[str, Any], kind: str, out: Path, zonemap_args: list[str]) -> dict[str, list[str]]:
+    """The three contenders' command lines for one input file."""
+    src = layer[kind]
+    return {
+        "zonemap": ["zonemap", "reconcile", src, "--area-field", "TBMJ", "--out", str(out / "zonemap"), *zonemap_args],
+        "duckdb": [sys.executable, "-c", DUCKDB_SCRIPT, src, kind, str(out / "duckdb.csv")],
+        "geopandas": [sys.executable, "-c", GEOPANDAS_SCRIPT, src, kind, str(out / "geopandas.csv")],
+    }
+
+
+def zonemap_results(out: Path) -> pd.DataFrame:
+    """Per-feature id, geodesic area and status from the CSV zonemap wrote in ``out`` (today's or issue 10's)."""
+    for path in sorted(out.glob("*.csv")):
+        cols = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+        ident = next((c for c in ("id", "subject") if c in cols), None)
+        area = next((c for c in ("area_m2", "measured_m2") if c in cols), None)
+        if ident and area and "status" in cols:
+            frame = pd.read_csv(path, usecols=[ident, area, "status"], encoding="utf-8-sig", dtype={ident: str})
+            return frame.rename(columns={ident: "id", area: "area_m2"})
+    raise FileNotFoundError(f"{out}: no per-feature CSV with id, area and status columns (pass --zonemap-args)")
+
+
+def checks(layer: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Correctness of one run: DuckDB vs zonemap geodesic areas, disagreements vs planted errors."""
+    zm = zonemap_results(out / "zonemap")
+    dd = pd.read_csv(out / "duckdb.csv", dtype={"id": str})
+    gp = pd.read_csv(out / "geopandas.csv", dtype={"id": str})
+    both = zm.merge(dd, on="id", suffixes=("_zm", "_dd"), validate="one_to_one")
+    planted = set(layer["planted_ids"])
+    disagree = set(zm.loc[zm["status"] == "disagrees", "id"])
+    frame = pd.read_parquet(layer["parquet"], columns=["id", "TBMJ"]).merge(gp, on="id", validate="one_to_one")
+    clean = ~frame["id"].isin(planted)
+    return {
+        "rows": len(both),
+        "dd_vs_zm": float(np.max(np.abs(both["area_m2_dd"] / both["area_m2_zm"] - 1))),
+        "gp_vs_tbmj_m2": float(np.max(np.abs(frame.loc[clean, "area_m2"] - frame.loc[clean, "TBMJ"]))),
+        "disagree": len(disagree),
+        "planted": len(planted),
+        "planted_found": len(disagree & planted),
+    }
+
+
+def run(n: int, kinds: list[str], repeat: int, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Time the three contenders on the N-parcel layer, round-robin ``repeat`` times per input kind."""
+    layer = layer_files(n, args.seed, args.work)
+    rows = []
+    for kind in kinds:
+        out = args.work / f"run_{n}_{kind}"
+        out.mkdir(parents=True, exist_ok=True)
+        timings: dict[str, list[dict[str, Any]]] = {}
+        for _ in range(repeat):
+            for tool, cmd in commands(layer, kind, out, args.zonemap_args).items():
+                shutil.rmtree(out / tool, ignore_errors=True)  # the tool's own output only
+                (out / f"{tool}.csv").unlink(missing_ok=True)
+                log = out / f"{tool}.log"
+                result = run_process(cmd, log, args.timeout)
+                if result["rc"] != 0:
+                    tail = log.read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"{shlex.join(cmd)} exited {result['rc']}:\n{tail}")
+                timings.setdefault(tool, []).append(result)
+        row: dict[str, Any] = {"n": n, "kind": kind, "vertices": layer["vertices"]}
+        row["mib"] = Path(layer[kind]).stat().st_size / 2**20
+        for tool, runs in timings.items():
+            row[f"{tool}_s"] = min(r["wall_s"] for r in runs)
+            row[f"{tool}_rss"] = max(r["rss_mib"] for r in runs)
+        row.update(checks(layer, out))
+        rows.append(row)
+    return rows
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """The results as a Markdown table."""
+    head = (
+        "| N parcels | input | file (MiB) | zonemap (s) | zonemap peak RSS (MiB) | RSS ÷ file | DuckDB (s) "
+        "| DuckDB ÷ zonemap | geopandas (s) | geopandas ÷ zonemap | DuckDB / geopandas peak RSS (MiB) "
+        "| DuckDB vs zonemap area (max rel.) | geopandas GK vs TBMJ, unplanted (max m²) "
+        "| disagreeing / planted (planted found) |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        lines.append(
+            f"| {r['n']:,} | {'GeoParquet' if r['kind'] == 'parquet' else 'GeoPackage'} | {r['mib']:.0f} "
+            f"| {r['zonemap_s']:.2f} | {r['zonemap_rss']:,.0f} | {r['zonemap_rss'] / r['mib']:.1f}× "
+            f"| {r['duckdb_s']:.2f} | {r['duckdb_s'] / r['zonemap_s']:.2f}× | {r['geopandas_s']:.2f} "
+            f"| {r['geopandas_s'] / r['zonemap_s']:.2f}× | {r['duckdb_rss']:,.0f} / {r['geopandas_rss']:,.0f} "
+            f"| {r['dd_vs_zm']:.1e} | {r['gp_vs_tbmj_m2']:.4f} "
+            f"| {r['disagree']:,} / {r['planted']:,} ({r['planted_found']:,}) |"
+        )
+    return "\n".join(lines)
+
+
+def verdicts(rows: list[dict[str, Any]]) -> list[str]:
+    """Issue 10 point 6's targets, judged on the rows at N >= 1e6."""
+    out = []
+    for r in (r for r in rows if r["n"] >= 1_000_000):
+        limit = 4.0 if r["kind"] == "parquet" else 6.0
+        tests = [
+            (f"wall <= {limit:.0f} s", r["zonemap_s"] <= limit, f"{r['zonemap_s']:.2f} s"),
+            (">= 5x DuckDB", r["duckdb_s"] / r["zonemap_s"] >= 5, f"{r['duckdb_s'] / r['zonemap_s']:.2f}x"),
+            (">= 3x geopandas", r["geopandas_s"] / r["zonemap_s"] >= 3, f"{r['geopandas_s'] / r['zonemap_s']:.2f}x"),
+            ("peak RSS <= 3x file", r["zonemap_rss"] <= 3 * r["mib"], f"{r['zonemap_rss'] / r['mib']:.1f}x"),
+            ("disagreeing = planted", r["disagree"] == r["planted"], f"{r['disagree']:,} vs {r['planted']:,}"),
+        ]
+        said = "; ".join(f"{name}: {'met' if ok else 'NOT met'} ({value})" for name, ok, value in tests)
+        out.append(f"- {r['n']:,} from {r['kind']}: {said}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--inputs", nargs="+", choices=["parquet", "gpkg"], default=["parquet", "gpkg"])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat-large", type=int, default=1, help="repeats at N >= 1e6")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "zonemap-bench")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="seconds before a process is killed")
+    parser.add_argument(
+        "--zonemap-args",
+        type=shlex.split,
+        default=shlex.split("--area-decimals 2 --format csv"),
+        help="options after 'zonemap reconcile FILE --area-field TBMJ --out DIR' (one string)",
+    )
+    args = parser.parse_args(argv)
+    rows = [r for n in args.n for r in run(n, args.inputs, args.repeat_large if n >= 1e6 else args.repeat, args)]
+    versions = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, geopandas, pyogrio; print(duckdb.__version__, geopandas.__version__, "
+            "pyogrio.__version__, pyogrio.__gdal_version_string__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
+    ).stdout.strip()
+    print(
+        f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; zonemap at {head or '?'}; "
+        f"DuckDB {versions[0]}, geopandas {versions[1]}, pyogrio {versions[2]} (GDAL {versions[3]}); "
+        f"ZONEMAP_REFERENCE_DIR={os.environ.get('ZONEMAP_REFERENCE_DIR', '(unset)')}"
+    )
+    print(f"zonemap command: zonemap reconcile FILE --area-field TBMJ --out DIR {shlex.join(args.zonemap_args)}")
+    print(markdown(rows))
+    print("\n".join(verdicts(rows)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
