@@ -20,8 +20,9 @@ MAX_LINES = 400
 OVERSIZED = {
     # the one place every concept is named (layers, properties, units, qualifiers, statuses, town
     # fields, figure columns): one table per concept, all in one file so that no other module spells
-    # one; under 450 lines, the excess being the tables' documentation
-    "zonemap.schema": 450,
+    # one; the layer table also carries how each layer is drawn (so a new layer is one entry) and the
+    # status words are an enum (FigureStatus): under 475 lines, the excess being the tables' documentation
+    "zonemap.schema": 475,
 }
 
 #: Top-level private modules and the module (or the modules of one family) allowed to use them.
@@ -149,10 +150,10 @@ def test_no_private_import_across_families() -> None:
     assert not wrong, "\n".join(wrong)
 
 
-def _graph() -> dict[str, set[str]]:
+def _graph(top_level_only: bool = True) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {m: set() for m in MODULES}
     for module in MODULES:
-        for target, _name, _line in _imports(module, top_level_only=True):
+        for target, _name, _line in _imports(module, top_level_only=top_level_only):
             parts = target.split(".")
             # importing zonemap.a.b first runs zonemap.a's __init__, unless we are inside it already
             for i in range(2, len(parts) + 1):
@@ -207,4 +208,20 @@ def test_cycle_finder_finds_a_cycle() -> None:
 def test_no_import_cycle() -> None:
     graph = _graph()
     assert {"zonemap.io", "zonemap.project"} <= graph["zonemap.maps._page"]  # the graph has the edges
+    assert not _cycles(graph), _cycles(graph)
+
+
+#: Imports on use (inside a function) that close a cycle, each with its reason; nothing else may.
+ON_USE = {
+    # rings' project-level jobs (build_rings, proximity_table...) accept a Config and load the project on use;
+    # the project family reads rings.json with the rings family's parsers, so it sits below them
+    ("zonemap.rings._table", "zonemap.project"),
+}
+
+
+def test_no_cycle_through_imports_on_use() -> None:
+    graph = _graph(top_level_only=False)
+    for module, target in ON_USE:
+        assert target in graph[module], f"{module} no longer imports {target}: remove it from ON_USE"
+        graph[module].discard(target)
     assert not _cycles(graph), _cycles(graph)

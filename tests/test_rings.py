@@ -42,7 +42,7 @@ def geodesic_disc(lon: float, lat: float, radius_m: float, n: int = 3600) -> sha
 
 
 def _town(frames: dict) -> TownData:
-    return TownData("fenggang", frames["zones"], frames["parcels"], frames["places"], frames["lines"])
+    return TownData("fenggang", frames)
 
 
 def test_annulus_edges_within_a_metre_of_geodesic_radius():

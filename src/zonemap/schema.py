@@ -7,6 +7,7 @@ repeating literals.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 from typing import NamedTuple
@@ -15,6 +16,8 @@ __all__ = [
     "AREA_FIELD_UNITS",
     "AREA_QUANTITIES",
     "AREA_UNITS_M2",
+    "DRAW_ORDER",
+    "FIGURES_FILE",
     "FIGURE_COLUMNS",
     "FIGURE_COMMENT_PREFIX",
     "FIGURE_REQUIRED",
@@ -31,6 +34,7 @@ __all__ = [
     "OPTIONAL_PROPERTIES",
     "QUALIFIERS",
     "REQUIRED_PROPERTIES",
+    "RINGS_FILE",
     "STATUSES",
     "TOWNS_FILE",
     "TOWN_FIELDS",
@@ -39,6 +43,7 @@ __all__ = [
     "UNIT_SYMBOLS",
     "VALUE_MULTIPLIERS",
     "ZERO_QUANTITIES",
+    "FigureStatus",
     "Layer",
     "Qualifier",
     "Status",
@@ -86,31 +91,18 @@ class UnitForm(NamedTuple):
 #: so the digits written keep their meaning: ``1.2万平方米`` is 1.2 (±0.05) x 10⁴ m².
 UNIT_FORMS = MappingProxyType(
     {
-        "m2": UnitForm("m2", 1),
-        "m²": UnitForm("m2", 1),
-        "㎡": UnitForm("m2", 1),
-        "平方米": UnitForm("m2", 1),
-        "平米": UnitForm("m2", 1),
-        "万平方米": UnitForm("m2", 10_000),
-        "万平米": UnitForm("m2", 10_000),
-        "万㎡": UnitForm("m2", 10_000),
-        "万m2": UnitForm("m2", 10_000),
-        "mu": UnitForm("mu", 1),
-        "亩": UnitForm("mu", 1),
-        "万亩": UnitForm("mu", 10_000),
-        "ha": UnitForm("ha", 1),
-        "hm2": UnitForm("ha", 1),
-        "hm²": UnitForm("ha", 1),
-        "公顷": UnitForm("ha", 1),
-        "km2": UnitForm("km2", 1),
-        "km²": UnitForm("km2", 1),
-        "平方公里": UnitForm("km2", 1),
-        "平方千米": UnitForm("km2", 1),
-        "m": UnitForm("m", 1),
-        "米": UnitForm("m", 1),
-        "km": UnitForm("km", 1),
-        "公里": UnitForm("km", 1),
-        "千米": UnitForm("km", 1),
+        form: UnitForm(code, multiplier)
+        for code, multiplier, forms in (
+            ("m2", 1, "m2 m² ㎡ 平方米 平米"),
+            ("m2", 10_000, "万平方米 万平米 万㎡ 万m2"),
+            ("mu", 1, "mu 亩"),
+            ("mu", 10_000, "万亩"),
+            ("ha", 1, "ha hm2 hm² 公顷"),
+            ("km2", 1, "km2 km² 平方公里 平方千米"),
+            ("m", 1, "m 米"),
+            ("km", 1, "km 公里 千米"),
+        )
+        for form in forms.split()
     }
 )
 
@@ -193,21 +185,41 @@ QUALIFIERS = MappingProxyType(
 
 @dataclass(frozen=True)
 class Layer:
-    """A geodata layer: its file name, allowed geometry types, feature kinds and import default.
+    """A geodata layer: file name, geometry types, feature kinds, import default, how it is drawn.
 
-    ``default_kind`` is the kind a planner's imported feature gets when nothing says otherwise;
-    a layer without one is not an import target (:data:`IMPORT_LAYERS` derives from it).
+    ``default_kind``: an imported feature's kind when nothing says otherwise (none: not an import
+    target; :data:`IMPORT_LAYERS`). ``label_zh``/``label_en`` name it in controls, legends and print;
+    ``weight`` (CSS px; print 0.8 of it in pt) and ``fill_opacity`` style it; ``status_fill`` fills it by
+    reconciliation status when it has stated figures. Maps and print draw every layer in
+    :data:`DRAW_ORDER`: a new layer needs only its entry here.
     """
 
     name: str
     geometry_types: frozenset[str]
     kinds: frozenset[str]
     default_kind: str | None = None
+    label_zh: str = ""
+    label_en: str = ""
+    weight: float = 1.5
+    fill_opacity: float = 0.0
+    status_fill: bool = False
 
     @property
     def polygonal(self) -> bool:
         """Whether the layer holds polygons (measured and reconciled)."""
         return self.geometry_types <= _POLYGONS
+
+    @property
+    def family(self) -> str:
+        """``polygon``, ``line`` or ``point``: how the layer is drawn."""
+        if self.polygonal:
+            return "polygon"
+        return "line" if self.geometry_types <= _LINES else "point"
+
+    @property
+    def label(self) -> str:
+        """The bilingual name, e.g. ``产业区 Zones``."""
+        return f"{self.label_zh} {self.label_en}".strip()
 
     @property
     def filename(self) -> str:
@@ -216,24 +228,27 @@ class Layer:
 
 
 _POLYGONS = frozenset({"Polygon", "MultiPolygon"})
+_LINES = frozenset({"LineString", "MultiLineString"})
 _PLACE_KINDS = frozenset({"platform", "project", "station", "ring_centre", "business_district", "institution"})
 _PLACE_KINDS |= {"park", "landmark"}
+
+_PARCEL_KINDS = frozenset({"parcel", "park", "project"})
+_LINE_KINDS = frozenset({"rail", "metro", "road", "expressway", "axis"})
 
 LAYERS = MappingProxyType(
     {
         layer.name: layer
         for layer in (
-            Layer("zones", _POLYGONS, frozenset({"zone"}), "zone"),
-            Layer("parcels", _POLYGONS, frozenset({"parcel", "park", "project"}), "parcel"),
-            Layer("places", frozenset({"Point"}), _PLACE_KINDS, "landmark"),
-            Layer(
-                "lines",
-                frozenset({"LineString", "MultiLineString"}),
-                frozenset({"rail", "metro", "road", "expressway", "axis"}),
-            ),
+            Layer("zones", _POLYGONS, frozenset({"zone"}), "zone", "产业区", "Zones", 2.5, 0.2),
+            Layer("parcels", _POLYGONS, _PARCEL_KINDS, "parcel", "地块", "Parcels", 1.5, 0.45, status_fill=True),
+            Layer("places", frozenset({"Point"}), _PLACE_KINDS, "landmark", "地点", "Places", 1.5, 0.95),
+            Layer("lines", _LINES, _LINE_KINDS, None, "线路", "Lines", 3),
         )
     }
 )
+
+#: The order layers are drawn in, bottom to top: areas, then lines, then points (each in LAYERS order).
+DRAW_ORDER = tuple(sorted(LAYERS, key=lambda name: ("polygon", "line", "point").index(LAYERS[name].family)))
 
 
 #: Layers a planner's own data can be imported into (``zonemap import --layer``).
@@ -268,8 +283,8 @@ class Town:
 #: Columns of a project's towns file, in order (``aliases`` separated by ``;``).
 TOWN_FIELDS = ("id", "name_zh", "name_en", "aliases")
 
-#: File name of a project's towns table inside its geodata directory.
-TOWNS_FILE = "towns.csv"
+#: File names of a project's towns table, figures registry and ring sets inside its geodata directory.
+TOWNS_FILE, FIGURES_FILE, RINGS_FILE = "towns.csv", "figures.csv", "rings.json"
 
 #: Endings of Chinese town-level names dropped to get the short name (塘厦镇 -> 塘厦).
 TOWN_SUFFIXES = ("街道办事处", "管委会", "街道", "社区", "镇", "乡")
@@ -337,10 +352,24 @@ class Status:
     rank: int
     fails_strict: bool
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "word", str(self.word))  # a FigureStatus member, stored as its plain word
+
     @property
     def label(self) -> str:
         """Both languages: ``"一致 agrees"``."""
         return f"{self.label_zh} {self.label_en}"
+
+
+class FigureStatus(StrEnum):
+    """The status words, a closed set (stored as plain strings); :data:`FIGURE_STATUSES` describes each."""
+
+    AGREES = "agrees"
+    UNDETERMINED = "undetermined"
+    DISAGREES = "disagrees"
+    NO_GEOMETRY = "no_geometry"
+    PART_WITHIN = "part_within_whole"
+    PART_EXCEEDS = "part_exceeds_whole"
 
 
 #: Every status a stated figure can get, by word.
@@ -348,12 +377,14 @@ FIGURE_STATUSES = MappingProxyType(
     {
         s.word: s
         for s in (
-            Status("agrees", "一致", "agrees", "#1a9850", 1, False),
-            Status("undetermined", "待定", "undetermined (geometry too coarse to tell)", "#d08c00", 2, False),
-            Status("disagrees", "不一致", "disagrees", "#d73027", 3, True),
-            Status("no_geometry", "无图形", "no geometry", "#4d4d4d", 0, False),
-            Status("part_within_whole", "部分未超整体", "part within whole", "#1a9850", 0, False),
-            Status("part_exceeds_whole", "部分超过整体", "part exceeds whole", "#d73027", 0, True),
+            Status(FigureStatus.AGREES, "一致", "agrees", "#1a9850", 1, False),
+            Status(
+                FigureStatus.UNDETERMINED, "待定", "undetermined (geometry too coarse to tell)", "#d08c00", 2, False
+            ),
+            Status(FigureStatus.DISAGREES, "不一致", "disagrees", "#d73027", 3, True),
+            Status(FigureStatus.NO_GEOMETRY, "无图形", "no geometry", "#4d4d4d", 0, False),
+            Status(FigureStatus.PART_WITHIN, "部分未超整体", "part within whole", "#1a9850", 0, False),
+            Status(FigureStatus.PART_EXCEEDS, "部分超过整体", "part exceeds whole", "#d73027", 0, True),
         )
     }
 )

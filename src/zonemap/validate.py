@@ -14,14 +14,15 @@ import pandas as pd
 
 from .config import Config
 from .errors import Problem, ZonemapError
-from .figures import XLSX_SUFFIXES, check_figures, read_figures_table
+from .figures import XLSX_SUFFIXES, check_figures, load_figures, read_figures_table
 from .io import read_json
 from .layer_checks import CONTROL_HINT, control_message, validate_layer_data
-from .schema import LAYERS, MULTILINE_PROPERTIES, TOWNS_FILE
+from .rings import check_band_figures, check_ring_centres, parse_ring_sets
+from .schema import FIGURES_FILE, LAYERS, MULTILINE_PROPERTIES, RINGS_FILE, TOWNS_FILE
 from .textsafe import unsafe_chars, unsafe_pattern
+from .towns import load_towns
 
 __all__ = [
-    "FIGURES_FILE",
     "read_town_layers",
     "ring_problems",
     "table_text_problems",
@@ -30,8 +31,6 @@ __all__ = [
     "validate_layer_data",
     "validate_paths",
 ]
-
-FIGURES_FILE = "figures.csv"
 
 
 def table_text_problems(table: pd.DataFrame, path: Path | str) -> list[Problem]:
@@ -149,8 +148,6 @@ def validate_geodata(config: Config) -> list[Problem]:
     list of Problem
         Every problem found; empty when the geodata is valid.
     """
-    from .towns import load_towns
-
     try:
         towns = load_towns(config.geodata_dir / TOWNS_FILE)
     except ZonemapError as exc:
@@ -174,16 +171,10 @@ def validate_geodata(config: Config) -> list[Problem]:
             )
         except ZonemapError as exc:
             problems.append(Problem(str(figures), "", str(exc)))
-    rings = config.geodata_dir / _rings_file()
+    rings = config.geodata_dir / RINGS_FILE
     if rings.is_file():
         problems += ring_problems(rings, figures if figures.is_file() else None, by_town, towns.ids)
     return problems
-
-
-def _rings_file() -> str:
-    from .project import RINGS_FILE  # project imports validate: import on use
-
-    return RINGS_FILE
 
 
 def ring_problems(
@@ -208,9 +199,6 @@ def ring_problems(
     list of Problem
         Empty when the ring sets can be built.
     """
-    from .figures import load_figures
-    from .rings import check_band_figures, check_ring_centres, parse_ring_sets
-
     try:
         sets = parse_ring_sets(read_json(path), path, towns=towns)
     except ZonemapError as exc:
@@ -260,7 +248,7 @@ def validate_paths(paths: Iterable[Path | str]) -> list[Problem]:
                 problems += check_figures(table, path) + table_text_problems(table, path)
             except ZonemapError as exc:
                 problems.append(Problem(str(path), "", str(exc)))
-        elif path.name == _rings_file():
+        elif path.name == RINGS_FILE:
             figures = path.with_name(FIGURES_FILE)
             problems += ring_problems(path, figures if figures.is_file() else None, None, None)
         else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,23 +150,56 @@ def load_layer(path: Path | str, layer: str, town: str | None = None) -> gpd.Geo
 
 @dataclass(frozen=True)
 class TownData:
-    """The layers of one town as GeoDataFrames (EPSG:4326)."""
+    """The layers of one town as GeoDataFrames (EPSG:4326), one per entry of :data:`~zonemap.schema.LAYERS`.
+
+    ``frames`` maps a layer name to its features (an absent layer is an empty frame);
+    ``zones``, ``parcels``, ``places`` and ``lines`` are shortcuts for ``layer(name)``.
+    """
 
     town: str
-    zones: gpd.GeoDataFrame
-    parcels: gpd.GeoDataFrame
-    places: gpd.GeoDataFrame
-    lines: gpd.GeoDataFrame
+    frames: Mapping[str, gpd.GeoDataFrame]
+
+    def __post_init__(self) -> None:
+        unknown = set(self.frames) - set(LAYERS)
+        if unknown:
+            raise ValueError(f"TownData: unknown layer(s) {sorted(unknown)} (layers are {list(LAYERS)})")
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        """The features of layer ``name`` (empty when the town has none)."""
+        if name not in LAYERS:
+            raise KeyError(f"no layer {name!r} (layers are {list(LAYERS)})")
+        frame = self.frames.get(name)
+        return frame if frame is not None else features_frame([], Path(LAYERS[name].filename))
+
+    @property
+    def zones(self) -> gpd.GeoDataFrame:
+        """The zones layer."""
+        return self.layer("zones")
+
+    @property
+    def parcels(self) -> gpd.GeoDataFrame:
+        """The parcels layer."""
+        return self.layer("parcels")
+
+    @property
+    def places(self) -> gpd.GeoDataFrame:
+        """The places layer."""
+        return self.layer("places")
+
+    @property
+    def lines(self) -> gpd.GeoDataFrame:
+        """The lines layer."""
+        return self.layer("lines")
 
     @property
     def polygons(self) -> gpd.GeoDataFrame:
         """The polygon layers (zones and parcels) together, with a ``layer`` column."""
-        parts = [getattr(self, name).assign(layer=name) for name, layer in LAYERS.items() if layer.polygonal]
+        parts = [self.layer(name).assign(layer=name) for name, layer in LAYERS.items() if layer.polygonal]
         return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
 
     def features(self) -> gpd.GeoDataFrame:
         """Every feature of every layer, with a ``layer`` column."""
-        parts = [getattr(self, name).assign(layer=name) for name in LAYERS]
+        parts = [self.layer(name).assign(layer=name) for name in LAYERS]
         return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
 
 
@@ -203,7 +237,7 @@ def load_town(config: Config, town: str) -> TownData:
         else:
             log.info("%s: no %s layer", folder, name)
             frames[name] = features_frame([], path)
-    return TownData(town=town, **frames)
+    return TownData(town=town, frames=frames)
 
 
 def load_reference_towns(config: Config, towns: TownRegistry | None = None) -> gpd.GeoDataFrame | None:

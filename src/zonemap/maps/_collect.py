@@ -10,27 +10,23 @@ import numpy as np
 import pandas as pd
 
 from ..config import Config
+from ..io import TownData
 from ..project import Project, as_project
-from ..schema import FIGURE_STATUSES
+from ..schema import FIGURE_STATUSES, LAYERS
 from ._layers import STATUS_LABELS
 
 __all__ = ["MapLayers", "collect_layers", "figure_cards"]
 
 
-@dataclass
-class MapLayers:
-    """Everything drawn on a town map (all EPSG:4326).
+@dataclass(frozen=True)
+class MapLayers(TownData):
+    """Everything drawn on a town map (all EPSG:4326): the town's layers plus context.
 
-    ``zones`` and ``parcels`` may carry the proximity columns (``area_m2``,
-    ``sz_distance_m``, ``share_<band>``...) and ``figures`` (a list of stated-figure cards
-    per feature) and ``figure_status``.
+    The polygon layers may carry the proximity columns (``area_m2``, ``sz_distance_m``,
+    ``share_<band>``...), ``figures`` (a list of stated-figure cards per feature) and
+    ``figure_status``.
     """
 
-    town: str
-    zones: gpd.GeoDataFrame
-    parcels: gpd.GeoDataFrame
-    places: gpd.GeoDataFrame
-    lines: gpd.GeoDataFrame
     rings: gpd.GeoDataFrame | None = None
     shenzhen: gpd.GeoDataFrame | None = None
     outline: gpd.GeoDataFrame | None = None
@@ -125,8 +121,9 @@ def collect_layers(
     rings = build_rings(project, town)
     table = proximity(data.polygons, rings, project.shenzhen, area_m2)
     cards = figure_cards(reconciliation)
-    zones = _with_figures(_with_proximity(data.zones, table, "zones"), cards)
-    parcels = _with_figures(_with_proximity(data.parcels, table, "parcels"), cards)
+    frames = {name: data.layer(name) for name in LAYERS}
+    for name in (n for n, layer in LAYERS.items() if layer.polygonal):
+        frames[name] = _with_figures(_with_proximity(frames[name], table, name), cards)
     rows = project.outline(town)
     outline = (
         None
@@ -138,6 +135,4 @@ def collect_layers(
             geometry_source="reference layer (read at run time)",
         )
     )
-    return MapLayers(
-        town, zones, parcels, data.places, data.lines, rings, project.shenzhen, outline, info.name_zh, info.name_en
-    )
+    return MapLayers(town, frames, rings, project.shenzhen, outline, info.name_zh, info.name_en)

@@ -26,6 +26,7 @@ from ..crs import DONGGUAN_CENTRE
 from ..io import write_text
 from ..project import Project
 from ..rings import accuracy_circles
+from ..schema import DRAW_ORDER, LAYERS
 from ..towns import TownRegistry
 from ._collect import MapLayers, collect_layers
 from ._elements import _base_map, _layer_class, _raw_class, _script_class
@@ -51,12 +52,12 @@ def _polygon_style(fill_opacity: float, weight: float) -> dict[str, Any]:
 
 
 def _feature_specs(layers: MapLayers) -> list[LayerSpec]:
-    proximity = "sz_distance_m" in layers.zones.columns or "sz_distance_m" in layers.parcels.columns
+    """One toggleable layer per schema layer, in draw order; the accuracy circles sit under the points."""
+    polygonal = [name for name in DRAW_ORDER if LAYERS[name].polygonal]
+    proximity = any("sz_distance_m" in layers.layer(name).columns for name in polygonal)
     fields = polygon_fields(layers.rings, proximity)
     kind_fill = {"by": "kind", "map": KIND_COLOURS, "default": "#777777"}
     status_stroke = {"by": "figure_status", "map": STATUS_COLOURS, "default": STATUS_COLOURS["none"]}
-    # a layer whose features carry stated figures is filled by status: the reconciliation at a glance
-    parcel_fill = status_stroke if _has_status(layers.parcels) else kind_fill
     point_fields = [
         ("kind", "类型 Kind", "text", False),
         ("id", "编号 ID", "text", True),
@@ -64,38 +65,34 @@ def _feature_specs(layers: MapLayers) -> list[LayerSpec]:
         ("geometry_source", "几何来源 Geometry source", "text", True),
         ("notes", "备注 Notes", "text", True),
     ]
-    return [
-        LayerSpec("zones", "产业区 Zones", layers.zones, fields, _polygon_style(0.2, 2.5), kind_fill, status_stroke),
-        LayerSpec(
-            "parcels", "地块 Parcels", layers.parcels, fields, _polygon_style(0.45, 1.5), parcel_fill, status_stroke
-        ),
-        LayerSpec(
-            "lines",
-            "线路 Lines",
-            layers.lines,
-            point_fields,
-            {"weight": 3, "opacity": 0.9},
-            stroke={"by": "kind", "map": KIND_COLOURS, "default": "#555555"},
-        ),
-        LayerSpec(
-            "accuracy",
-            "位置精度 Position accuracy (circle of accuracy_m)",
-            _accuracy_frame(layers.places),
-            point_fields,
-            {"weight": 1.5, "fill": False, "dashArray": "4 4"},
-            show=False,
-            interactive=False,
-            stroke={"by": "kind", "map": KIND_COLOURS, "default": "#555555"},
-        ),
-        LayerSpec(
-            "places",
-            "地点 Places",
-            layers.places,
-            point_fields,
-            {"radius": 6, "weight": 1.5, "color": "#ffffff", "fillOpacity": 0.95},
-            kind_fill,
-        ),
-    ]
+    kind_stroke = {"by": "kind", "map": KIND_COLOURS, "default": "#555555"}
+    specs = []
+    for name in DRAW_ORDER:
+        layer, frame = LAYERS[name], layers.layer(name)
+        if layer.family == "polygon":
+            # a layer whose features carry stated figures is filled by status: the reconciliation at a glance
+            fill = status_stroke if layer.status_fill and _has_status(frame) else kind_fill
+            style = _polygon_style(layer.fill_opacity, layer.weight)
+            specs.append(LayerSpec(name, layer.label, frame, fields, style, fill, status_stroke))
+        elif layer.family == "line":
+            style = {"weight": layer.weight, "opacity": 0.9}
+            specs.append(LayerSpec(name, layer.label, frame, point_fields, style, stroke=kind_stroke))
+        else:
+            specs.append(
+                LayerSpec(
+                    f"{name}_accuracy" if name != "places" else "accuracy",
+                    "位置精度 Position accuracy (circle of accuracy_m)",
+                    _accuracy_frame(frame),
+                    point_fields,
+                    {"weight": 1.5, "fill": False, "dashArray": "4 4"},
+                    show=False,
+                    interactive=False,
+                    stroke=kind_stroke,
+                )
+            )
+            style = {"radius": 6, "weight": layer.weight, "color": "#ffffff", "fillOpacity": layer.fill_opacity}
+            specs.append(LayerSpec(name, layer.label, frame, point_fields, style, kind_fill))
+    return specs
 
 
 def _has_status(frame: gpd.GeoDataFrame) -> bool:
@@ -191,7 +188,7 @@ def _bounds(layers: MapLayers) -> list[float]:
     if layers.outline is not None and len(layers.outline):
         frames = [layers.outline]
     else:
-        frames = [f for f in (layers.zones, layers.parcels, layers.places, layers.lines) if len(f)]
+        frames = [f for f in layers.frames.values() if len(f)]
     if not frames:  # nothing to show: a window on Dongguan
         lon, lat = DONGGUAN_CENTRE
         return [lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05]

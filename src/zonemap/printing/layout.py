@@ -23,6 +23,7 @@ from ..errors import ConfigError
 from ..io import atomic_write
 from ..maps import MapLayers, collect_layers
 from ..project import Project, as_project
+from ..schema import DRAW_ORDER, LAYERS
 from ._style import KIND_COLOURS, STATUS_COLOURS
 from .draw import draw_lines, draw_points, draw_polygons
 from .fonts import find_cjk_font, glyph_warnings_as_error
@@ -62,10 +63,7 @@ class PrintedMap:
 
 def _metric_layers(layers: MapLayers, crs: CRS) -> dict[str, Any]:
     frames = {
-        "zones": layers.zones,
-        "parcels": layers.parcels,
-        "places": layers.places,
-        "lines": layers.lines,
+        **layers.frames,
         "rings": layers.rings,
         "shenzhen": layers.shenzhen,
         "outline": layers.outline,
@@ -81,7 +79,7 @@ def _extent_geoms(layers: MapLayers) -> Any:
     if layers.outline is not None and len(layers.outline):
         frames = [layers.outline]
     else:
-        frames = [f for f in (layers.zones, layers.parcels, layers.places, layers.lines) if len(f)]
+        frames = [f for f in layers.frames.values() if len(f)]
     if not frames:
         raise ConfigError(
             f"town {layers.town!r} has no features and no outline to print "
@@ -138,39 +136,27 @@ def _draw_layers(ax: Any, layers: MapLayers, metric: dict[str, Any], status_fill
             linestyle=(0, (5, 2.5)),
         )
     none = STATUS_COLOURS["none"]
-    if "zones" in metric:
-        z = layers.zones
-        draw_polygons(
-            ax,
-            metric["zones"],
-            _colours(z, "kind", KIND_COLOURS, "#777777"),
-            _colours(z, "figure_status", STATUS_COLOURS, none),
-            alpha=0.2,
-            linewidth=2.0,
-            zorder=4,
-        )
-    if "parcels" in metric:
-        p = layers.parcels
-        fill = (
-            _colours(p, "figure_status", STATUS_COLOURS, none)
-            if status_fill
-            else _colours(p, "kind", KIND_COLOURS, "#777777")
-        )
-        draw_polygons(
-            ax,
-            metric["parcels"],
-            fill,
-            _colours(p, "figure_status", STATUS_COLOURS, none),
-            alpha=0.45,
-            linewidth=1.2,
-            zorder=5,
-        )
-    if "lines" in metric:
-        draw_lines(
-            ax, metric["lines"], _colours(layers.lines, "kind", KIND_COLOURS, "#555555"), linewidth=2.4, zorder=6
-        )
-    if "places" in metric:
-        draw_points(ax, metric["places"], _colours(layers.places, "kind", KIND_COLOURS, "#777777"), size=60, zorder=7)
+    for zorder, name in enumerate(DRAW_ORDER, start=4):
+        layer, frame = LAYERS[name], layers.layer(name)
+        if name not in metric:
+            continue
+        if layer.family == "polygon":
+            by_status = status_fill and layer.status_fill
+            fill = _colours(
+                frame,
+                "figure_status" if by_status else "kind",
+                STATUS_COLOURS if by_status else KIND_COLOURS,
+                none if by_status else "#777777",
+            )
+            outline = _colours(frame, "figure_status", STATUS_COLOURS, none)
+            draw_polygons(
+                ax, metric[name], fill, outline, alpha=layer.fill_opacity, linewidth=0.8 * layer.weight, zorder=zorder
+            )
+        elif layer.family == "line":
+            colours = _colours(frame, "kind", KIND_COLOURS, "#555555")
+            draw_lines(ax, metric[name], colours, linewidth=0.8 * layer.weight, zorder=zorder)
+        else:
+            draw_points(ax, metric[name], _colours(frame, "kind", KIND_COLOURS, "#777777"), size=60, zorder=zorder)
 
 
 def _add_basemap(ax: Any, crs: CRS) -> None:
@@ -225,7 +211,11 @@ def render_page(layers: MapLayers, *, size: str = "A4", title: str | None = None
     for spine in ax.spines.values():
         spine.set_linewidth(1.0)
     ax.set_facecolor("#fbfbf8")
-    status_fill = "figure_status" in layers.parcels.columns and bool((layers.parcels["figure_status"] != "none").any())
+    status_fill = any(
+        "figure_status" in (f := layers.layer(name)).columns and bool((f["figure_status"] != "none").any())
+        for name, layer in LAYERS.items()
+        if layer.status_fill
+    )
     if basemap:
         _add_basemap(ax, crs)
     _draw_layers(ax, layers, metric, status_fill)

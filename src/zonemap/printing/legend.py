@@ -13,6 +13,7 @@ import shapely
 from numpy.typing import NDArray
 
 from ..maps import MapLayers
+from ..schema import LAYERS
 from ._style import KIND_COLOURS, KIND_LABELS, STATUS_COLOURS, STATUS_LABELS
 
 __all__ = [
@@ -144,25 +145,25 @@ def legend_entries(
     from matplotlib.patches import Patch
 
     out: list[tuple[Any, str]] = [_section("类型 Kind")]
-    for key in ("zones", "parcels", "places", "lines"):
-        frame = _seen(getattr(layers, key), key, in_view)
+    for key, layer in LAYERS.items():
+        frame = _seen(layers.layer(key), key, in_view)
         if not len(frame):
             continue
         for kind in pd.unique(frame["kind"].astype(str)):
             colour = KIND_COLOURS.get(kind, "#777777")
             handle: Any
-            if key == "lines":
+            if layer.family == "line":
                 handle = Line2D([], [], color=colour, linewidth=2.2)
-            elif key == "places":
+            elif layer.family == "point":
                 handle = Line2D(
                     [], [], marker="o", linestyle="none", markerfacecolor=colour, markeredgecolor="white", markersize=8
                 )
-            elif key == "parcels" and status_fill:
+            elif layer.status_fill and status_fill:
                 continue
             else:
-                handle = Patch(facecolor=colour, alpha=0.45 if key == "parcels" else 0.3, edgecolor=colour)
+                handle = Patch(facecolor=colour, alpha=max(layer.fill_opacity, 0.3), edgecolor=colour)
             out.append((handle, KIND_LABELS.get(kind, clean_text(kind))))
-    shown = (_seen(layers.zones, "zones", in_view), _seen(layers.parcels, "parcels", in_view))
+    shown = [_seen(layers.layer(key), key, in_view) for key, layer in LAYERS.items() if layer.polygonal]
     statuses = pd.unique(
         pd.concat(
             [f["figure_status"] for f in shown if "figure_status" in f.columns and len(f)] or [pd.Series(dtype=object)]
@@ -255,8 +256,8 @@ def draw_legend(ax: Any, entries: Sequence[tuple[Any, str]], fontsize: float) ->
 def _candidates(layers: MapLayers, metric: dict[str, Any]) -> list[tuple[str, str, float, float]]:
     """(layer, name, x, y) of the names to try, best first, at most :data:`MAX_LABELS`."""
     out: list[tuple[str, str, float, float]] = []
-    for key in ("zones", "parcels", "places"):
-        frame, geoms = getattr(layers, key), metric.get(key)
+    for key in (name for name, layer in LAYERS.items() if layer.family != "line"):
+        frame, geoms = layers.layer(key), metric.get(key)
         if geoms is None or not len(frame):
             continue
         names = frame["name_zh"].fillna("").astype(str).to_numpy()
@@ -326,16 +327,9 @@ def draw_labels(ax: Any, layers: MapLayers, metric: dict[str, Any], fontsize: fl
 
 def subtitle(layers: MapLayers) -> str:
     """What the map shows, e.g. ``产业区、地块 Zones, parcels``, from the layers drawn."""
+    drawn = [(layers.layer(name), layer.label_zh, layer.label_en.lower()) for name, layer in LAYERS.items()]
     shown = [
-        (zh, en)
-        for frame, zh, en in (
-            (layers.zones, "产业区", "zones"),
-            (layers.parcels, "地块", "parcels"),
-            (layers.places, "地点", "places"),
-            (layers.lines, "线路", "lines"),
-            (layers.rings, "圈层", "rings"),
-        )
-        if frame is not None and len(frame)
+        (zh, en) for frame, zh, en in (*drawn, (layers.rings, "圈层", "rings")) if frame is not None and len(frame)
     ]
     if not shown:
         return ""

@@ -308,7 +308,7 @@ def load_files(paths: Sequence[Path | str], opts: FileOptions, config: Config) -
     return Project(
         config,
         registry,
-        {town.id: TownData(town=town.id, **layer_frames)},
+        {town.id: TownData(town=town.id, frames=layer_frames)},
         figures,
         tuple(_file_rings(opts, town, frame)),
         reference,

@@ -16,19 +16,10 @@ import shapely
 from ..config import Config
 from ..errors import SchemaError
 from ..io import TownData
-from ..schema import LAYERS, TOWNS_FILE, Town
+from ..schema import FIGURES_FILE, LAYERS, RINGS_FILE, TOWNS_FILE, Town
 from ..towns import TownRegistry
 
 __all__ = ["FIGURES_FILE", "LAYOUT", "RINGS_FILE", "Project"]
-
-
-#: The stated-figure registry inside a project directory.
-FIGURES_FILE = "figures.csv"
-
-
-#: The ring sets inside a project directory.
-RINGS_FILE = "rings.json"
-
 
 #: The layout of a project directory, for messages.
 LAYOUT = (

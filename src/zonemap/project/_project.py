@@ -13,8 +13,10 @@ from ..config import Config
 from ..errors import MissingFileError, Problem, SchemaError, ZonemapError
 from ..figures import load_figures, read_figures_table
 from ..io import TownData, features_frame, load_reference_towns, read_json
+from ..rings import check_band_figures, check_ring_centres, parse_ring_sets
 from ..schema import LAYERS, TOWNS_FILE
 from ..towns import dongguan_towns, load_towns
+from ..validate import read_town_layers, table_text_problems, town_layer_problems
 from ._files import _empty_figures, _load_shenzhen, _with_outline, read_outline
 from ._model import FIGURES_FILE, LAYOUT, RINGS_FILE, Project
 
@@ -35,8 +37,6 @@ def _read_rings(
     path: Path, figures: pd.DataFrame, towns: Sequence[str], features: Mapping[str, set[str]]
 ) -> tuple[list[Any], list[Problem]]:
     """Ring sets with every problem :func:`zonemap.validate.ring_problems` reports, from one read."""
-    from ..rings import check_band_figures, check_ring_centres, parse_ring_sets
-
     try:
         sets = parse_ring_sets(read_json(path), path, towns=towns)
     except ZonemapError as exc:
@@ -71,8 +71,6 @@ def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str 
     SchemaError
         Listing every problem in the layers, figures and ring sets.
     """
-    from ..validate import read_town_layers, table_text_problems, town_layer_problems
-
     root = config.geodata_dir
     towns_path = root / TOWNS_FILE
     if not towns_path.is_file():
@@ -110,7 +108,7 @@ def load_project(config: Config, towns: Iterable[str] = (), outline: Path | str 
             else None
         )
         if frames is not None:
-            layers[tid] = TownData(town=tid, **frames)
+            layers[tid] = TownData(town=tid, frames=frames)
     undeclared = sorted(
         p.name
         for p in root.iterdir()

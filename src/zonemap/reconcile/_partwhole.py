@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..schema import unit_text
+from ..schema import FigureStatus, unit_text
 
 __all__ = ["PART_EXCEEDS", "PART_WITHIN", "part_whole_checks"]
 
 Check = Callable[[str, str, str, float, float, str, bool, str], dict[str, Any]]
-PART_WITHIN, PART_EXCEEDS = "part_within_whole", "part_exceeds_whole"
+PART_WITHIN, PART_EXCEEDS = str(FigureStatus.PART_WITHIN), str(FigureStatus.PART_EXCEEDS)
 
 
 def _label(row: pd.Series, figure_id: str | None = None) -> str:

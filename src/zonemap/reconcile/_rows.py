@@ -52,7 +52,7 @@ from ..areas import area_perimeter, buffered_areas
 from ..config import Config
 from ..errors import SchemaError
 from ..project import LAYOUT, Project, as_project
-from ..schema import AREA_QUANTITIES, FIGURE_STATUSES
+from ..schema import AREA_QUANTITIES, FIGURE_STATUSES, FigureStatus
 from ._checks import CHECK_COLUMNS, _check, _containment_checks, _outline_checks, _overlap_checks
 from ._partwhole import PART_EXCEEDS, PART_WITHIN, part_whole_checks
 
@@ -74,8 +74,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-AGREES, UNDETERMINED, DISAGREES = "agrees", "undetermined", "disagrees"
-NO_GEOMETRY = "no_geometry"
+# the words as plain strings (they fill status columns, CSV, JSON and XLSX cells)
+AGREES, UNDETERMINED, DISAGREES = (
+    str(s) for s in (FigureStatus.AGREES, FigureStatus.UNDETERMINED, FigureStatus.DISAGREES)
+)
+NO_GEOMETRY = str(FigureStatus.NO_GEOMETRY)
 #: Statuses that count as a failure (``--strict``).
 FAILING_STATUSES = frozenset(s.word for s in FIGURE_STATUSES.values() if s.fails_strict)
 

@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -23,7 +24,10 @@ from ..config import Config
 from ..crs import local_metric_crs
 from ..errors import SchemaError
 from ..io import CSV_ENCODING, TownData, write_csv, write_text
-from ..project import RINGS_FILE, Project, as_project
+from ..schema import RINGS_FILE
+
+if TYPE_CHECKING:
+    from ..project import Project
 from ._data import RingBand, RingSet
 from ._geometry import DEFAULT_TOLERANCE_M, annuli, boundary_bands
 from ._proximity import band_shares, boundary_distance, boundary_side, nearest
@@ -59,6 +63,16 @@ _RING_COLUMNS = [
 ]
 
 
+def _as_project(source: Config | Project) -> Project:
+    """The project as is, or loaded from a config (the rings family's one import on use).
+
+    The project family sits below this module: it parses ring sets with the rings family's parsers.
+    """
+    from ..project import as_project
+
+    return as_project(source)
+
+
 def load_ring_sets(source: Config | Project, town: str | None = None) -> list[RingSet]:
     """The ring sets of a project (``rings.json``, band radii checked against the figures they cite).
 
@@ -75,7 +89,7 @@ def load_ring_sets(source: Config | Project, town: str | None = None) -> list[Ri
     list of RingSet
         Empty when the project has none.
     """
-    project = as_project(source)
+    project = _as_project(source)
     return [s for s in project.ring_sets if town is None or s.town == town]
 
 
@@ -184,7 +198,7 @@ def build_rings(source: Config | Project, town: str) -> gpd.GeoDataFrame:
     geopandas.GeoDataFrame
         One row per band of every ring set of the town (see :func:`ring_geometries`).
     """
-    project = as_project(source)
+    project = _as_project(source)
     sets = project.ring_sets_of(town)
     data = project.data(town)
     clip = project.dongguan if any(s.boundary for s in sets) else None
@@ -272,7 +286,7 @@ def proximity_table(source: Config | Project, town: str, rings: gpd.GeoDataFrame
     pandas.DataFrame
         One row per zone and parcel, with a ``town`` column first.
     """
-    project = as_project(source)
+    project = _as_project(source)
     data = project.data(town)
     rings = rings if rings is not None else build_rings(project, town)
     table = proximity(data.polygons, rings, project.shenzhen)
