@@ -20,7 +20,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["DEFAULT_DECIMALS", "encode_geometries", "encode_properties", "polyline_encode", "script_json"]
+__all__ = [
+    "DEFAULT_DECIMALS",
+    "encode_geometries",
+    "encode_label_anchors",
+    "encode_properties",
+    "label_anchors",
+    "polyline_encode",
+    "script_json",
+]
 
 #: Decimal places of degrees kept (1e-6 degree is ~0.1 m).
 DEFAULT_DECIMALS = 6
@@ -120,6 +128,78 @@ def encode_geometries(geoms: np.ndarray, decimals: int = DEFAULT_DECIMALS) -> di
     out["coords"] = polyline_encode(deltas)
     out["nv"] = None if nv is None else nv.tolist()
     return out
+
+
+def _half_chords(geoms: np.ndarray, anchors: np.ndarray, axis: int) -> np.ndarray:
+    """Distance from each anchor to its polygon's edge along ``axis`` (0: east-west, 1: north-south).
+
+    The polygon is cut by the line through the anchor parallel to the axis; of the pieces, the
+    one holding the anchor gives the room on either side, and the smaller side is returned.
+    """
+    n = len(geoms)
+    xy = shapely.get_coordinates(anchors)
+    lo, hi = shapely.bounds(geoms)[:, axis] - 1.0, shapely.bounds(geoms)[:, axis + 2] + 1.0
+    ends = np.repeat(xy[:, None, :], 2, axis=1)
+    ends[:, 0, axis], ends[:, 1, axis] = lo, hi
+    pieces, owner = shapely.get_parts(shapely.intersection(geoms, shapely.linestrings(ends)), return_index=True)
+    out = np.zeros(n)
+    if not len(pieces):
+        return out
+    holds = (shapely.get_type_id(pieces) == 1) & (shapely.distance(pieces, anchors[owner]) < 1e-9)
+    pieces, owner = pieces[holds], owner[holds]
+    box = shapely.bounds(pieces)
+    at = xy[owner, axis]
+    room = np.minimum(at - box[:, axis], box[:, axis + 2] - at)
+    np.maximum.at(out, owner, room)
+    return out
+
+
+def label_anchors(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where a polygon's name is written, and how much room it has there.
+
+    Parameters
+    ----------
+    geoms
+        Polygonal shapely geometries (lon/lat degrees).
+
+    Returns
+    -------
+    anchors : numpy.ndarray
+        A point inside each polygon (``shapely.point_on_surface``: the middle of the widest
+        east-west run across the polygon at mid-height).
+    room : numpy.ndarray
+        ``(n, 2)`` half-extents in degrees: east-west (longitude) and north-south (latitude)
+        distance from the anchor to the nearest edge along each axis. A label fits when its
+        half-width and half-height on screen are within them.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    anchors = shapely.point_on_surface(geoms)
+    room = np.column_stack([_half_chords(geoms, anchors, 0), _half_chords(geoms, anchors, 1)])
+    return anchors, room
+
+
+def encode_label_anchors(geoms: np.ndarray, decimals: int = DEFAULT_DECIMALS) -> dict[str, Any]:
+    """Label anchors of polygons for the page script.
+
+    Parameters
+    ----------
+    geoms
+        Polygonal shapely geometries (lon/lat degrees).
+    decimals
+        Decimal places of degrees kept.
+
+    Returns
+    -------
+    dict
+        ``at``: the anchors encoded as by :func:`encode_geometries` (points); ``room``: the
+        half-extents (see :func:`label_anchors`) in ``10**-decimals`` degrees, latitude room then
+        longitude room per feature, polyline-encoded as deltas exactly like ``at``'s coordinates
+        (so the page decodes both the same way).
+    """
+    anchors, room = label_anchors(geoms)
+    ints = np.floor(room[:, ::-1] * 10.0**decimals).astype(np.int64).ravel()  # floor: never more room than real
+    deltas = np.concatenate([ints[:2], ints[2:] - ints[:-2]]) if len(ints) else ints
+    return {"at": encode_geometries(anchors, decimals), "room": polyline_encode(deltas)}
 
 
 def _clean(value: Any) -> Any:

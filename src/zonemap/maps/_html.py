@@ -9,13 +9,15 @@ this repository.
 from __future__ import annotations
 
 import html
+import os
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import MissingFileError
 
-__all__ = ["index_page", "inline_assets", "offline_assets"]
+__all__ = ["index_href", "index_page", "inline_assets", "offline_assets"]
 
 _SCRIPT_SRC = re.compile(r'<script\s+src="(https?://[^"]+)"\s*>\s*</script>')
 _CSS_LINK = re.compile(r'<link\s+rel="stylesheet"\s+href="(https?://[^"]+)"\s*/?>')
@@ -79,6 +81,29 @@ def inline_assets(page: str, assets: Mapping[str, str]) -> str:
     return _CSS_LINK.sub(lambda m: f"<style>{_raw_text_safe(assets[m.group(1)], 'style')}</style>", page)
 
 
+def index_href(path: Path | str, base: Path | str) -> str:
+    """The link from an index in ``base`` to ``path``: relative to the index, URL-quoted.
+
+    Both are resolved against the current directory first, so a relative output directory
+    (``maps``, the default) gives ``fenggang.html``, not ``maps/fenggang.html``; a file outside
+    ``base`` gets ``../`` steps. The link works from ``file://`` and from any web server.
+
+    Parameters
+    ----------
+    path
+        The linked file (absolute, or relative to the current directory).
+    base
+        The directory the index is written to (same).
+
+    Returns
+    -------
+    str
+        A relative URL (``/``-separated, each segment percent-encoded).
+    """
+    rel = os.path.relpath(Path(path).resolve(), Path(base).resolve())
+    return urllib.parse.quote(Path(rel).as_posix(), safe="/")
+
+
 def index_page(title: str, maps: Sequence[tuple[str, Path]], reports: Sequence[tuple[str, Path]], base: Path) -> str:
     """A small HTML page linking the maps and reports.
 
@@ -87,7 +112,7 @@ def index_page(title: str, maps: Sequence[tuple[str, Path]], reports: Sequence[t
     title
         Page title.
     maps, reports
-        ``(label, path)`` pairs; paths are linked relative to ``base``.
+        ``(label, path)`` pairs; each is linked relative to ``base`` (see :func:`index_href`).
     base
         Directory the index is written to.
 
@@ -100,11 +125,7 @@ def index_page(title: str, maps: Sequence[tuple[str, Path]], reports: Sequence[t
     def items(entries: Sequence[tuple[str, Path]]) -> str:
         rows = []
         for label, path in entries:
-            href = (
-                Path(path).resolve().relative_to(base.resolve()).as_posix()
-                if Path(path).is_absolute()
-                else Path(path).as_posix()
-            )
+            href = index_href(path, base)
             rows.append(f'<li><a href="{html.escape(href, quote=True)}">{html.escape(label)}</a></li>')
         return "\n".join(rows) or "<li>(none)</li>"
 

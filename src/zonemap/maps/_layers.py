@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ..schema import FIGURE_STATUSES
-from ._encoding import encode_geometries, encode_properties
+from ._encoding import encode_geometries, encode_label_anchors, encode_properties
 
 __all__ = [
     "KIND_COLOURS",
+    "LABELLED",
     "STATUS_COLOURS",
     "STATUS_LABELS",
     "LayerSpec",
@@ -70,6 +71,9 @@ KIND_LABELS = {
     "expressway": "高速 expressway",
     "axis": "轴线 axis",
 }
+
+#: Layers whose features are named on the map, in placement priority (a zone's name wins a collision).
+LABELLED = ("zones", "parcels", "places")
 
 _COMMON_FIELDS = [
     ("kind", "类型 Kind", "text", False),
@@ -146,7 +150,9 @@ def payload(spec: LayerSpec, decimals: int, bulk_threshold: int = 5000) -> dict[
     Returns
     -------
     dict
-        ``geom``, ``props``, ``fields``, ``style``, ``fill``, ``stroke``, ``interactive``, ``bulk``.
+        ``geom``, ``props``, ``fields``, ``style``, ``fill``, ``stroke``, ``interactive``, ``bulk``,
+        ``label`` (``None``, or the priority ``rank`` of the layer's names and, for polygons, the
+        anchors ``at`` and ``room`` of :func:`~zonemap.maps._encoding.encode_label_anchors`).
     """
     frame = spec.frame
     style_cols = [c.get("col") or c.get("by") for c in (spec.fill, spec.stroke) if c]
@@ -159,8 +165,10 @@ def payload(spec: LayerSpec, decimals: int, bulk_threshold: int = 5000) -> dict[
         elif col.startswith("share_"):
             props[col] = props[col].astype(float).round(4)
     present = set(cols)
-    geom = encode_geometries(np.asarray(frame.geometry.values, dtype=object), decimals)
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    geom = encode_geometries(geoms, decimals)
     return {
+        "label": _label(spec, geoms, geom["type"], decimals),
         "geom": geom,
         "bulk": geom["type"] == "polygon" and len(frame) > bulk_threshold,
         "props": encode_properties(props),
@@ -170,6 +178,16 @@ def payload(spec: LayerSpec, decimals: int, bulk_threshold: int = 5000) -> dict[
         "stroke": dict(spec.stroke) if spec.stroke else None,
         "interactive": spec.interactive,
     }
+
+
+def _label(spec: LayerSpec, geoms: np.ndarray, kind: str, decimals: int) -> dict[str, Any] | None:
+    """How the page names a layer's features: priority rank, and anchors for polygons (points use themselves)."""
+    if spec.key not in LABELLED or not len(geoms) or "name_zh" not in spec.frame.columns or kind == "line":
+        return None
+    label: dict[str, Any] = {"rank": LABELLED.index(spec.key)}
+    if kind == "polygon":
+        label.update(encode_label_anchors(geoms, decimals))
+    return label
 
 
 def _kind_items(specs: Sequence[LayerSpec]) -> list[dict[str, str]]:

@@ -9,10 +9,12 @@ only: text from the data is never parsed as HTML.
 from __future__ import annotations
 
 from ..schema import FIGURE_STATUSES
+from ._layoutjs import LAYOUT_CSS, LAYOUT_JS
 
 __all__ = ["CSS", "JS", "READY_JS"]
 
-JS = r"""
+JS = (
+    r"""
 (function () {
   "use strict";
   var ZM = window.zonemap = {layers: {}, data: null, timings: {}};
@@ -121,7 +123,8 @@ JS = r"""
     figures(box, prop(layer, "figures", i), full);
     return box;
   }
-  ZM.card = card;
+  ZM.card = card; ZM.decode = decode; ZM.el = el; ZM.getData = data; ZM.prop = prop; ZM.feats = {};
+  function popupWidth() { return Math.max(200, Math.min(360, window.innerWidth - 60)); }
   function single(key, layer, feats, group) {
     for (var i = 0; i < feats.length; i++) {
       var st = styleFor(layer, i), shape;
@@ -133,7 +136,7 @@ JS = r"""
     }
     if (layer.interactive !== false) {
       group.bindTooltip(function (l) { return card(key, l._zmIndex, false); }, {sticky: true, className: "zm-tooltip"});
-      group.bindPopup(function (l) { return card(key, l._zmIndex, true); }, {maxWidth: 360});
+      group.bindPopup(function (l) { return card(key, l._zmIndex, true); }, {maxWidth: popupWidth()});
     }
   }
   function ringsOf(f) { return Array.isArray(f[0][0]) ? [].concat.apply([], f) : f; }
@@ -193,7 +196,7 @@ JS = r"""
     group.on("mouseout", function () { map.closeTooltip(tip); cur = -1; });
     group.on("click", function (e) {
       var q = hit(e.latlng);
-      if (q >= 0) { L.popup({maxWidth: 360}).setLatLng(e.latlng).setContent(card(key, q, true)).openOn(map); }
+      if (q >= 0) { L.popup({maxWidth: popupWidth()}).setLatLng(e.latlng).setContent(card(key, q, true)).openOn(map); }
     });
     ZM.hit[key] = hit;
   }
@@ -201,6 +204,7 @@ JS = r"""
   ZM.layer = function (map, key) {
     var t1 = performance.now(), layer = data().layers[key], feats = shapes(layer.geom), group = L.featureGroup();
     var t2 = performance.now();
+    ZM.feats[key] = feats;
     if (layer.bulk) { bulk(key, layer, feats, group, map); } else { single(key, layer, feats, group); }
     ZM.layers[key] = group;
     ZM.timings[key] = {decode: t2 - t1, build: performance.now() - t2};
@@ -209,23 +213,28 @@ JS = r"""
   ZM.legend = function (map) {
     var ctl = L.control({position: "bottomright"});
     ctl.onAdd = function () {
-      var div = el("div", "zonemap-legend leaflet-control");
+      var div = el("div", "zonemap-legend leaflet-control"), body = el("div", "zm-legend-body");
+      div.appendChild(body);
       data().legend.forEach(function (sec) {
-        div.appendChild(el("div", "zm-legend-title", sec.title));
+        body.appendChild(el("div", "zm-legend-title", sec.title));
         sec.items.forEach(function (it) {
           var row = el("div", "zm-legend-row"), sw = el("span", "zm-swatch zm-swatch-" + (it.shape || "fill"));
           sw.style.background = it.shape === "line" ? "transparent" : it.colour;
           sw.style.borderColor = it.colour;
-          row.appendChild(sw); row.appendChild(el("span", null, it.label)); div.appendChild(row);
+          row.appendChild(sw); row.appendChild(el("span", null, it.label)); body.appendChild(row);
         });
       });
       L.DomEvent.disableScrollPropagation(div);
       return div;
     };
-    return ctl.addTo(map);
+    ctl.addTo(map);
+    ZM.layout(map, ctl.getContainer());  // the last control: collapsible controls, first view, names
+    return ctl;
   };
 })();
 """
+    + LAYOUT_JS
+)
 
 READY_JS = """
 requestAnimationFrame(function () { requestAnimationFrame(function () {
@@ -244,7 +253,7 @@ CSS = """
 .zm-quote { display: block; color: #333; font-style: italic; margin-top: 2px; white-space: normal; }
 .zm-tooltip { white-space: normal; min-width: 200px; }
 .zonemap-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px; font: 12px/1.4 system-ui,
-  sans-serif; max-height: 55vh; overflow-y: auto; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
+  sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,0.3); }
 .zm-legend-title { font-weight: 600; margin-top: 4px; }
 .zm-swatch { display: inline-block; width: 14px; height: 10px; margin-right: 6px; border: 2px solid;
   vertical-align: middle; }
@@ -252,3 +261,4 @@ CSS = """
 """
 # one badge colour per status, from the status table
 CSS += "".join(f".zm-status-{w} .zm-badge {{ background: {st.colour}; }}\n" for w, st in FIGURE_STATUSES.items())
+CSS += LAYOUT_CSS
