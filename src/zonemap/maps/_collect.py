@@ -56,27 +56,40 @@ def figure_cards(reconciliation: pd.DataFrame | None) -> dict[str, list[dict[str
     """
     if reconciliation is None or not len(reconciliation):
         return {}
+    rec = reconciliation.astype(object).where(reconciliation.notna(), "")
+
+    def text(name: str) -> pd.Series:
+        return rec[name].astype(str) if name in rec.columns else pd.Series("", index=rec.index)
+
+    status = text("status").replace("", "none")
+    stated = text("quantity") + ": " + text("qualifier") + text("value") + " " + text("unit")
+    table = pd.DataFrame(
+        {
+            "stated": stated.str.strip(),
+            "quote": text("quote"),
+            "status": status,
+            "status_label": status.map(lambda s: STATUS_LABELS.get(s, s)),
+            "measured": text("measured"),
+        }
+    )
+    records = table.to_dict("records")
     cards: dict[str, list[dict[str, str]]] = {}
-    for row in reconciliation.astype(object).where(reconciliation.notna(), "").to_dict("records"):
-        status = str(row.get("status", "")) or "none"
-        stated = f"{row.get('quantity', '')}: {row.get('qualifier', '')}{row.get('value', '')} {row.get('unit', '')}"
-        cards.setdefault(str(row["subject"]), []).append(
-            {
-                "stated": stated.strip(),
-                "quote": str(row.get("quote", "")),
-                "status": status,
-                "status_label": STATUS_LABELS.get(status, status),
-                "measured": str(row.get("measured", "")),
-            }
-        )
+    for subject, card in zip(text("subject"), records, strict=True):
+        cards.setdefault(subject, []).append(card)
     return cards
 
 
 def _with_figures(frame: gpd.GeoDataFrame, cards: Mapping[str, list[dict[str, str]]]) -> gpd.GeoDataFrame:
     out = frame.copy()
-    out["figures"] = [cards.get(i) for i in out["id"]]
-    worst = [max((c["status"] for c in cards.get(i, [])), key=_status_rank, default="none") for i in out["id"]]
-    out["figure_status"] = [w if _status_rank(w) > 0 else "none" for w in worst]
+    ids = out["id"].astype(str)
+    out["figures"] = ids.map(cards).where(ids.isin(cards.keys()), None).to_numpy(dtype=object)
+    # the worst status comparing the feature's own area (rank > 0) colours it; none else
+    pairs = pd.DataFrame(
+        [(i, _status_rank(c["status"]), c["status"]) for i, group in cards.items() for c in group],
+        columns=["id", "rank", "status"],
+    )
+    worst = pairs[pairs["rank"] > 0].sort_values("rank", kind="stable").drop_duplicates("id", keep="last")
+    out["figure_status"] = ids.map(worst.set_index("id")["status"]).astype(object).fillna("none").to_numpy(dtype=object)
     return out
 
 
