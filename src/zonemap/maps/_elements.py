@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from ._basemaps import add_basemaps
+
 if TYPE_CHECKING:
     import folium
 
@@ -15,12 +17,6 @@ _LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 
 
 _LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
-
-
-_POSITRON = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png"
-
-
-_ESRI = "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}"
 
 
 def _layer_class() -> type:
@@ -76,7 +72,8 @@ def _script_class() -> type:
     return Script
 
 
-def _base_map(bounds: Sequence[float]) -> folium.Map:
+def _base_map(bounds: Sequence[float], *, tianditu_key: str | None = None) -> folium.Map:
+    """The Leaflet map with its base layers (see :func:`add_basemaps`), fitted to ``bounds``."""
     import folium
     from folium import plugins
 
@@ -90,20 +87,7 @@ def _base_map(bounds: Sequence[float]) -> folium.Map:
     )
     m.default_js = [("leaflet", _LEAFLET_JS)]  # no jQuery/Bootstrap/icon fonts: nothing here uses them
     m.default_css = [("leaflet_css", _LEAFLET_CSS)]
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
-    folium.TileLayer(
-        _POSITRON,
-        name="浅色 Light (CartoDB Positron)",
-        show=False,
-        subdomains="abcd",
-        attr="&copy; OpenStreetMap contributors &copy; CARTO",
-    ).add_to(m)
-    folium.TileLayer(
-        _ESRI,
-        name="卫星 Satellite (Esri World Imagery)",
-        show=False,
-        attr="Tiles &copy; Esri &mdash; Source: Esri, Maxar, Earthstar Geographics",
-    ).add_to(m)
+    add_basemaps(m, tianditu_key=tianditu_key)
     plugins.Fullscreen(position="topleft").add_to(m)
     m.fit_bounds([[ymin, xmin], [ymax, xmax]])
     return m
