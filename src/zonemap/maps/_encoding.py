@@ -197,7 +197,8 @@ def encode_label_anchors(geoms: np.ndarray, decimals: int = DEFAULT_DECIMALS) ->
         (so the page decodes both the same way).
     """
     anchors, room = label_anchors(geoms)
-    ints = np.floor(room[:, ::-1] * 10.0**decimals).astype(np.int64).ravel()  # floor: never more room than real
+    # floor: never more room than there is (the 1e-6 absorbs binary noise such as 0.002 * 1e6 = 1999.99...)
+    ints = np.floor(room[:, ::-1] * 10.0**decimals + 1e-6).astype(np.int64).ravel()
     deltas = np.concatenate([ints[:2], ints[2:] - ints[:-2]]) if len(ints) else ints
     return {"at": encode_geometries(anchors, decimals), "room": polyline_encode(deltas)}
 
