@@ -10,7 +10,8 @@ Each contender runs as a fresh process on the same files in the same run (best o
 RSS of that process from ``os.wait4``):
 
 * zonemap: ``zonemap reconcile FILE --area-field TBMJ --out DIR`` plus ``--zonemap-args`` (default
-  ``--format csv``: the per-feature CSV), whatever the installed ``zonemap`` does today;
+  ``--area-decimals 2 --format csv``: the per-feature CSV), from the committed tree at ``--ref`` (default HEAD,
+  exported under ``--work``, so others' uncommitted edits are not measured) or the installed command;
 * DuckDB spatial: ``SELECT id, ST_Area_Spheroid(ST_FlipCoordinates(geom))`` over ``ST_Read`` (GeoPackage) or
   ``read_parquet`` (GeoParquet), copied to a CSV. ``ST_Area_Spheroid`` takes lat/lon order: on lon/lat input it
   returns NaN, hence the flip. The extension is the one the ``duckdb-extension-spatial`` wheel ships, loaded by
@@ -197,6 +198,7 @@ pkg = importlib.util.find_spec("duckdb_extension_spatial").submodule_search_loca
 ext = next(pathlib.Path(pkg).glob("extensions/v" + duckdb.__version__ + "/spatial.duckdb_extension"))
 con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
 con.execute("LOAD '" + str(ext) + "'")
+con.execute("SET enable_progress_bar = false")
 table, geom = ("ST_Read(?)", "geom") if kind == "gpkg" else ("read_parquet(?)", "geometry")
 # ST_Area_Spheroid wants lat/lon order (it returns NaN for lon/lat): hence ST_FlipCoordinates
 con.execute(
@@ -250,11 +252,48 @@ def run_process(cmd: list[str], log: Path, timeout_s: float) -> dict[str, Any]:
     return {"wall_s": wall, "rss_mib": usage.ru_maxrss / 1024, "rc": proc.returncode}
 
 
-def commands(layer: dict[str, Any], kind: str, out: Path, zonemap_args: list[str]) -> dict[str, list[str]]:
+def zonemap_command(ref: str, work: Path) -> tuple[list[str], str]:
+    """How to start zonemap: the committed tree at git ``ref``, or the ``zonemap`` on PATH for 'installed'.
+
+    Parameters
+    ----------
+    ref : str
+        A git revision of this repository (its ``src`` and ``geodata`` are exported under ``work``, so uncommitted
+        edits in the working tree are not measured), or ``installed``.
+    work : pathlib.Path
+        Cache directory.
+
+    Returns
+    -------
+    command : list of str
+        The command up to its arguments.
+    label : str
+        What is measured (the short commit, or the installed command's path).
+    """
+    if ref == "installed":
+        found = shutil.which("zonemap")
+        if found is None:
+            raise FileNotFoundError("no zonemap on PATH (fix: activate the project's venv, or pass --ref HEAD)")
+        return [found], f"installed {found}"
+    repo = Path(__file__).resolve().parents[1]
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", ref], capture_output=True, text=True, check=True, cwd=repo
+    ).stdout.strip()
+    tree = work / f"zonemap-{sha}"
+    if not (tree / "src" / "zonemap" / "cli.py").exists():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha, "src", "geodata"], capture_output=True, check=True, cwd=repo)
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    start = f"import sys; sys.path.insert(0, {str(tree / 'src')!r}); from zonemap.cli import main; sys.exit(main())"
+    return [sys.executable, "-c", start], f"commit {sha}"
+
+
+def commands(layer: dict[str, Any], kind: str, out: Path, args: argparse.Namespace) -> dict[str, list[str]]:
     """The three contenders' command lines for one input file."""
     src = layer[kind]
+    zonemap = [*args.zonemap_cmd, "reconcile", src, "--area-field", "TBMJ", "--out", str(out / "zonemap")]
     return {
-        "zonemap": ["zonemap", "reconcile", src, "--area-field", "TBMJ", "--out", str(out / "zonemap"), *zonemap_args],
+        "zonemap": [*zonemap, *args.zonemap_args],
         "duckdb": [sys.executable, "-c", DUCKDB_SCRIPT, src, kind, str(out / "duckdb.csv")],
         "geopandas": [sys.executable, "-c", GEOPANDAS_SCRIPT, src, kind, str(out / "geopandas.csv")],
     }
@@ -301,7 +340,7 @@ def run(n: int, kinds: list[str], repeat: int, args: argparse.Namespace) -> list
         out.mkdir(parents=True, exist_ok=True)
         timings: dict[str, list[dict[str, Any]]] = {}
         for _ in range(repeat):
-            for tool, cmd in commands(layer, kind, out, args.zonemap_args).items():
+            for tool, cmd in commands(layer, kind, out, args).items():
                 shutil.rmtree(out / tool, ignore_errors=True)  # the tool's own output only
                 (out / f"{tool}.csv").unlink(missing_ok=True)
                 log = out / f"{tool}.log"
@@ -317,6 +356,7 @@ def run(n: int, kinds: list[str], repeat: int, args: argparse.Namespace) -> list
             row[f"{tool}_rss"] = max(r["rss_mib"] for r in runs)
         row.update(checks(layer, out))
         rows.append(row)
+        print(json.dumps(row), file=sys.stderr, flush=True)  # partial results survive an interrupted run
     return rows
 
 
@@ -366,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat-large", type=int, default=1, help="repeats at N >= 1e6")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "zonemap-bench")
+    parser.add_argument(
+        "--ref", default="HEAD", help="git revision whose committed src is measured, or 'installed' (zonemap on PATH)"
+    )
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds before a process is killed")
     parser.add_argument(
         "--zonemap-args",
@@ -374,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         help="options after 'zonemap reconcile FILE --area-field TBMJ --out DIR' (one string)",
     )
     args = parser.parse_args(argv)
+    args.zonemap_cmd, measured = zonemap_command(args.ref, args.work)
     rows = [r for n in args.n for r in run(n, args.inputs, args.repeat_large if n >= 1e6 else args.repeat, args)]
     versions = subprocess.run(
         [
@@ -386,11 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         text=True,
         check=True,
     ).stdout.split()
-    head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
-    ).stdout.strip()
     print(
-        f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; zonemap at {head or '?'}; "
+        f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; zonemap {measured}; "
         f"DuckDB {versions[0]}, geopandas {versions[1]}, pyogrio {versions[2]} (GDAL {versions[3]}); "
         f"ZONEMAP_REFERENCE_DIR={os.environ.get('ZONEMAP_REFERENCE_DIR', '(unset)')}"
     )
