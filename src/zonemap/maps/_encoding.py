@@ -130,28 +130,35 @@ def encode_geometries(geoms: np.ndarray, decimals: int = DEFAULT_DECIMALS) -> di
     return out
 
 
-def _half_chords(geoms: np.ndarray, anchors: np.ndarray, axis: int) -> np.ndarray:
+def _segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every ring segment of the polygons: start points, end points, and the owning feature."""
+    parts, part_owner = shapely.get_parts(geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[:-1] == ring[1:]  # consecutive vertices of one ring: a segment (rings are closed)
+    return coords[:-1][same], coords[1:][same], part_owner[ring_part[ring[:-1][same]]]
+
+
+def _half_chords(segments: tuple[np.ndarray, np.ndarray, np.ndarray], anchors: np.ndarray, axis: int) -> np.ndarray:
     """Distance from each anchor to its polygon's edge along ``axis`` (0: east-west, 1: north-south).
 
-    The polygon is cut by the line through the anchor parallel to the axis; of the pieces, the
-    one holding the anchor gives the room on either side, and the smaller side is returned.
+    The line through the anchor parallel to the axis crosses the polygon's ring segments; the
+    nearest crossing on each side bounds the run holding the anchor, and the smaller side is
+    returned. Computed over all segments at once (numpy), not by overlaying each polygon.
     """
-    n = len(geoms)
-    xy = shapely.get_coordinates(anchors)
-    lo, hi = shapely.bounds(geoms)[:, axis] - 1.0, shapely.bounds(geoms)[:, axis + 2] + 1.0
-    ends = np.repeat(xy[:, None, :], 2, axis=1)
-    ends[:, 0, axis], ends[:, 1, axis] = lo, hi
-    pieces, owner = shapely.get_parts(shapely.intersection(geoms, shapely.linestrings(ends)), return_index=True)
-    out = np.zeros(n)
-    if not len(pieces):
-        return out
-    holds = (shapely.get_type_id(pieces) == 1) & (shapely.distance(pieces, anchors[owner]) < 1e-9)
-    pieces, owner = pieces[holds], owner[holds]
-    box = shapely.bounds(pieces)
-    at = xy[owner, axis]
-    room = np.minimum(at - box[:, axis], box[:, axis + 2] - at)
-    np.maximum.at(out, owner, room)
-    return out
+    n, (a, b, owner) = len(anchors), segments
+    along, across = axis, 1 - axis
+    at = anchors[owner]
+    level = at[:, across]
+    cross = (a[:, across] > level) != (b[:, across] > level)  # half-open: a vertex on the line counts once
+    a, b, at, level, owner = a[cross], b[cross], at[cross], level[cross], owner[cross]
+    t = (level - a[:, across]) / (b[:, across] - a[:, across])
+    offset = a[:, along] + t * (b[:, along] - a[:, along]) - at[:, along]
+    before, after = np.full(n, np.inf), np.full(n, np.inf)
+    np.minimum.at(before, owner[offset < 0], -offset[offset < 0])
+    np.minimum.at(after, owner[offset >= 0], offset[offset >= 0])
+    room = np.minimum(before, after)
+    return np.where(np.isfinite(room), room, 0.0)
 
 
 def label_anchors(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,7 +181,8 @@ def label_anchors(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     geoms = np.asarray(geoms, dtype=object)
     anchors = shapely.point_on_surface(geoms)
-    room = np.column_stack([_half_chords(geoms, anchors, 0), _half_chords(geoms, anchors, 1)])
+    segments, xy = _segments(geoms), shapely.get_coordinates(anchors)
+    room = np.column_stack([_half_chords(segments, xy, 0), _half_chords(segments, xy, 1)])
     return anchors, room
 
 
