@@ -4,9 +4,9 @@
   touch); both start collapsed when the map is narrower than 768 px.
 - The first view fits the town outline and every feature layer shown, with padding that keeps
   them clear of the controls: each control is cleared along the axis where it costs less of the map.
-- Names of zones, parcels and places are placed greedily in screen space, zones first: a name is
-  drawn only where its box hits no other name, no control and no place dot, and (for a polygon)
-  where it fits inside the polygon. Placement runs again after every zoom or pan, looks only at
+- Names of zones, parcels and places (without a bracketed gloss) are placed greedily in screen
+  space, zones first: a name is drawn only where its box hits no other name, no control and no
+  place dot, and (for a polygon) where it fits inside the polygon. Placement runs again after every zoom or pan, looks only at
   anchors in view, biggest polygons first, and stops after a fixed number of tries and names, so
   it costs the same on a page with 50,000 parcels as on one with 5.
 
@@ -91,6 +91,8 @@ LAYOUT_JS = r"""
     ZM.fitted = {zoom: map.getZoom(), padding: [opts.paddingTopLeft, opts.paddingBottomRight]};
   };
 
+  // the map shows a name without its bracketed gloss (金凤凰现代化产业园区（黄洞—塘沥片区…）): the popup has it all
+  function shortName(text) { var head = String(text).split(/[\uff08(]/)[0].trim(); return head || String(text); }
   function source(key, layer) {
     var lab = layer.label, n, lat, lng, rlat = null, rlng = null, i;
     if (lab.at) {
@@ -106,7 +108,7 @@ LAYOUT_JS = r"""
     }
     var text = new Array(n), order = [];
     for (i = 0; i < n; i++) {
-      text[i] = ZM.prop(layer, "name_zh", i) || ZM.prop(layer, "name_en", i) || "";
+      text[i] = shortName(ZM.prop(layer, "name_zh", i) || ZM.prop(layer, "name_en", i) || "");
       if (text[i]) { order.push(i); }
     }
     if (rlat) { order.sort(function (a, b) { return rlat[b] * rlng[b] - rlat[a] * rlng[a]; }); }  // biggest first
