@@ -6,9 +6,9 @@
   them clear of the controls: each control is cleared along the axis where it costs less of the map.
 - Names of zones, parcels and places (without a bracketed gloss) are placed greedily in screen
   space, zones first: a name is drawn only where its box hits no other name, no control and no
-  place dot, and (for a polygon) where it fits inside the polygon. Placement runs again after every zoom or pan, looks only at
-  anchors in view, biggest polygons first, and stops after a fixed number of tries and names, so
-  it costs the same on a page with 50,000 parcels as on one with 5.
+  place dot, and (for a polygon) where it fits inside the polygon. Placement runs again after
+  every zoom or pan, looks only at anchors in view, biggest polygons first, and stops after a
+  fixed number of tries and names, so it costs the same with 50,000 parcels as with 5.
 
 Names are written with ``textContent``: data text is never parsed as HTML.
 """
