@@ -291,3 +291,33 @@ def test_names_scale_to_the_bulk_path(tmp_path, browser):
     page.screenshot(path=str(tmp_path / "bulk.png"))
     assert not problems, problems
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", list(SIZES))
+def test_without_an_outline_the_first_view_holds_every_feature(tmp_path, browser, config, size):
+    """No reference layers (a file map): the data's own bounds are framed, the last parcel included."""
+    options, _ = SIZES[size]
+    layers = collect_layers(config, "fenggang")
+    assert layers.outline is None
+    path = write_map(config, "fenggang", tmp_path, offline=True)
+    context, page, problems = _open(browser, path, options)
+    west, south, east, north = _view(page)
+    boxes = page.evaluate(_BOXES)
+    for name in FEATURE_LAYERS:
+        frame = layers.layer(name)
+        xmin, ymin, xmax, ymax = shapely.bounds(np.asarray(frame.geometry.values, dtype=object)).T
+        assert (xmin >= west).all() and (xmax <= east).all() and (ymin >= south).all() and (ymax <= north).all(), name
+        # and clear of the controls: each feature's box, projected, meets no control
+        corners = page.evaluate(
+            """bs => { const m = Object.values(window).find(v => v instanceof L.Map);
+            const o = m.getContainer().getBoundingClientRect();
+            return bs.map(([w, s, e, n]) => {
+              const a = m.latLngToContainerPoint([n, w]), b = m.latLngToContainerPoint([s, e]);
+              return [o.left + a.x, o.top + a.y, o.left + b.x, o.top + b.y]; }); }""",
+            np.column_stack([xmin, ymin, xmax, ymax]).tolist(),
+        )
+        assert not [(c, k) for c in corners for k in boxes["controls"] if _overlap(c, k)], name
+    page.screenshot(path=str(tmp_path / f"fenggang_no_outline_{size}.png"))
+    assert not problems, problems
+    context.close()
