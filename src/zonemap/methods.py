@@ -63,6 +63,7 @@ __all__ = [
     "FIELD_CHECK_COLUMNS",
     "KERNEL_REL_ACCURACY",
     "SANDIAO_FIELDS",
+    "diagnose_flat",
     "diagnose_methods",
     "sandiao_field_checks",
     "sphere_area",
@@ -157,10 +158,19 @@ def sphere_area(geoms_lonlat: Any, radius_m: float = SPHERE_MEAN_RADIUS_M) -> _A
     return per_geometry(flat, _sphere_signed(flat, radius_m))
 
 
-def _utm_zone(arr: NDArray[np.object_]) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    b = shapely.bounds(arr)
-    lon = np.nan_to_num((b[:, 0] + b[:, 2]) / 2, nan=114.0)
-    lat = np.nan_to_num((b[:, 1] + b[:, 3]) / 2, nan=23.0)
+def _utm_zone(flat: Flat) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """UTM zone and hemisphere of each geometry from the centre of its lon/lat range (114°E, 23°N if none)."""
+    n = flat.geoms.size
+    ranges = []
+    for coord in (flat.lon, flat.lat):
+        lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
+        if flat.starts.size:
+            np.minimum.at(lo, flat.ring_geom, np.minimum.reduceat(coord, flat.starts))
+            np.maximum.at(hi, flat.ring_geom, np.maximum.reduceat(coord, flat.starts))
+        with np.errstate(invalid="ignore"):  # empty and missing geometries: inf - inf
+            ranges.append((lo + hi) / 2)
+    lon = np.where(np.isfinite(ranges[0]), ranges[0], 114.0)
+    lat = np.where(np.isfinite(ranges[1]), ranges[1], 23.0)
     zone = np.clip(np.floor((lon + 180.0) / 6.0).astype(np.int64) + 1, 1, 60)
     return zone, lat < 0
 
@@ -194,7 +204,38 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
         Stated values or precisions that are not one per feature, or negative precisions.
     """
     arr = geometry_array(geoms_lonlat)
-    n = arr.size
+    out = diagnose_flat(flatten(arr), stated_m2, precision_m2, shapely.is_missing(arr))
+    if isinstance(geoms_lonlat, pd.Series | pd.DataFrame):
+        out.index = geoms_lonlat.index
+    return out
+
+
+def _per_geometry(flat: Flat, signed: _Arr, missing: NDArray[np.bool_]) -> _Arr:
+    ring_area = np.where(flat.is_hole, -np.abs(signed), np.abs(signed))
+    area = np.asarray(np.bincount(flat.ring_geom, weights=ring_area, minlength=flat.geoms.size), dtype=np.float64)
+    area[missing] = np.nan
+    return area
+
+
+def diagnose_flat(flat: Flat, stated_m2: Any, precision_m2: Any, missing: NDArray[np.bool_]) -> pd.DataFrame:
+    """:func:`diagnose_methods` of polygons already flattened (:func:`zonemap.sandiao.flatten`).
+
+    Parameters
+    ----------
+    flat
+        The rings; only ``flat.geoms.size`` (the number of features) is read of its geometries,
+        so a reader that decodes coordinates itself may leave them ``None``.
+    stated_m2, precision_m2
+        As for :func:`diagnose_methods`.
+    missing
+        True for each feature without a geometry (its areas are NaN, its method ``no_data``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`diagnose_methods` (with a default index).
+    """
+    n = flat.geoms.size
     stated = np.asarray(stated_m2, dtype=float).ravel()
     precision = (
         np.broadcast_to(np.asarray(precision_m2, dtype=float), (n,))
@@ -212,23 +253,20 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
             f"diagnose_methods: feature #{i} has a negative precision {precision[i]} "
             "(fix: the precision is half a unit of the last stated digit, >= 0)"
         )
-    flat = flatten(arr)
     gzone = geometry_zones(flat, None)
-    uzone, south = _utm_zone(arr)
+    uzone, south = _utm_zone(flat)
     rg = flat.ring_geom
     geodesic = ring_sums(flat.lon, flat.lat, flat.starts, perimeter=False)[0] if flat.starts.size else np.zeros(0)
-    areas = {
-        "sandiao": per_geometry(flat, sandiao_signed(flat, gzone[rg])),
-        "geodesic": per_geometry(flat, geodesic),
-        "gk_plane": per_geometry(flat, tm_signed(flat, 3.0 * gzone[rg], geodesic_signed=geodesic)),
-        "utm": per_geometry(
-            flat, tm_signed(flat, 6.0 * uzone[rg] - 183.0, k0=0.9996, a=_A, f=_WGS84_F, geodesic_signed=geodesic)
-        ),
-        "web_mercator": per_geometry(flat, _web_mercator_signed(flat)),
-        "sphere": per_geometry(flat, _sphere_signed(flat, SPHERE_MEAN_RADIUS_M)),
+    signed = {
+        "sandiao": sandiao_signed(flat, gzone[rg]),
+        "geodesic": geodesic,
+        "gk_plane": tm_signed(flat, 3.0 * gzone[rg], geodesic_signed=geodesic),
+        "utm": tm_signed(flat, 6.0 * uzone[rg] - 183.0, k0=0.9996, a=_A, f=_WGS84_F, geodesic_signed=geodesic),
+        "web_mercator": _web_mercator_signed(flat),
+        "sphere": _sphere_signed(flat, SPHERE_MEAN_RADIUS_M),
     }
-    index = geoms_lonlat.index if isinstance(geoms_lonlat, pd.Series | pd.DataFrame) else None
-    out = pd.DataFrame({"stated_m2": stated, "precision_m2": np.array(precision)}, index=index)
+    areas = {name: _per_geometry(flat, v, missing) for name, v in signed.items()}
+    out = pd.DataFrame({"stated_m2": stated, "precision_m2": np.array(precision)})
     codes = np.zeros(n, dtype=np.int64)
     # a stated value rounded to its precision lies within it of the exact area; the kernels are within
     # ~1e-8 of exact (GeographicLib, pyproj's shoelace), so that much is added lest a value on the edge of
@@ -254,10 +292,11 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
 
 
 def _method_sets(method: pd.Series) -> dict[str, NDArray[np.bool_]]:
-    text = method.astype(str)
-    return {
-        name: text.str.split("|").map(lambda parts, nm=name: nm in parts).to_numpy(dtype=bool) for name in AREA_METHODS
-    }
+    # a few distinct method sets over many features: split each distinct one once
+    cat = pd.Categorical(method.astype(str))
+    parts = [str(c).split("|") for c in cat.categories]
+    codes = np.asarray(cat.codes)
+    return {name: np.array([name in p for p in parts] + [False], dtype=bool)[codes] for name in AREA_METHODS}
 
 
 _DEFAULT_FIELD = "The stated areas"

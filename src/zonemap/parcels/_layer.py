@@ -1,0 +1,395 @@
+"""Reading a parcel layer fast: only the needed columns, as Arrow, coordinates straight from the WKB."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+from numpy.typing import NDArray
+from pyproj import CRS, Transformer
+
+from ..crs import WGS84, convert_lonlat, parse_crs, to_lonlat
+from ..errors import CRSError, DataFileError, MissingFileError, SchemaError
+from ..figures import area_field_figures
+from ..ingest import field_decimals
+from ..sandiao import SANDIAO_FIELDS, Flat
+from ..schema import ID_COLUMNS
+from ._wkb import NotPolygonError, wkb_rings
+
+__all__ = ["PARQUET_SUFFIXES", "ParcelLayer", "Progress", "read_parcels"]
+
+log = logging.getLogger(__name__)
+
+#: A progress hook: called with the stage's name and the share of the whole job done (0-1).
+Progress = Callable[[str, float], None]
+
+#: Suffixes read as GeoParquet through pyarrow (the pyogrio wheels carry no Parquet driver).
+PARQUET_SUFFIXES = (".parquet", ".geoparquet", ".pq")
+
+_SHOWN = 5
+
+
+@dataclass(frozen=True, eq=False)
+class ParcelLayer:
+    """A parcel layer as read: ids, lon/lat rings, stated areas and the 三调 columns.
+
+    Attributes
+    ----------
+    path
+        The file read.
+    ids
+        Feature ids as text (the id field, else ``#<row>``).
+    wkb
+        The geometries as read (WKB, in ``source_crs``), kept for writing them back.
+    flat
+        The rings in CGCS2000/WGS84 lon/lat (:class:`zonemap.sandiao.Flat`; its ``geoms`` are
+        placeholders, see :attr:`geometry`).
+    missing, empty
+        Per feature: no geometry; an empty one.
+    stated_m2, precision_m2
+        The stated area (NaN where empty) and half a unit of its last digit, in m².
+    source_crs
+        The CRS the file is in (or ``gcj02`` / ``bd09``).
+    area_field, area_unit, area_decimals, id_field
+        What was read: the field, its unit as written, its decimals (None for text values, whose
+        digits count), the id field (None: row numbers).
+    sandiao
+        The 三调 columns present (TBMJ, KCXS, KCMJ, TBDLMJ), as floats.
+    """
+
+    path: Path
+    ids: NDArray[np.object_]
+    wkb: pa.ChunkedArray
+    flat: Flat
+    missing: NDArray[np.bool_]
+    empty: NDArray[np.bool_]
+    stated_m2: NDArray[np.float64]
+    precision_m2: NDArray[np.float64]
+    source_crs: CRS | str
+    area_field: str
+    area_unit: str
+    area_decimals: int | None
+    id_field: str | None
+    sandiao: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    @property
+    def lonlat_wkb(self) -> bool:
+        """Whether :attr:`wkb` is already lon/lat (WGS84 or CGCS2000), so it can be written as it is."""
+        return isinstance(self.source_crs, CRS) and self.source_crs.is_geographic
+
+    @cached_property
+    def geometry(self) -> NDArray[np.object_]:
+        """Shapely geometries in lon/lat (built on first use only: the table needs none)."""
+        geoms = shapely.from_wkb(np.asarray(self.wkb.to_numpy(zero_copy_only=False), dtype=object))
+        if self.lonlat_wkb:
+            return np.asarray(geoms, dtype=object)
+        if isinstance(self.source_crs, str):
+            return np.asarray(
+                shapely.transform(
+                    geoms, lambda xy: np.column_stack(convert_lonlat(xy[:, 0], xy[:, 1], str(self.source_crs), "wgs84"))
+                ),
+                dtype=object,
+            )
+        return np.asarray(to_lonlat(geoms, self.source_crs), dtype=object)
+
+
+def _norm(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+def _find(names: list[str], wanted: str) -> str | None:
+    """The column named ``wanted``: exactly, else ignoring case and width."""
+    if wanted in names:
+        return wanted
+    hits = [n for n in names if _norm(n) == _norm(wanted)]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _schema(path: Path, layer_name: str | None, encoding: str | None) -> tuple[list[str], str | None, Any]:
+    """(attribute names, geometry column, CRS as declared) without reading features."""
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
+        try:
+            schema = pq.read_schema(path)
+        except (OSError, pa.ArrowException) as exc:
+            raise DataFileError(f"{path}: cannot read as Parquet: {exc} (fix: check the file)") from None
+        geo = json.loads((schema.metadata or {}).get(b"geo", b"{}") or b"{}")
+        col = geo.get("primary_column")
+        if col is None:
+            raise DataFileError(
+                f"{path}: a Parquet file without GeoParquet 'geo' metadata (fix: write it as GeoParquet)"
+            )
+        meta = geo.get("columns", {}).get(col, {})
+        if str(meta.get("encoding", "WKB")).upper() != "WKB":
+            raise DataFileError(
+                f"{path}: geometry encoding {meta.get('encoding')!r} is not read yet (fix: write the GeoParquet "
+                "with WKB geometry, geopandas' default)"
+            )
+        # GeoParquet: a missing crs means OGC:CRS84 (lon/lat WGS84), an explicit null an unknown one
+        crs = meta.get("crs", "OGC:CRS84")
+        return [n for n in schema.names if n != col], col, None if crs is None else json.dumps(crs)
+    import pyogrio
+
+    try:
+        info = pyogrio.read_info(path, layer=layer_name, encoding=encoding)
+    except Exception as exc:  # pyogrio raises several types for unreadable files and layers
+        raise DataFileError(
+            f"{path}: cannot read: {exc} (fix: check the file opens in QGIS, or --layer-name)"
+        ) from None
+    return [str(f) for f in info["fields"]], info.get("geometry_name") or None, info.get("crs")
+
+
+def _read_table(
+    path: Path, columns: list[str], geom: str | None, layer_name: str | None, encoding: str | None
+) -> pa.Table:
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path, columns=[*columns, str(geom)])
+    import pyogrio
+
+    try:
+        _, table = pyogrio.read_arrow(path, layer=layer_name, columns=columns, encoding=encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DataFileError(
+            f"{path}: cannot decode attributes: {exc} (fix: pass the right --encoding, e.g. GBK)"
+        ) from None
+    names = table.column_names
+    gcol = geom if geom in names else next((n for n in ("wkb_geometry", "geometry") if n in names), None)
+    if gcol is None:
+        raise SchemaError(f"{path}: the layer has no geometry column (fix: a parcel layer needs polygons)")
+    return table.rename_columns([("geometry" if n == gcol else n) for n in names]).select([*columns, "geometry"])
+
+
+def _ids_text(ids: NDArray[np.object_], mask: NDArray[np.bool_]) -> str:
+    bad = ids[mask]
+    more = bad.size - _SHOWN
+    return ", ".join(map(str, bad[:_SHOWN])) + (f" and {more} more" if more > 0 else "") + f" ({bad.size} feature(s))"
+
+
+def _numbers(path: Path, table: pa.Table, col: str, ids: NDArray[np.object_]) -> NDArray[np.float64]:
+    """A numeric (or numeric-text) column as floats, NaN where empty; text that is no number is refused."""
+    arr = table.column(col)
+    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
+        return np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        raise SchemaError(f"{path}: field {col!r} is {arr.type}, not a number (fix: name the numeric area field)")
+    text = pc.utf8_trim_whitespace(arr)
+    blank = pc.fill_null(pc.equal(text, ""), True)
+    nums = np.full(len(arr), np.nan)
+    ok = ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+    try:
+        nums[ok] = np.asarray(text.filter(pa.array(ok)).to_numpy(zero_copy_only=False), dtype=object).astype(float)
+    except ValueError:
+        vals = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+        bad = np.array([_not_number(v) for v in vals]) & ok
+        raise SchemaError(
+            f"{path}: field {col!r} holds {vals[bad][0]!r}, not a number, for {_ids_text(ids, bad)} "
+            f"(fix: {col} must hold plain numbers; clear or correct those values)"
+        ) from None
+    return nums
+
+
+def _not_number(value: object) -> bool:
+    try:
+        float(str(value))
+    except ValueError:
+        return True
+    return False
+
+
+def _unit_precision(
+    path: Path, field_name: str, stated: NDArray[np.float64], unit: str | None, decimals: int | None, is_text: bool
+) -> tuple[float, str, int]:
+    """(m² per unit, unit as written, decimals) by :func:`zonemap.figures.area_field_figures`' own rules.
+
+    One value is run through it: the first non-whole one if any (so an undeclared number of decimals
+    is refused as it refuses it), else the first; its unit and precision are those of every value.
+    """
+    finite = np.flatnonzero(np.isfinite(stated) & (stated > 0))
+    if not finite.size:
+        return 1.0, unit or field_name, decimals or 0
+    frac = finite[stated[finite] != np.round(stated[finite])]
+    i = int(frac[0] if frac.size else finite[0])
+    import pandas as pd
+
+    one = pd.DataFrame({"id": ["x"], field_name: [float(stated[i])]})
+    # text values keep their own written digits (the decimals only matter for the unit lookup here)
+    dec_in = 0 if is_text else decimals
+    if is_text:
+        one[field_name] = 1.0
+    row = area_field_figures(one, field_name, unit=unit, decimals=dec_in, source=str(path)).iloc[0]
+    dec = int(row["decimals"])
+    return float(row["unit_m2"]), str(row["unit_as_written"]), dec
+
+
+def _lonlat(path: Path, crs: CRS | str, x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[Any, Any]:
+    if isinstance(crs, str):
+        return convert_lonlat(x, y, crs, "wgs84")
+    if crs.is_geographic:
+        return x, y
+    lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(x, y)
+    lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        raise CRSError(
+            f"{path}: coordinates cannot be converted from {crs.name}: some fall outside its area of use "
+            "(fix: check that the declared CRS is the one the data is in, or pass --crs)"
+        )
+    return lon, lat
+
+
+def read_parcels(
+    path: Path | str,
+    *,
+    area_field: str,
+    area_unit: str | None = None,
+    area_decimals: int | None = None,
+    id_field: str | None = None,
+    layer_name: str | None = None,
+    crs: Any = None,
+    encoding: str | None = None,
+    progress: Progress | None = None,
+) -> ParcelLayer:
+    """Read a parcel layer's ids, geometries and stated areas, and nothing else.
+
+    Parameters
+    ----------
+    path
+        GeoPackage, Shapefile, GeoJSON... (pyogrio, Arrow) or GeoParquet (pyarrow; WKB encoding).
+    area_field
+        The stated-area attribute (``TBMJ``, ``面积亩``...), found exactly, else ignoring case.
+    area_unit
+        Its unit as written; by default from the field name (:func:`zonemap.figures.area_field_figures`).
+    area_decimals
+        Its decimals; by default the Shapefile's declared ones, else 0 for whole numbers (others refused).
+    id_field
+        The id attribute; by default the first of :data:`zonemap.schema.ID_COLUMNS`, else row numbers.
+    layer_name
+        The layer of a multi-layer file.
+    crs
+        The data's CRS when the file declares none (or declares it wrongly); any form
+        :func:`zonemap.crs.parse_crs` takes.
+    encoding
+        Attribute encoding (Shapefiles without ``.cpg``: ``GBK``).
+    progress
+        Called as ``progress("read", share)``.
+
+    Returns
+    -------
+    ParcelLayer
+        Empty stated values and missing or empty geometries are kept (as NaN / flags).
+
+    Raises
+    ------
+    MissingFileError, DataFileError, SchemaError, CRSError
+        No such file; unreadable; a missing field, a non-numeric value, a non-polygon; no or an unknown CRS.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise MissingFileError(f"{p}: no such file (fix: check the path)")
+    names, geom, declared = _schema(p, layer_name, encoding)
+    found = _find(names, area_field)
+    if found is None:
+        near = difflib.get_close_matches(area_field, names, n=3)
+        raise SchemaError(
+            f"{p}: no attribute {area_field!r} (fix: --area-field one of the layer's attributes"
+            f"{': ' + ', '.join(near) if near else ''})"
+        )
+    if id_field is not None and _find(names, id_field) is None:
+        raise SchemaError(f"{p}: no id attribute {id_field!r} (fix: --id-field one of {', '.join(names[:12])})")
+    id_col = _find(names, id_field) if id_field else next((c for w in ID_COLUMNS if (c := _find(names, w))), None)
+    extra = [c for w in SANDIAO_FIELDS if (c := _find(names, w)) is not None and c != found]
+    columns = list(dict.fromkeys([c for c in (id_col, found, *extra) if c is not None]))
+    if crs is not None:
+        source: CRS | str = parse_crs(crs)
+    elif declared is None:
+        raise CRSError(f"{p}: the layer declares no coordinate system (fix: pass it with --crs, e.g. --crs EPSG:4490)")
+    else:
+        source = parse_crs(declared)
+    if progress:
+        progress("read", 0.0)
+    table = _read_table(p, columns, geom, layer_name, encoding)
+    n = table.num_rows
+    ids = (
+        np.asarray(pc.cast(table.column(id_col), pa.string()).to_numpy(zero_copy_only=False), dtype=object)
+        if id_col
+        else np.char.add("#", np.arange(n).astype(str)).astype(object)
+    )
+    if id_col is not None and table.column(id_col).null_count:
+        nulls = np.asarray(table.column(id_col).is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        ids[nulls] = np.char.add("#", np.flatnonzero(nulls).astype(str)).astype(object)
+    values = _numbers(p, table, found, ids)
+    nonpos = np.isfinite(values) & (values <= 0)
+    if nonpos.any():
+        raise SchemaError(
+            f"{p}: attribute {found!r} is zero or negative for {_ids_text(ids, nonpos)} "
+            "(fix: correct the stated areas, or clear them to leave those parcels unchecked)"
+        )
+    if area_decimals is None and p.suffix.lower() in (".shp", ".dbf"):
+        area_decimals = field_decimals(p, found, encoding)
+    is_text = pa.types.is_string(table.column(found).type) or pa.types.is_large_string(table.column(found).type)
+    unit_m2, unit_written, decimals = _unit_precision(p, found, values, area_unit, area_decimals, is_text)
+    stated = values * unit_m2
+    if is_text:
+        precision = _text_precision(table.column(found), unit_m2)
+    else:
+        precision = np.where(np.isfinite(values), 0.5 * 10.0**-decimals * unit_m2, np.nan)
+    try:
+        rings = wkb_rings(table.column("geometry"))
+    except NotPolygonError as exc:
+        raise SchemaError(
+            f"{p}: feature #{exc.index} (id {ids[exc.index]}) is a {exc.kind}, not a polygon ({exc.count} such) "
+            "(fix: a parcel layer holds Polygon/MultiPolygon features; drop or convert the others)"
+        ) from None
+    if progress:
+        progress("read", 0.2)
+    lon, lat = _lonlat(p, source, rings.x, rings.y)
+    nv = lon.size
+    junk = np.zeros(max(nv - 1, 0), dtype=bool)
+    if rings.starts.size > 1:
+        junk[rings.starts[1:] - 1] = True
+    flat = Flat(lon, lat, rings.starts, rings.ring_geom, rings.is_hole, junk, np.empty(n, dtype=object))
+    sandiao = {w: _numbers(p, table, c, ids) for w in SANDIAO_FIELDS if (c := _find([found, *extra], w))}
+    log.info("%s: %d parcels, %d vertices, %s in %s", p, n, nv, found, unit_written)
+    return ParcelLayer(
+        path=p,
+        ids=ids,
+        wkb=table.column("geometry"),
+        flat=flat,
+        missing=rings.missing,
+        empty=rings.empty,
+        stated_m2=stated,
+        precision_m2=precision,
+        source_crs=source,
+        area_field=found,
+        area_unit=unit_written,
+        area_decimals=None if is_text else decimals,
+        id_field=id_col,
+        sandiao=sandiao,
+    )
+
+
+def _text_precision(column: pa.ChunkedArray, unit_m2: float) -> NDArray[np.float64]:
+    """Half a unit of the last written digit of each text value (``"245.98"``: 0.005), in m²."""
+    text = pc.utf8_trim_whitespace(column)
+    dot = np.asarray(pc.fill_null(pc.find_substring(text, "."), -1).to_numpy(zero_copy_only=False))
+    length = np.asarray(pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False))
+    decimals = np.where(dot >= 0, length - dot - 1, 0)
+    out = 0.5 * 10.0 ** -decimals.astype(float) * unit_m2
+    out[length == 0] = np.nan
+    return np.asarray(out, dtype=np.float64)
