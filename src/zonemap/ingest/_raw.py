@@ -30,13 +30,17 @@ def default_max_bytes() -> int:
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """What a reader needs to know beyond the path (``crs_given``: the user passed ``--crs``)."""
+    """What a reader needs to know beyond the path.
+
+    ``crs_given``: the user passed ``--crs``; ``table``: a PostGIS source's ``[SCHEMA.]TABLE[(GEOMETRY)]``.
+    """
 
     encoding: str | None = None
     layer_name: str | None = None
     points: bool = False
     max_bytes: int = field(default_factory=default_max_bytes)
     crs_given: bool = False
+    table: str | None = None
 
 
 @dataclass

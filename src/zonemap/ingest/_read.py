@@ -30,6 +30,7 @@ from pyproj import CRS
 
 from ..errors import CRSError, DataFileError, Problem, SchemaError
 from ._geojson import _read_geojson
+from ._postgis import is_postgis_source, parse_source, read_postgis
 from ._raw import DECLARED, IMPLIED, NONE, RawData, ReadOptions
 from ._text_formats import _read_csv, _read_dxf
 
@@ -219,13 +220,14 @@ def _size_check(path: Path, max_bytes: int) -> None:
         )
 
 
-def read_raw(path: Path, opts: ReadOptions) -> tuple[str, RawData]:
+def read_raw(path: Path | str, opts: ReadOptions) -> tuple[str, RawData]:
     """Read any supported file into :class:`RawData`.
 
     Parameters
     ----------
     path
-        The input file; its suffix picks the reader.
+        The input file; its suffix picks the reader. A ``PG:...`` or ``postgresql://...`` source
+        is read from PostGIS (``opts.table`` picks the table; see :mod:`zonemap.ingest._postgis`).
     opts
         Encoding, layer name, point or polygon entities, size limit.
 
@@ -239,6 +241,13 @@ def read_raw(path: Path, opts: ReadOptions) -> tuple[str, RawData]:
     DataFileError, SchemaError, CRSError
         For unreadable files or features, naming file and feature.
     """
+    if is_postgis_source(path):
+        raw = read_postgis(str(path), opts)
+        shown = parse_source(str(path)).shown
+        _check_finite(raw, shown)
+        log.info("%s: read %d feature(s) from PostGIS", shown, len(raw.labels))
+        return "PostGIS", raw
+    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise DataFileError(
@@ -253,7 +262,7 @@ def read_raw(path: Path, opts: ReadOptions) -> tuple[str, RawData]:
     return name, raw
 
 
-def _check_finite(raw: RawData, path: Path) -> None:
+def _check_finite(raw: RawData, path: Path | str) -> None:
     """Refuse NaN / infinite coordinates, naming each feature and the number."""
     first: dict[int, float] = {}
     step = 50_000  # features at a time: the coordinates are never all copied at once
