@@ -13,23 +13,21 @@ are neutralised (:func:`zonemap.io.csv_text`) and XLSX stores text as text. File
 from __future__ import annotations
 
 from ._formats import (
-    FORMATS,
     display_checks,
     display_figures,
-    report_paths,
     status_label,
     summary,
-    to_html,
     to_json,
     to_markdown,
-    write_reports,
 )
+from ._html import to_html
 from ._terminal import (
     figures_for_maps,
     parse_formats,
     terminal_status,
     terminal_tables,
 )
+from ._write import FORMATS, report_paths, write_reports
 from ._xlsx import write_xlsx
 
 __all__ = [

@@ -1,26 +1,17 @@
-"""The report files and what a run writes.
-
-Escaped Markdown and HTML tables, JSON and XLSX at full precision.
-"""
+"""The people's tables (rounded, escaped), the headline, Markdown and JSON."""
 
 from __future__ import annotations
 
-import html
 import json
 import math
-from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ZonemapError
-from ..io import CSV_ENCODING, write_csv, write_text
 from ..reconcile import (
     AGREES,
     DISAGREES,
-    FAILING_STATUSES,
     NO_GEOMETRY,
     PART_EXCEEDS,
     PART_WITHIN,
@@ -29,23 +20,20 @@ from ..reconcile import (
 )
 from ..schema import AREA_UNITS_M2, FIGURE_STATUSES, unit_text
 from ..textsafe import md_escape, md_escape_series, safe_text, unsafe_pattern
-from ._xlsx import write_xlsx
 
 __all__ = [
     "FORMATS",
+    "TITLE",
     "display_checks",
     "display_figures",
-    "report_paths",
     "status_label",
     "summary",
-    "to_html",
     "to_json",
     "to_markdown",
-    "write_reports",
 ]
 
 
-#: Report formats :func:`write_reports` knows.
+#: Report formats :func:`~zonemap.report.write_reports` knows.
 FORMATS = ("md", "html", "csv", "json", "xlsx")
 
 
@@ -68,7 +56,7 @@ _FIGURE_HEADERS = (
 _CHECK_HEADERS = ("check", "subject", "value", "limit", "passed", "detail")
 
 
-_TITLE = "Area reconciliation (图数一致): measured polygons against stated figures"
+TITLE = "Area reconciliation (图数一致): measured polygons against stated figures"
 
 
 def status_label(status: str) -> str:
@@ -220,7 +208,7 @@ def _md_table(df: pd.DataFrame) -> list[str]:
 def to_markdown(result: Reconciliation) -> str:
     """Markdown report: summary, figures (with source, quote, geometry provenance), checks."""
     lines = [
-        f"# {_TITLE}",
+        f"# {TITLE}",
         "",
         md_escape(summary(result), cell=False),
         "",
@@ -237,32 +225,6 @@ def to_markdown(result: Reconciliation) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def _html_table(df: pd.DataFrame, bad: Iterable[bool]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in df.columns)
-    body = []
-    for row, is_bad in zip(df.itertuples(index=False), bad, strict=True):
-        cls = f' class="{"bad" if is_bad else "ok"}"'
-        body.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def to_html(result: Reconciliation) -> str:
-    """A standalone HTML page; every data string is escaped."""
-    style = (
-        "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;font-size:0.85em}"
-        "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}tr.bad td{background:#fde2e2}"
-        "tr.ok td{background:#fff}"
-    )
-    return (
-        f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(_TITLE)}</title>'
-        f"<style>{style}</style></head><body><h1>{html.escape(_TITLE)}</h1>"
-        f"<p>{html.escape(safe_text(summary(result)))}</p><h2>Figures</h2>"
-        f"{_html_table(display_figures(result), result.figures['status'].isin(FAILING_STATUSES))}"
-        f"<h2>Checks</h2>{_html_table(display_checks(result), ~result.checks['passed'].astype(bool))}"
-        "</body></html>\n"
-    )
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -291,65 +253,3 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def write_reports(
-    result: Reconciliation,
-    out_dir: Path | str,
-    formats: Iterable[str] = FORMATS,
-    stem: str = "reconciliation",
-    csv_encoding: str = CSV_ENCODING,
-) -> list[Path]:
-    """Write the report in each format to ``out_dir``.
-
-    Parameters
-    ----------
-    result
-        The reconciliation.
-    out_dir
-        Destination directory (created).
-    formats
-        Any of :data:`FORMATS`; ``csv`` writes ``<stem>_figures.csv`` and ``<stem>_checks.csv``.
-    stem
-        File name stem.
-    csv_encoding
-        Of the CSV files: UTF-8 with a BOM by default (Excel on Chinese Windows), or e.g. ``"gbk"``
-        (a character GBK cannot hold is refused naming its row). See :func:`zonemap.io.csv_text`.
-
-    Returns
-    -------
-    list of Path
-        The files written.
-    """
-    paths = report_paths(out_dir, formats, stem)
-    writers = {
-        "md": lambda p: write_text(p, to_markdown(result)),
-        "html": lambda p: write_text(p, to_html(result)),
-        "json": lambda p: write_text(p, to_json(result)),
-        "figures.csv": lambda p: write_csv(result.figures, p, encoding=csv_encoding),
-        "checks.csv": lambda p: write_csv(result.checks, p, encoding=csv_encoding),
-        "xlsx": lambda p: write_xlsx(result, p),
-    }
-    return [writers[key](path) for key, path in paths.items()]
-
-
-def report_paths(
-    out_dir: Path | str, formats: Iterable[str] = FORMATS, stem: str = "reconciliation"
-) -> dict[str, Path]:
-    """The files :func:`write_reports` writes, by part, known before any work (for output checks).
-
-    Raises
-    ------
-    ZonemapError
-        For an unknown format.
-    """
-    out = Path(out_dir)
-    paths: dict[str, Path] = {}
-    for fmt in formats:
-        if fmt == "csv":
-            paths |= {f"{name}.csv": out / f"{stem}_{name}.csv" for name in ("figures", "checks")}
-        elif fmt in FORMATS:
-            paths[fmt] = out / f"{stem}.{fmt}"
-        else:
-            raise ZonemapError(f"unknown report format {fmt!r} (fix: use any of {', '.join(FORMATS)})")
-    return paths

@@ -15,7 +15,7 @@ from ..reconcile import (
     Reconciliation,
 )
 from ..schema import FIGURE_STATUSES
-from ._formats import _TITLE, FORMATS, _for_people, _texts, display_checks, display_figures
+from ._formats import FORMATS, TITLE, _for_people, _texts, display_checks, display_figures
 
 __all__ = [
     "figures_for_maps",
@@ -114,7 +114,7 @@ def terminal_tables(result: Reconciliation, max_rows: int | None = TERMINAL_ROWS
     first_name = pd.Series(_texts(shown["subject_name"]), dtype=object).str.split(" / ", n=1).str[0]
     short = pd.Series(_texts(shown["subject"]) + " " + first_name.to_numpy(dtype=object), dtype=object).str.strip()
     figs["subject"] = _for_people(pd.DataFrame({"subject": short}))["subject"].to_numpy()
-    t1 = Table(title=_TITLE, caption=_caption(len(fig_rows), len(f), "figures"), **_TABLE_STYLE)
+    t1 = Table(title=TITLE, caption=_caption(len(fig_rows), len(f), "figures"), **_TABLE_STYLE)
     for col, width in _TERMINAL_FIGURES:
         t1.add_column(
             col,
