@@ -29,6 +29,7 @@ from zonemap.ingest._read import read_raw
 psycopg = pytest.importorskip("psycopg", reason="the postgis extra: pip install -e '.[postgis]'")
 from psycopg import sql  # noqa: E402
 
+from zonemap.ingest._postgis import read_postgis_table  # noqa: E402
 from zonemap.ingest._postgis_sink import postgis_area_peer, write_postgis  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -277,3 +278,20 @@ def test_area_peer_is_geographiclib_on_the_ellipsoid(pg_dsn: str, layer: dict[st
         areas, seconds = postgis_area_peer(pg_dsn, table)
         assert seconds > 0
         assert np.abs(areas[by_pk] / expected - 1).max() < 1e-8, table
+
+
+def test_arrow_table_for_the_parcel_reader(pg_dsn: str, layer: dict[str, object]) -> None:
+    """read_postgis_table: the columns asked for and WKB geometry, as pyogrio.read_arrow gives the GeoPackage's."""
+    import pyogrio
+
+    _, gp = pyogrio.read_arrow(layer["gpkg"], columns=["BSM", "TBMJ"])
+    table, crs, shown = read_postgis_table(
+        f"PG:{pg_dsn} password=hidden", ReadOptions(table="parcels_4526"), ["bsm", "tbmj"]
+    )
+    assert table.column_names == ["geometry", "bsm", "tbmj"] and crs == CRS.from_epsg(4526)
+    assert shown.endswith(":public.parcels_4526") and "hidden" not in shown
+    assert table.column("bsm").to_pylist() == gp.column("BSM").to_pylist()
+    assert table.column("tbmj").to_pylist() == gp.column("TBMJ").to_pylist()
+    ours = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
+    theirs = shapely.from_wkb(gp.column(gp.column_names[-1]).to_numpy(zero_copy_only=False))
+    assert np.array_equal(shapely.get_coordinates(ours), shapely.get_coordinates(theirs))
