@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from .areas import geometry_array
 from .ellipsoid import A as _A
 from .ellipsoid import F as _F
-from .ellipsoid import edge_terms, ring_sums
+from .ellipsoid import ring_sums
 from .errors import SchemaError
 from .sandiao import (
     FIELD_CHECK_COLUMNS,
@@ -54,8 +54,9 @@ from .sandiao import (
     per_geometry,
     sandiao_field_checks,
     sandiao_signed,
-    shoelace,
+    sphere_signed,
     tm_signed,
+    web_mercator_signed,
 )
 
 __all__ = [
@@ -104,23 +105,6 @@ _WGS84_F = 1 / 298.257223563
 _DEG = math.pi / 180
 
 
-def _web_mercator_signed(flat: Flat) -> _Arr:
-    if not flat.starts.size:
-        return np.zeros(0)
-    x = flat.lon * (_DEG * _A)
-    y = np.arctanh(np.sin(flat.lat * _DEG)) * _A
-    return shoelace(x, y, flat.starts, flat.junk)
-
-
-def _sphere_signed(flat: Flat, radius_m: float) -> _Arr:
-    if not flat.starts.size:
-        return np.zeros(0)
-    y = np.sin(flat.lat * _DEG)
-    terms = edge_terms(np.diff(flat.lon) * _DEG, y[:-1], y[1:])
-    terms[flat.junk] = 0.0
-    return np.asarray(np.add.reduceat(np.append(terms, 0.0), flat.starts) * radius_m**2, dtype=np.float64)
-
-
 def web_mercator_area(geoms_lonlat: Any) -> _Arr:
     """Planar area (m²) of each polygon in Web Mercator (EPSG:3857: x = aλ, y = a·atanh(sin φ)).
 
@@ -135,7 +119,7 @@ def web_mercator_area(geoms_lonlat: Any) -> _Arr:
         Shoelace areas of the projected vertices; NaN for missing geometries.
     """
     flat = flatten(geoms_lonlat)
-    return per_geometry(flat, _web_mercator_signed(flat))
+    return per_geometry(flat, web_mercator_signed(flat))
 
 
 def sphere_area(geoms_lonlat: Any, radius_m: float = SPHERE_MEAN_RADIUS_M) -> _Arr:
@@ -155,7 +139,7 @@ def sphere_area(geoms_lonlat: Any, radius_m: float = SPHERE_MEAN_RADIUS_M) -> _A
         exact to ~1e-12 for edges up to 1 km); NaN for missing geometries.
     """
     flat = flatten(geoms_lonlat)
-    return per_geometry(flat, _sphere_signed(flat, radius_m))
+    return per_geometry(flat, sphere_signed(flat, radius_m))
 
 
 def _utm_zone(flat: Flat) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
@@ -262,8 +246,8 @@ def diagnose_flat(flat: Flat, stated_m2: Any, precision_m2: Any, missing: NDArra
         "geodesic": geodesic,
         "gk_plane": tm_signed(flat, 3.0 * gzone[rg], geodesic_signed=geodesic),
         "utm": tm_signed(flat, 6.0 * uzone[rg] - 183.0, k0=0.9996, a=_A, f=_WGS84_F, geodesic_signed=geodesic),
-        "web_mercator": _web_mercator_signed(flat),
-        "sphere": _sphere_signed(flat, SPHERE_MEAN_RADIUS_M),
+        "web_mercator": web_mercator_signed(flat),
+        "sphere": sphere_signed(flat, SPHERE_MEAN_RADIUS_M),
     }
     areas = {name: _per_geometry(flat, v, missing) for name, v in signed.items()}
     out = pd.DataFrame({"stated_m2": stated, "precision_m2": np.array(precision)})

@@ -20,11 +20,12 @@ from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
 from ..crs import WGS84, convert_lonlat, parse_crs, to_lonlat
-from ..errors import CRSError, DataFileError, MissingFileError, SchemaError
+from ..errors import ConfigError, CRSError, DataFileError, MissingFileError, SchemaError
 from ..figures import area_field_figures
 from ..ingest import field_decimals
 from ..sandiao import SANDIAO_FIELDS, Flat
 from ..schema import ID_COLUMNS
+from ._values import ids_text, numbers, text_precision
 from ._wkb import NotPolygonError, wkb_rings
 
 __all__ = ["PARQUET_SUFFIXES", "ParcelLayer", "Progress", "read_parcels"]
@@ -51,7 +52,8 @@ class ParcelLayer:
     ids
         Feature ids as text (the id field, else ``#<row>``).
     wkb
-        The geometries as read (WKB, in ``source_crs``), kept for writing them back.
+        The geometries as read (WKB, in ``source_crs``), kept for writing them back; ``None`` when
+        read with ``keep_geometry=False`` (a CSV-only run: half the memory).
     flat
         The rings in CGCS2000/WGS84 lon/lat (:class:`zonemap.sandiao.Flat`; its ``geoms`` are
         placeholders, see :attr:`geometry`).
@@ -70,7 +72,7 @@ class ParcelLayer:
 
     path: Path
     ids: NDArray[np.object_]
-    wkb: pa.ChunkedArray
+    wkb: pa.ChunkedArray | None
     flat: Flat
     missing: NDArray[np.bool_]
     empty: NDArray[np.bool_]
@@ -94,6 +96,8 @@ class ParcelLayer:
     @cached_property
     def geometry(self) -> NDArray[np.object_]:
         """Shapely geometries in lon/lat (built on first use only: the table needs none)."""
+        if self.wkb is None:
+            raise ConfigError(f"{self.path}: geometries were not kept (fix: read_parcels(..., keep_geometry=True))")
         geoms = shapely.from_wkb(np.asarray(self.wkb.to_numpy(zero_copy_only=False), dtype=object))
         if self.lonlat_wkb:
             return np.asarray(geoms, dtype=object)
@@ -176,43 +180,6 @@ def _read_table(
     return table.rename_columns([("geometry" if n == gcol else n) for n in names]).select([*columns, "geometry"])
 
 
-def _ids_text(ids: NDArray[np.object_], mask: NDArray[np.bool_]) -> str:
-    bad = ids[mask]
-    more = bad.size - _SHOWN
-    return ", ".join(map(str, bad[:_SHOWN])) + (f" and {more} more" if more > 0 else "") + f" ({bad.size} feature(s))"
-
-
-def _numbers(path: Path, table: pa.Table, col: str, ids: NDArray[np.object_]) -> NDArray[np.float64]:
-    """A numeric (or numeric-text) column as floats, NaN where empty; text that is no number is refused."""
-    arr = table.column(col)
-    if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
-        return np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        raise SchemaError(f"{path}: field {col!r} is {arr.type}, not a number (fix: name the numeric area field)")
-    text = pc.utf8_trim_whitespace(arr)
-    blank = pc.fill_null(pc.equal(text, ""), True)
-    nums = np.full(len(arr), np.nan)
-    ok = ~np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
-    try:
-        nums[ok] = np.asarray(text.filter(pa.array(ok)).to_numpy(zero_copy_only=False), dtype=object).astype(float)
-    except ValueError:
-        vals = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-        bad = np.array([_not_number(v) for v in vals]) & ok
-        raise SchemaError(
-            f"{path}: field {col!r} holds {vals[bad][0]!r}, not a number, for {_ids_text(ids, bad)} "
-            f"(fix: {col} must hold plain numbers; clear or correct those values)"
-        ) from None
-    return nums
-
-
-def _not_number(value: object) -> bool:
-    try:
-        float(str(value))
-    except ValueError:
-        return True
-    return False
-
-
 def _unit_precision(
     path: Path, field_name: str, stated: NDArray[np.float64], unit: str | None, decimals: int | None, is_text: bool
 ) -> tuple[float, str, int]:
@@ -263,6 +230,7 @@ def read_parcels(
     layer_name: str | None = None,
     crs: Any = None,
     encoding: str | None = None,
+    keep_geometry: bool = True,
     progress: Progress | None = None,
 ) -> ParcelLayer:
     """Read a parcel layer's ids, geometries and stated areas, and nothing else.
@@ -286,6 +254,9 @@ def read_parcels(
         :func:`zonemap.crs.parse_crs` takes.
     encoding
         Attribute encoding (Shapefiles without ``.cpg``: ``GBK``).
+    keep_geometry
+        Keep the WKB for writing geometries and buffering (:attr:`ParcelLayer.wkb`); ``False``
+        frees it once the coordinates are read.
     progress
         Called as ``progress("read", share)``.
 
@@ -333,11 +304,11 @@ def read_parcels(
     if id_col is not None and table.column(id_col).null_count:
         nulls = np.asarray(table.column(id_col).is_null().to_numpy(zero_copy_only=False), dtype=bool)
         ids[nulls] = np.char.add("#", np.flatnonzero(nulls).astype(str)).astype(object)
-    values = _numbers(p, table, found, ids)
+    values = numbers(p, table, found, ids)
     nonpos = np.isfinite(values) & (values <= 0)
     if nonpos.any():
         raise SchemaError(
-            f"{p}: attribute {found!r} is zero or negative for {_ids_text(ids, nonpos)} "
+            f"{p}: attribute {found!r} is zero or negative for {ids_text(ids, nonpos)} "
             "(fix: correct the stated areas, or clear them to leave those parcels unchecked)"
         )
     if area_decimals is None and p.suffix.lower() in (".shp", ".dbf"):
@@ -346,7 +317,7 @@ def read_parcels(
     unit_m2, unit_written, decimals = _unit_precision(p, found, values, area_unit, area_decimals, is_text)
     stated = values * unit_m2
     if is_text:
-        precision = _text_precision(table.column(found), unit_m2)
+        precision = text_precision(table.column(found), unit_m2)
     else:
         precision = np.where(np.isfinite(values), 0.5 * 10.0**-decimals * unit_m2, np.nan)
     try:
@@ -364,15 +335,20 @@ def read_parcels(
     if rings.starts.size > 1:
         junk[rings.starts[1:] - 1] = True
     flat = Flat(lon, lat, rings.starts, rings.ring_geom, rings.is_hole, junk, np.empty(n, dtype=object))
-    sandiao = {w: _numbers(p, table, c, ids) for w in SANDIAO_FIELDS if (c := _find([found, *extra], w))}
+    sandiao = {w: numbers(p, table, c, ids) for w in SANDIAO_FIELDS if (c := _find([found, *extra], w))}
+    wkb = table.column("geometry") if keep_geometry else None
+    missing, empty = rings.missing, rings.empty
+    del table, rings
+    if not keep_geometry:
+        pa.default_memory_pool().release_unused()
     log.info("%s: %d parcels, %d vertices, %s in %s", p, n, nv, found, unit_written)
     return ParcelLayer(
         path=p,
         ids=ids,
-        wkb=table.column("geometry"),
+        wkb=wkb,
         flat=flat,
-        missing=rings.missing,
-        empty=rings.empty,
+        missing=missing,
+        empty=empty,
         stated_m2=stated,
         precision_m2=precision,
         source_crs=source,
@@ -382,14 +358,3 @@ def read_parcels(
         id_field=id_col,
         sandiao=sandiao,
     )
-
-
-def _text_precision(column: pa.ChunkedArray, unit_m2: float) -> NDArray[np.float64]:
-    """Half a unit of the last written digit of each text value (``"245.98"``: 0.005), in m²."""
-    text = pc.utf8_trim_whitespace(column)
-    dot = np.asarray(pc.fill_null(pc.find_substring(text, "."), -1).to_numpy(zero_copy_only=False))
-    length = np.asarray(pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False))
-    decimals = np.where(dot >= 0, length - dot - 1, 0)
-    out = 0.5 * 10.0 ** -decimals.astype(float) * unit_m2
-    out[length == 0] = np.nan
-    return np.asarray(out, dtype=np.float64)

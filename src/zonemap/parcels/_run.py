@@ -71,7 +71,9 @@ def run_parcels(
     summaries = [out / f"{stem}_summary.{f}" for f in sums]
     check_outputs([*targets, *summaries], [path])
     t0 = time.perf_counter()
-    layer = read_parcels(path, progress=progress, **read_options)
+    # the WKB (about half the memory) is only needed to write geometries or buffer them
+    keep = accuracy_m > 0 or any(f != "csv" for f in fmts)
+    layer = read_parcels(path, progress=progress, keep_geometry=keep, **read_options)
     t_read = time.perf_counter() - t0
     result = reconcile_parcels(layer, accuracy_m=accuracy_m, progress=progress)
     result.timings["read"] = t_read

@@ -82,19 +82,18 @@ def _csv(result: ParcelResult, path: Path, encoding: str) -> None:
     table = parcel_arrow_table(result, neutralise=True)
     buf = io.BytesIO()
     pcsv.write_csv(table, buf, pcsv.WriteOptions(quoting_style="needed"))
-    data = buf.getvalue()
+    data = buf.getbuffer()
     enc = encoding.lower().replace("_", "-")
-    if enc in ("utf-8-sig", "utf8-sig"):
-        data = b"\xef\xbb\xbf" + data
-    elif enc not in ("utf-8", "utf8"):
+    bom = b"\xef\xbb\xbf" if enc in ("utf-8-sig", "utf8-sig") else b""
+    if not bom and enc not in ("utf-8", "utf8"):
         try:
-            data = data.decode("utf-8").encode(encoding)
+            data = memoryview(bytes(data).decode("utf-8").encode(encoding))
         except LookupError:
             raise DataFileError(
                 f"{path}: unknown text encoding {encoding!r} (fix: use utf-8-sig, utf-8 or gbk)"
             ) from None
         except UnicodeEncodeError as exc:
-            text = data.decode("utf-8")
+            text = bytes(data).decode("utf-8")
             ch = text[exc.start]
             row = text.count("\n", 0, exc.start)
             raise DataFileError(
@@ -102,13 +101,14 @@ def _csv(result: ParcelResult, path: Path, encoding: str) -> None:
                 "(fix: write UTF-8, the default, or GB18030, which holds every character)"
             ) from None
     with atomic_write(path, "wb") as fh:
+        fh.write(bom)
         fh.write(data)
 
 
 def _geometry(result: ParcelResult) -> tuple[pa.Array, CRS]:
     """Lon/lat WKB of every parcel and its CRS (the file's own when geographic, else WGS84)."""
     layer = result.layer
-    if layer.lonlat_wkb and isinstance(layer.source_crs, CRS):
+    if layer.lonlat_wkb and isinstance(layer.source_crs, CRS) and layer.wkb is not None:
         wkb = layer.wkb.combine_chunks()
         return (pc.cast(wkb, pa.binary()) if pa.types.is_large_binary(wkb.type) else wkb), layer.source_crs
     return pa.array(shapely.to_wkb(layer.geometry), type=pa.binary()), WGS84

@@ -78,6 +78,7 @@ from ._kernel import (
     sandiao_constants,
     sandiao_signed,
 )
+from ._others import sphere_signed, web_mercator_signed
 from ._plane import (
     GK3_EPSG_FIRST,
     GK3_ZONES,
@@ -111,6 +112,8 @@ __all__ = [
     "sandiao_field_checks",
     "sandiao_signed",
     "shoelace",
+    "sphere_signed",
     "tm_plane_area",
     "tm_signed",
+    "web_mercator_signed",
 ]
