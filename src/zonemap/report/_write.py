@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
+
+import pandas as pd
 
 from ..errors import ZonemapError
 from ..io import CSV_ENCODING, write_csv, write_text
@@ -13,6 +16,29 @@ from ._html import to_html
 from ._xlsx import write_xlsx
 
 __all__ = ["FORMATS", "report_paths", "write_reports"]
+
+#: A unit the checks write after a number (``"2,250,000 m²"``, ``"约2.25 km²"``): the program's wording.
+_UNIT_AFTER_NUMBER = re.compile(r"(?<=\d )(k?m)²")
+
+
+def _units_for(checks: pd.DataFrame, encoding: str) -> pd.DataFrame:
+    """The checks with the program's ``m²``/``km²`` in ``detail`` written ``m2``/``km2`` where ``encoding`` lacks ``²``.
+
+    GBK has no ``²``; the sentence the program wrote then reads in the units' ascii codes (the data's own
+    ``unit`` column) instead of being refused. A ``²`` anywhere else is the data's and is refused as usual.
+    """
+    try:
+        "²".encode(encoding)
+    except UnicodeEncodeError:
+        pass
+    except LookupError:
+        return checks  # write_csv names the unknown encoding
+    else:
+        return checks
+    if "detail" not in checks.columns or checks.empty:
+        return checks
+    detail = checks["detail"].astype(object).where(checks["detail"].isna(), checks["detail"].astype(str))
+    return checks.assign(detail=detail.str.replace(_UNIT_AFTER_NUMBER, r"\g<1>2", regex=True))
 
 
 def write_reports(
@@ -36,7 +62,8 @@ def write_reports(
         File name stem.
     csv_encoding
         Of the CSV files: UTF-8 with a BOM by default (Excel on Chinese Windows), or e.g. ``"gbk"``
-        (a character GBK cannot hold is refused naming its row). See :func:`zonemap.io.csv_text`.
+        (a character GBK cannot hold is refused naming its row and column; the checks' own ``m²`` and
+        ``km²`` are then written ``m2``, ``km2``). See :func:`zonemap.io.csv_text`.
 
     Returns
     -------
@@ -49,7 +76,7 @@ def write_reports(
         "html": lambda p: write_text(p, to_html(result)),
         "json": lambda p: write_text(p, to_json(result)),
         "figures.csv": lambda p: write_csv(result.figures, p, encoding=csv_encoding),
-        "checks.csv": lambda p: write_csv(result.checks, p, encoding=csv_encoding),
+        "checks.csv": lambda p: write_csv(_units_for(result.checks, csv_encoding), p, encoding=csv_encoding),
         "xlsx": lambda p: write_xlsx(result, p),
     }
     return [writers[key](path) for key, path in paths.items()]
