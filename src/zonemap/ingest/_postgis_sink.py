@@ -43,13 +43,25 @@ def _csv_table(frame: pd.DataFrame, geometry: str | None, srid: int) -> pa.Table
         col = frame[name]
         if name == geometry:
             geoms = shapely.set_srid(np.asarray(col, dtype=object), srid)
-            arrays.append(pa.array(shapely.to_wkb(geoms, hex=True, include_srid=True), type=pa.string()))
+            arrays.append(_hex(pa.array(shapely.to_wkb(geoms, include_srid=True), type=pa.binary())))
         elif _pg_type(col) == "text":
             arrays.append(pa.array(col.astype(object).where(col.notna(), None).map(_text, na_action="ignore")))
         else:
             arrays.append(pa.Array.from_pandas(col))
         names.append(str(name))
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def _hex(wkb: pa.BinaryArray) -> pa.StringArray:
+    """Hex text of each value, from one ``bytes.hex`` of the whole buffer (GEOS' hex writer is 10x slower)."""
+    if wkb.offset:  # a slice: copy to a fresh array, whose buffers start at its first value
+        wkb = wkb.take(pa.array(np.arange(len(wkb))))
+    validity, offsets, data = wkb.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int32, count=len(wkb) + 1, offset=wkb.offset * 4)
+    text = data.to_pybytes()[ends[0] : ends[-1]].hex().encode("ascii") if data is not None else b""
+    return pa.StringArray.from_buffers(
+        len(wkb), pa.py_buffer(((ends - ends[0]) * 2).astype(np.int32)), pa.py_buffer(text), validity, wkb.null_count
+    )
 
 
 def _text(value: object) -> str:
