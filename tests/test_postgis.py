@@ -84,13 +84,15 @@ def planted_parcels() -> gpd.GeoDataFrame:
 
 
 def load(conn: psycopg.Connection, name: str, frame: gpd.GeoDataFrame, srid: int) -> None:
-    """Load ``frame`` into ``public.<name>`` by psycopg: TBMJ numeric(18,2), geometry(Polygon, srid), a primary key."""
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+    """Load ``frame`` into ``zmtest.<name>`` by psycopg: TBMJ numeric(18,2), geometry(Polygon, srid), a primary key."""
+    name = f"zmtest.{name}"
+    conn.execute("CREATE SCHEMA IF NOT EXISTS zmtest")
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(*name.split("."))))
     conn.execute(
         sql.SQL(
             "CREATE TABLE {} (gid serial PRIMARY KEY, bsm_pk_order int, BSM text, DLMC varchar(20), "
             "TBMJ numeric(18,2), KCXS double precision, FLOORS integer, SURVEYED date, geom geometry(Polygon, {}))"
-        ).format(sql.Identifier(name), sql.Literal(srid))
+        ).format(sql.Identifier(*name.split(".")), sql.Literal(srid))
     )
     ewkb = shapely.to_wkb(shapely.set_srid(frame.geometry.array, srid), hex=True, include_srid=True)
     # rows inserted in reverse: the reader must return them in primary-key order, not physical order
@@ -104,7 +106,7 @@ def load(conn: psycopg.Connection, name: str, frame: gpd.GeoDataFrame, srid: int
                 sql.SQL(
                     "INSERT INTO {} (gid, bsm_pk_order, BSM, DLMC, TBMJ, KCXS, FLOORS, SURVEYED, geom) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::geometry)"
-                ).format(sql.Identifier(name)),
+                ).format(sql.Identifier(*name.split("."))),
                 [*values, row["SURVEYED"], ewkb[i]],
             )
     conn.commit()
@@ -128,7 +130,7 @@ ATTRS = ["BSM", "DLMC", "TBMJ", "KCXS", "FLOORS"]
 
 def test_gdal_form_reads_what_the_geopackage_holds(pg_dsn: str, layer: dict[str, object]) -> None:
     _, gp = read_raw(Path(str(layer["gpkg"])), ReadOptions())
-    fmt, pg = read_raw(f'PG:"{pg_dsn} tables=public.parcels_4526"', ReadOptions())
+    fmt, pg = read_raw(f'PG:"{pg_dsn} tables=zmtest.parcels_4526"', ReadOptions())
     assert fmt == "PostGIS"
     assert pg.crs == CRS.from_epsg(4526) and pg.crs_source == "declared"
     assert pg.labels == gp.labels == [f"feature #{i}" for i in range(N)]
@@ -150,7 +152,7 @@ def test_gdal_form_reads_what_the_geopackage_holds(pg_dsn: str, layer: dict[str,
 def test_url_form_with_table_reads_the_lonlat_copy(pg_dsn: str, layer: dict[str, object]) -> None:
     kw = dict(part.split("=", 1) for part in pg_dsn.split())
     url = f"postgresql:///{kw['dbname']}?host={kw['host']}&user={kw['user']}"
-    _, pg = read_raw(url, ReadOptions(table="parcels_4490"))
+    _, pg = read_raw(url, ReadOptions(table="zmtest.parcels_4490"))
     assert pg.crs == CRS.from_epsg(4490)
     # the planted GK coordinates taken to lon/lat independently (pyproj here, PROJ in geopandas.to_crs)
     to_ll = Transformer.from_crs("EPSG:4526", "EPSG:4490", always_xy=True)
@@ -161,13 +163,18 @@ def test_url_form_with_table_reads_the_lonlat_copy(pg_dsn: str, layer: dict[str,
 
 
 def test_the_only_geometry_table_and_layer_name(pg_dsn: str, layer: dict[str, object]) -> None:
-    # two tables with geometry in public: no choice -> refused, naming both
-    with pytest.raises(DataFileError, match=r"2 tables with geometry \(public.parcels_4490, public.parcels_4526\)"):
-        read_raw(f"PG:{pg_dsn} schemas=public", ReadOptions())
-    _, raw = read_raw(f"PG:{pg_dsn}", ReadOptions(layer_name="public.parcels_4490"))
+    # two tables with geometry in the schema: no choice -> refused, naming both
+    with pytest.raises(DataFileError, match=r"2 tables with geometry \(zmtest.parcels_4490, zmtest.parcels_4526\)"):
+        read_raw(f"PG:{pg_dsn} schemas=zmtest", ReadOptions())
+    _, raw = read_raw(f"PG:{pg_dsn}", ReadOptions(layer_name="zmtest.parcels_4490"))
     assert raw.crs == CRS.from_epsg(4490)
+    # an unqualified name is looked up in schemas= (not on the search path, which holds public only)
+    _, raw = read_raw(f"PG:{pg_dsn} schemas=zmtest tables=parcels_4526", ReadOptions())
+    assert raw.crs == CRS.from_epsg(4526)
+    with pytest.raises(DataFileError, match=r"no table 'parcels_4526'"):
+        read_raw(f"PG:{pg_dsn} tables=parcels_4526", ReadOptions())
     with pytest.raises(DataFileError, match="names 2 tables"):
-        read_raw(f"PG:{pg_dsn} tables=parcels_4490,parcels_4526", ReadOptions())
+        read_raw(f"PG:{pg_dsn} tables=zmtest.parcels_4490,zmtest.parcels_4526", ReadOptions())
 
 
 def test_bad_sources_say_what_and_how(pg_dsn: str, layer: dict[str, object], tmp_path: Path) -> None:
@@ -178,7 +185,7 @@ def test_bad_sources_say_what_and_how(pg_dsn: str, layer: dict[str, object], tmp
     with pytest.raises(DataFileError) as caught:
         read_raw(f"postgresql://u:s3cret@{tmp_path.name}.invalid/zm", ReadOptions(table="t"))
     assert "u:***@" in str(caught.value) and "s3cret" not in str(caught.value)
-    with pytest.raises(DataFileError, match=r"no table 'nosuch' \(fix: --table one of .*public.parcels_4526"):
+    with pytest.raises(DataFileError, match=r"no table 'nosuch' \(fix: --table one of .*zmtest.parcels_4526"):
         read_raw(f"PG:{pg_dsn}", ReadOptions(table="nosuch"))
     with psycopg.connect(pg_dsn) as conn:
         conn.execute("DROP TABLE IF EXISTS plain, two")
@@ -274,7 +281,7 @@ def test_area_peer_is_geographiclib_on_the_ellipsoid(pg_dsn: str, layer: dict[st
     geod = Geod(ellps="GRS80")  # CGCS2000's a and f are GRS80's; pyproj.Geod is GeographicLib's C code
     expected = np.array([abs(geod.geometry_area_perimeter(g)[0]) for g in lonlat.geometry])
     by_pk = np.argsort(np.arange(N)[::-1])  # rows were inserted in reverse: ctid order is the reverse of pk
-    for table in ("parcels_4490", "parcels_4526"):
+    for table in ("zmtest.parcels_4490", "zmtest.parcels_4526"):
         areas, seconds = postgis_area_peer(pg_dsn, table)
         assert seconds > 0
         assert np.abs(areas[by_pk] / expected - 1).max() < 1e-8, table
@@ -286,10 +293,10 @@ def test_arrow_table_for_the_parcel_reader(pg_dsn: str, layer: dict[str, object]
 
     _, gp = pyogrio.read_arrow(layer["gpkg"], columns=["BSM", "TBMJ"])
     table, crs, shown = read_postgis_table(
-        f"PG:{pg_dsn} password=hidden", ReadOptions(table="parcels_4526"), ["bsm", "tbmj"]
+        f"PG:{pg_dsn} password=hidden", ReadOptions(table="zmtest.parcels_4526"), ["bsm", "tbmj"]
     )
     assert table.column_names == ["geometry", "bsm", "tbmj"] and crs == CRS.from_epsg(4526)
-    assert shown.endswith(":public.parcels_4526") and "hidden" not in shown
+    assert shown.endswith(":zmtest.parcels_4526") and "hidden" not in shown
     assert table.column("bsm").to_pylist() == gp.column("BSM").to_pylist()
     assert table.column("tbmj").to_pylist() == gp.column("TBMJ").to_pylist()
     ours = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
