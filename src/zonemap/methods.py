@@ -241,11 +241,14 @@ def diagnose_flat(flat: Flat, stated_m2: Any, precision_m2: Any, missing: NDArra
     uzone, south = _utm_zone(flat)
     rg = flat.ring_geom
     geodesic = ring_sums(flat.lon, flat.lat, flat.starts, perimeter=False)[0] if flat.starts.size else np.zeros(0)
+    moments: dict[str, NDArray[np.float64]] = {}  # ring moments, shared by the two transverse Mercator planes
     signed = {
         "sandiao": sandiao_signed(flat, gzone[rg]),
         "geodesic": geodesic,
-        "gk_plane": tm_signed(flat, 3.0 * gzone[rg], geodesic_signed=geodesic),
-        "utm": tm_signed(flat, 6.0 * uzone[rg] - 183.0, k0=0.9996, a=_A, f=_WGS84_F, geodesic_signed=geodesic),
+        "gk_plane": tm_signed(flat, 3.0 * gzone[rg], geodesic_signed=geodesic, cache=moments),
+        "utm": tm_signed(
+            flat, 6.0 * uzone[rg] - 183.0, k0=0.9996, a=_A, f=_WGS84_F, geodesic_signed=geodesic, cache=moments
+        ),
         "web_mercator": web_mercator_signed(flat),
         "sphere": sphere_signed(flat, SPHERE_MEAN_RADIUS_M),
     }

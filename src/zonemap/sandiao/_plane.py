@@ -33,32 +33,25 @@ __all__ = [
     "tm_signed",
 ]
 
-
 _Arr = NDArray[np.float64]
-
 
 #: CGCS2000 3-degree Gauss–Krüger zones with an EPSG code (zone 25, CM 75°E ... zone 45, CM 135°E).
 GK3_ZONES = range(25, 46)
 
-
 #: EPSG code of zone 25 without zone prefix (CGCS2000 / 3-degree Gauss-Kruger CM 75E); zone z is +(z - 25).
 GK3_EPSG_FIRST = 4534
-
 
 _DEG = math.pi / 180
 
 
 _EP2 = _E2 / (1 - _E2)
 
-
 #: Rings whose bounding box is wider than this (m) get the projected shoelace in gk_plane_area (edges up to 1 km:
 #: the chord/geodesic sliver formula and the geodesic kernel stay within ~1e-8).
 _LOCAL_MAX_M = 1000.0
 
-
 #: ... or with an edge longer than this (m): the geodesic kernel's error grows with edge length (~1e-8 at 300 m).
 _LOCAL_MAX_EDGE_M = 300.0
-
 
 _CHUNK = 1 << 14
 
@@ -258,11 +251,14 @@ def tm_signed(
     f: float = _F,
     exact: bool = False,
     geodesic_signed: _Arr | None = None,
+    cache: dict[str, _Arr] | None = None,
 ) -> _Arr:
     """Signed plane area (m²) of each ring of ``flat`` (see :func:`tm_plane_area`).
 
     ``geodesic_signed`` are the rings' signed geodesic areas when already computed
-    (``zonemap.ellipsoid.ring_sums``), reused by the ``∫ k² dA`` evaluation.
+    (``zonemap.ellipsoid.ring_sums``), reused by the ``∫ k² dA`` evaluation. ``cache``, a dict
+    passed to every call on the same ``flat``, keeps the ring moments (they do not depend on the
+    projection), so a second projection (UTM after GK) costs a fraction of the first.
     """
     starts = flat.starts
     if not starts.size:
@@ -276,18 +272,22 @@ def tm_signed(
     n_r = _A / w
     m_r = _A * (1 - _E2) / w**3
     sxr, syr = _DEG * n_r * cos_f, _DEG * m_r
-    # ring-aligned chunks of ~_CHUNK vertices keep the temporaries in cache
-    cuts = np.unique(np.append(np.searchsorted(starts, np.arange(0, nv, 4 * _CHUNK)), nr))
-    cuts = cuts[cuts > 0] if cuts.size and cuts[0] == 0 else cuts
-    moments = np.empty((8, nr))
-    r0 = 0
-    for r1 in cuts:
-        r1 = int(r1)
-        v0, v1 = int(starts[r0]), int(starts[r1]) if r1 < nr else nv
-        moments[:, r0:r1] = _ring_moments(
-            lon[v0:v1], lat[v0:v1], starts[r0:r1] - v0, lon_f[r0:r1], lat_f[r0:r1], sxr[r0:r1], syr[r0:r1]
-        )
-        r0 = r1
+    moments = cache.get("moments") if cache is not None else None
+    if moments is None:
+        # ring-aligned chunks of ~_CHUNK vertices keep the temporaries in cache
+        cuts = np.unique(np.append(np.searchsorted(starts, np.arange(0, nv, 4 * _CHUNK)), nr))
+        cuts = cuts[cuts > 0] if cuts.size and cuts[0] == 0 else cuts
+        moments = np.empty((8, nr))
+        r0 = 0
+        for r1 in cuts:
+            r1 = int(r1)
+            v0, v1 = int(starts[r0]), int(starts[r1]) if r1 < nr else nv
+            moments[:, r0:r1] = _ring_moments(
+                lon[v0:v1], lat[v0:v1], starts[r0:r1] - v0, lon_f[r0:r1], lat_f[r0:r1], sxr[r0:r1], syr[r0:r1]
+            )
+            r0 = r1
+        if cache is not None:
+            cache["moments"] = moments
     extent, longest2, a2, sx, sy, sxx, bend1, bend2 = moments
     # ∫ k² dA uses the GRS80 geodesic area: other ellipsoids (Xian-80, Krassovsky) are projected
     grs80_like = abs(a - _A) < 1e-6 and abs(f - _F) < 1e-9
