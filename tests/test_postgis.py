@@ -302,3 +302,17 @@ def test_arrow_table_for_the_parcel_reader(pg_dsn: str, layer: dict[str, object]
     ours = shapely.from_wkb(table.column("geometry").to_numpy(zero_copy_only=False))
     theirs = shapely.from_wkb(gp.column(gp.column_names[-1]).to_numpy(zero_copy_only=False))
     assert np.array_equal(shapely.get_coordinates(ours), shapely.get_coordinates(theirs))
+
+
+def test_a_table_the_user_may_not_read(pg_dsn: str, layer: dict[str, object]) -> None:
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS zm_reader")
+        conn.execute("CREATE ROLE zm_reader LOGIN")
+        conn.execute("GRANT USAGE ON SCHEMA zmtest TO zm_reader")
+    try:
+        with pytest.raises(DataFileError, match=r"zmtest\.parcels_4490: this user may not read it \(fix: GRANT SELECT"):
+            read_raw(f"PG:{pg_dsn} user=zm_reader", ReadOptions(table="zmtest.parcels_4490"))
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute("REVOKE USAGE ON SCHEMA zmtest FROM zm_reader")
+            conn.execute("DROP ROLE zm_reader")

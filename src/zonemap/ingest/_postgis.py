@@ -27,13 +27,7 @@ from pyproj import CRS
 from ..errors import DataFileError
 from ._raw import DECLARED, NONE, RawData, ReadOptions
 
-__all__ = [
-    "PgSource",
-    "is_postgis_source",
-    "parse_source",
-    "read_postgis",
-    "read_postgis_table",
-]
+__all__ = ["PgSource", "is_postgis_source", "parse_source", "read_postgis", "read_postgis_table"]
 
 log = logging.getLogger(__name__)
 
@@ -200,10 +194,16 @@ def _resolve(cur: Any, src: PgSource, wanted: str | None) -> _Layer:
             "names are case-sensitive)"
         )
     cur.execute(
-        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = %s",
+        "SELECT n.nspname, c.relname, has_table_privilege(c.oid, 'SELECT') FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = %s",
         [oid],
     )
-    schema, name = cur.fetchone()
+    schema, name, readable = cur.fetchone()
+    if not readable:  # geometry_columns hides such tables: say so rather than "no geometry column"
+        raise DataFileError(
+            f"{src.shown}: table {schema}.{name}: this user may not read it (fix: GRANT SELECT ON it, or connect as "
+            "a user who may)"
+        )
     cur.execute(
         "SELECT f_geometry_column, srid, false FROM geometry_columns WHERE f_table_schema = %(s)s AND "
         "f_table_name = %(t)s UNION ALL SELECT f_geography_column, srid, true FROM geography_columns "
@@ -317,6 +317,22 @@ def _open(source: str, opts: ReadOptions) -> tuple[PgSource, Any, _Layer]:
     return src, conn, layer
 
 
+def _read(source: str, opts: ReadOptions, columns: list[str] | None) -> tuple[pa.Table, CRS | None, str, _Layer]:
+    import psycopg
+
+    src, conn, layer = _open(source, opts)
+    try:
+        with conn:
+            cur = conn.cursor()
+            srid = 4326 if layer.geography and not layer.srid else _srid(cur, src, layer)
+            crs, table = _crs(cur, srid), _fetch(cur, layer, columns)
+    except psycopg.Error as exc:
+        msg = f"{src.shown}: cannot read table {layer.schema}.{layer.table}: {str(exc).strip()}"
+        raise DataFileError(f"{msg} (fix: check the user may SELECT from it)") from None
+    log.info("%s: table %s.%s, geometry %s, SRID %d", src.shown, layer.schema, layer.table, layer.geom, srid)
+    return table, crs, f"{src.shown}:{layer.schema}.{layer.table}", layer
+
+
 def read_postgis_table(
     source: str, opts: ReadOptions | None = None, columns: list[str] | None = None
 ) -> tuple[pa.Table, CRS | None, str]:
@@ -334,16 +350,11 @@ def read_postgis_table(
     Returns
     -------
     tuple of (pyarrow.Table, CRS or None, str)
-        The columns and ``geometry`` (WKB, null where a row has none), the declared CRS, the
+        ``geometry`` (WKB, null where a row has none) and the columns, the declared CRS, the
         source as messages name it (password redacted) with ``:schema.table``.
     """
-    opts = opts or ReadOptions()
-    src, conn, layer = _open(source, opts)
-    with conn:
-        cur = conn.cursor()
-        crs = _crs(cur, 4326 if layer.geography and not layer.srid else _srid(cur, src, layer))
-        table = _fetch(cur, layer, columns)
-    return table, crs, f"{src.shown}:{layer.schema}.{layer.table}"
+    table, crs, shown, _ = _read(source, opts or ReadOptions(), columns)
+    return table, crs, shown
 
 
 def read_postgis(source: str, opts: ReadOptions) -> RawData:
@@ -366,20 +377,14 @@ def read_postgis(source: str, opts: ReadOptions) -> RawData:
     ------
     DataFileError
         Cannot connect, no PostGIS, no such table, no or two geometry columns, mixed SRIDs,
-        too large; each naming the source (password redacted) and the fix.
+        too large, not readable; each naming the source (password redacted) and the fix.
     """
-    src, conn, layer = _open(source, opts)
-    with conn:
-        cur = conn.cursor()
-        srid = 4326 if layer.geography and not layer.srid else _srid(cur, src, layer)
-        crs = _crs(cur, srid)
-        table = _fetch(cur, layer, None)
+    table, crs, _, layer = _read(source, opts, None)
     wkb = table.column("geometry")
     geoms = np.concatenate(
         [shapely.from_wkb(chunk.to_numpy(zero_copy_only=False)) for chunk in wkb.chunks] or [np.empty(0, object)]
     )
     attrs = table.drop_columns(["geometry"]).to_pandas(date_as_object=False)
-    log.info("%s: table %s.%s, geometry %s, SRID %d", src.shown, layer.schema, layer.table, layer.geom, srid)
     return RawData(
         attrs=attrs,
         geoms=np.asarray(geoms, dtype=object),
