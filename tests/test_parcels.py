@@ -5,7 +5,7 @@ Gauss–Krüger plane area is ~13 ppm above the geodesic one) whose TBMJ the tes
 the GK plane area (pyproj to EPSG:4526, then a shoelace written here), rounded to 0.01 m² as 三调
 layers store it; three made wrong by 1–3 %, two with TBMJ empty, one empty geometry, and ids that
 look like a spreadsheet formula and an HTML script. It is written as a GBK Shapefile in EPSG:4526,
-a GeoPackage and a GeoParquet in CGCS2000 lon/lat.
+a GeoPackage and a GeoParquet (WKB and geoarrow encodings) in CGCS2000 lon/lat.
 """
 
 from __future__ import annotations
@@ -96,6 +96,8 @@ def files(planted: gpd.GeoDataFrame, tmp_path_factory: pytest.TempPathFactory) -
     planted.to_crs("EPSG:4526").to_file(out["shp"], encoding="GBK", engine="pyogrio")
     planted.to_file(out["gpkg"], driver="GPKG", engine="pyogrio")
     planted.to_parquet(out["parquet"])
+    out["geoarrow"] = d / "dltb_geoarrow.parquet"
+    planted.to_parquet(out["geoarrow"], geometry_encoding="geoarrow")
     return out
 
 
@@ -107,7 +109,7 @@ def _expected_status(row: int) -> str:
     return "disagrees" if row in PLANTED else "agrees"
 
 
-@pytest.mark.parametrize("kind", ["shp", "gpkg", "parquet"])
+@pytest.mark.parametrize("kind", ["shp", "gpkg", "parquet", "geoarrow"])
 def test_planted_statuses_areas_and_methods(kind: str, files: dict[str, Path], planted: gpd.GeoDataFrame) -> None:
     opts = {"encoding": "GBK"} if kind == "shp" else {}
     layer = read_parcels(files[kind], area_field="TBMJ", area_decimals=2, **opts)

@@ -26,7 +26,7 @@ from ..ingest import field_decimals
 from ..sandiao import SANDIAO_FIELDS, Flat
 from ..schema import ID_COLUMNS
 from ._values import ids_text, numbers, text_precision
-from ._wkb import NotPolygonError, wkb_rings
+from ._wkb import NotPolygonError, geoarrow_rings, wkb_rings
 
 __all__ = ["PARQUET_SUFFIXES", "ParcelLayer", "Progress", "read_parcels"]
 
@@ -139,10 +139,10 @@ def _schema(path: Path, layer_name: str | None, encoding: str | None) -> tuple[l
                 f"{path}: a Parquet file without GeoParquet 'geo' metadata (fix: write it as GeoParquet)"
             )
         meta = geo.get("columns", {}).get(col, {})
-        if str(meta.get("encoding", "WKB")).upper() != "WKB":
+        if str(meta.get("encoding", "WKB")).lower() not in ("wkb", "polygon"):
             raise DataFileError(
-                f"{path}: geometry encoding {meta.get('encoding')!r} is not read yet (fix: write the GeoParquet "
-                "with WKB geometry, geopandas' default)"
+                f"{path}: geometry encoding {meta.get('encoding')!r} is not read (fix: write the GeoParquet "
+                "with WKB geometry, geopandas' default, or geoarrow 'polygon')"
             )
         # GeoParquet: a missing crs means OGC:CRS84 (lon/lat WGS84), an explicit null an unknown one
         crs = meta.get("crs", "OGC:CRS84")
@@ -238,7 +238,7 @@ def read_parcels(
     Parameters
     ----------
     path
-        GeoPackage, Shapefile, GeoJSON... (pyogrio, Arrow) or GeoParquet (pyarrow; WKB encoding).
+        GeoPackage, Shapefile, GeoJSON... (pyogrio, Arrow) or GeoParquet (pyarrow; WKB or geoarrow `polygon` encoding).
     area_field
         The stated-area attribute (``TBMJ``, ``面积亩``...), found exactly, else ignoring case.
     area_unit
@@ -321,7 +321,11 @@ def read_parcels(
     else:
         precision = np.where(np.isfinite(values), 0.5 * 10.0**-decimals * unit_m2, np.nan)
     try:
-        rings = wkb_rings(table.column("geometry"))
+        if pa.types.is_list(table.column("geometry").type):  # GeoParquet geoarrow 'polygon'
+            rings, as_wkb = geoarrow_rings(table.column("geometry"))
+            table = table.set_column(table.column_names.index("geometry"), "geometry", as_wkb)
+        else:
+            rings = wkb_rings(table.column("geometry"))
     except NotPolygonError as exc:
         raise SchemaError(
             f"{p}: feature #{exc.index} (id {ids[exc.index]}) is a {exc.kind}, not a polygon ({exc.count} such) "

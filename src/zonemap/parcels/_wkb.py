@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from ..areas import flat_rings
 from ..errors import SchemaError
 
-__all__ = ["NotPolygonError", "WkbRings", "wkb_rings"]
+__all__ = ["NotPolygonError", "WkbRings", "geoarrow_rings", "wkb_rings"]
 
 log = logging.getLogger(__name__)
 
@@ -185,3 +185,39 @@ def wkb_rings(column: pa.Array | pa.ChunkedArray) -> WkbRings:
     else:
         ring_geom, is_hole = fast_geom, np.zeros(fast_geom.size, bool)
     return WkbRings(x, y, starts, ring_geom, is_hole, missing, empty | ok & (npts == 0))
+
+
+def geoarrow_rings(column: pa.Array | pa.ChunkedArray) -> tuple[WkbRings, pa.Array]:
+    """Rings of a GeoParquet ``polygon`` (geoarrow) column, and the same geometries as WKB.
+
+    The column is ``list<list<point>>`` (rings of points, a point a ``struct<x, y>`` or an
+    interleaved ``fixed_size_list<double>[2]``): its offsets are the rings, nothing is parsed.
+    """
+    col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    n = len(col)
+    geom_off = np.asarray(col.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    rings = col.values
+    ring_off = np.asarray(rings.offsets.to_numpy(zero_copy_only=False), dtype=np.int64)
+    pts = rings.values
+    if pa.types.is_struct(pts.type):
+        xs = np.asarray(pts.field("x").to_numpy(zero_copy_only=False), dtype=np.float64)
+        ys = np.asarray(pts.field("y").to_numpy(zero_copy_only=False), dtype=np.float64)
+    else:  # interleaved x, y (z, m) doubles
+        dim = pts.type.list_size
+        flat = np.asarray(pts.values.to_numpy(zero_copy_only=False), dtype=np.float64)
+        xs, ys = flat[0::dim], flat[1::dim]
+    missing = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    nring = np.diff(geom_off)
+    ring_idx = np.arange(int(geom_off[0]), int(geom_off[-1]))
+    ring_geom = np.repeat(np.arange(n), nring).astype(np.intp)
+    is_hole = ring_idx != np.repeat(geom_off[:-1], nring)
+    keep = ring_off[ring_idx + 1] > ring_off[ring_idx]
+    ring_idx, ring_geom, is_hole = ring_idx[keep], ring_geom[keep], is_hole[keep]
+    counts = ring_off[ring_idx + 1] - ring_off[ring_idx]
+    take = np.repeat(ring_off[ring_idx] - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+    starts = (np.cumsum(counts) - counts).astype(np.intp)
+    empty = ~missing & (np.bincount(ring_geom, minlength=n) == 0)
+    out = WkbRings(xs[take], ys[take], starts, ring_geom, is_hole, missing, empty)
+    geoms = shapely.from_ragged_array(shapely.GeometryType.POLYGON, np.column_stack([xs, ys]), (ring_off, geom_off))
+    geoms[missing] = None
+    return out, pa.array(shapely.to_wkb(geoms), type=pa.binary())
