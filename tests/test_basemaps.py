@@ -250,3 +250,33 @@ def test_wgs84_point_lands_on_the_gcj02_tile_mark(tmp_path, browser, z):
     assert max(errors) < 1.0, (z, np.round(errors, 2))
     assert not problems, problems
     page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1400, 900), (390, 844)], ids=["desktop", "phone"])
+def test_amap_chosen_in_the_layer_control_of_a_town_page(tmp_path, browser, config, size):
+    from zonemap.maps import collect_layers
+
+    path = tmp_path / "fenggang.html"
+    path.write_text(render_map(collect_layers(config, "fenggang"), offline=True), encoding="utf-8")
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    hits: list[str] = []
+    serve_amap(page, np.array([[114.152, 22.742]]), hits)
+    page.goto(path.as_uri())
+    page.wait_for_function("window.zonemapRendered !== undefined")
+    control = page.locator(".leaflet-control-layers")
+    if not page.locator(".leaflet-control-layers-base").is_visible():  # collapsed on a phone
+        control.locator("button, a, .zm-toggle").first.click()
+    page.locator(".leaflet-control-layers-base label", has_text="高德地图 AMap").locator("input").check()
+    page.wait_for_function(
+        "Object.values(window).find(v => v instanceof L.Map).hasLayer("
+        "Object.values(window).find(v => v instanceof L.GridLayer.GcjTiles && v._url.includes('webrd')))"
+    )
+    page.wait_for_timeout(800)
+    assert hits, "no AMap tile was asked for"
+    assert all("webrd0" in h for h in hits)
+    page.screenshot(path=tmp_path / f"fenggang_amap_{size[0]}x{size[1]}.png")
+    assert not problems, problems
+    page.close()
