@@ -68,7 +68,7 @@ table.prov{border-collapse:collapse;margin-top:4px;font-size:.95em}
 table.prov th{text-align:left;font-weight:normal;color:#555;padding:2px 8px 2px 0;vertical-align:top;white-space:nowrap}
 table.prov td{padding:2px 0;vertical-align:top}
 @media (max-width:720px){
-body{padding:10px}
+body{padding:10px}h1{font-size:1.15em}.headline{font-size:.95em}
 table.t>thead{display:none}
 table.t,table.t>tbody,table.t>tbody>tr,table.t>tbody>tr>td{display:block;width:100%}
 table.t>tbody>tr{margin:0 0 10px;border:1px solid #ddd;border-left:6px solid var(--c);border-radius:4px;
