@@ -280,3 +280,27 @@ def test_amap_chosen_in_the_layer_control_of_a_town_page(tmp_path, browser, conf
     page.screenshot(path=tmp_path / f"fenggang_amap_{size[0]}x{size[1]}.png")
     assert not problems, problems
     page.close()
+
+
+@pytest.mark.browser
+def test_tianditu_imagery_asks_for_img_and_cia_tiles_with_the_key(tmp_path, browser):
+    path = tmp_path / "tdt.html"
+    path.write_text(render_map(_base_map(FENGGANG, tianditu_key=KEY), offline=True), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 800, "height": 600})
+    asked: list[str] = []
+    page.route(re.compile(r"^https?://"), lambda route: (asked.append(route.request.url), route.abort()))
+    page.goto(path.as_uri())
+    page.wait_for_function("Object.values(window).some(v => v instanceof L.Map)")
+    asked.clear()
+    page.evaluate(
+        """() => { const m = Object.values(window).find(v => v instanceof L.Map);
+        const groups = Object.values(window).filter(v => v instanceof L.LayerGroup && !(v instanceof L.FeatureGroup));
+        m.eachLayer(l => { if (l instanceof L.TileLayer) m.removeLayer(l); });
+        m.addLayer(groups.find(g => g.getLayers().some(t => t._url.includes('img_w')))); }"""
+    )
+    page.wait_for_timeout(500)
+    tdt = [urlsplit(u) for u in asked if ".tianditu.gov.cn/" in u]
+    assert {u.path for u in tdt} == {"/img_w/wmts", "/cia_w/wmts"}
+    assert all(parse_qs(u.query)["tk"] == [KEY] for u in tdt)
+    assert all(re.fullmatch(r"t[0-7]\.tianditu\.gov\.cn", u.hostname) for u in tdt)
+    page.close()
