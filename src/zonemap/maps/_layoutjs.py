@@ -185,10 +185,11 @@ LAYOUT_JS = r"""
           if (s.rlat) { placePolygon(s, i, p, h); } else { placeStack(s, i, p, h, sameSpot(s, j, p)); }
         }
       });
-      function take(s, members, boxes) {
+      function take(s, members, boxes, texts) {
         for (var m = 0; m < boxes.length; m++) { if (!free(boxes[m])) { return false; } }
         boxes.forEach(function (b, m) {
-          grid.add(b); placed.push({b: b, text: s.text[members[m]], rank: s.rank, key: s.key, i: members[m]});
+          var text = texts ? texts[m] : s.text[members[m]];
+          grid.add(b); placed.push({b: b, text: text, rank: s.rank, key: s.key, i: members[m]});
         });
         return true;
       }
@@ -221,7 +222,13 @@ LAYOUT_JS = r"""
       }
       function placeStack(s, i, p, h, members) {
         if (!members) { return; }
-        var ws = members.map(function (m) { return width(s.text[m], s.rank); }), wmax = Math.max.apply(null, ws);
+        if (!stack(s, p, h, members, members.map(function (m) { return s.text[m]; })) && members.length > 1) {
+          // no room for every name on the spot: the first one and how many share it (等 N 处 "and N-1 more")
+          stack(s, p, h, [members[0]], [s.text[members[0]] + "\u7b49" + members.length + "\u5904"]);
+        }
+      }
+      function stack(s, p, h, members, texts) {
+        var ws = texts.map(function (t) { return width(t, s.rank); }), wmax = Math.max.apply(null, ws);
         var H = h * members.length, spots = [[p.x + DOT, p.y - H / 2, 0], [p.x - DOT - wmax, p.y - H / 2, 1],
           [p.x - wmax / 2, p.y - DOT - H, 2], [p.x - wmax / 2, p.y + DOT, 2]];
         for (var c = 0; c < spots.length; c++) {
@@ -230,8 +237,9 @@ LAYOUT_JS = r"""
             var x = align === 0 ? x0 : align === 1 ? x0 + wmax - w : x0 + (wmax - w) / 2;
             return [x, y0 + m * h, x + w, y0 + (m + 1) * h];
           });
-          if (take(s, members, boxes)) { return; }
+          if (take(s, members, boxes, texts)) { return true; }
         }
+        return false;
       }
       for (var k = 0; k < placed.length; k++) {
         var e = pool[k], pl = placed[k], st2 = STYLE[pl.rank] || STYLE[2];
