@@ -193,6 +193,6 @@ def chart_svg(result: Reconciliation, people: pd.DataFrame) -> str:
     shown = "" if len(order) == len(result.figures) else f" ({len(order)} of {len(result.figures)}, failing first)"
     title = f"文件数与量算面积对比 stated vs measured{shown}"
     return (
-        f'<svg class="chart" role="img" width="100%" height="{height}" xmlns="http://www.w3.org/2000/svg" '
+        f'<svg class="chart" role="img" width="100%" height="{height}" '
         f'data-axis-top="{top:g}"><title>{html.escape(title)}</title>{"".join(axis)}{"".join(rows)}</svg>'
     )
