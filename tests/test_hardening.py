@@ -82,7 +82,7 @@ def test_formula_and_markdown_payloads_are_written_as_inert_text(project: Path, 
     assert row["notes"] == "'" + formula and row["quote"] == image
     assert float(row["diff_m2"]) == pytest.approx(float(row["measured_m2"]) - float(row["stated_m2"]))
     sheet = load_workbook(out / "reconciliation.xlsx")["figures"]
-    header_row = [c.value for c in sheet[1]]
+    header_row = [c.value.splitlines()[-1] for c in sheet[1]]  # bilingual: 中文 line, then the column
     cells = next(r for r in sheet.iter_rows(min_row=2) if r[header_row.index("figure_id")].value == "fg-fig-a-area")
     notes = cells[header_row.index("notes")]
     assert notes.value == formula and notes.data_type == "s"

@@ -29,9 +29,11 @@ OVERSIZED = {
 OWNERS = {
     "zonemap._chinacoords": "zonemap.crs",
     "zonemap._shenzhen_source": "zonemap.shenzhen",
-    "zonemap._options": ("zonemap.cli", "zonemap._cli_print"),
+    "zonemap._options": ("zonemap.cli", "zonemap._cli_print", "zonemap._cli_parcels", "zonemap._cli_reconcile"),
     "zonemap._cli_group": "zonemap.cli",
     "zonemap._cli_print": "zonemap.cli",
+    "zonemap._cli_parcels": ("zonemap.cli", "zonemap._cli_reconcile"),
+    "zonemap._cli_reconcile": "zonemap.cli",
 }
 
 

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from zonemap.cli import main
 from zonemap.maps import build_map, collect_layers, render_map, write_index, write_map
+from zonemap.maps._basemaps import basemap_names
 from zonemap.maps._encoding import encode_geometries, encode_properties, script_json
 from zonemap.towns import dongguan_towns
 
@@ -284,7 +285,9 @@ def test_browser_renders_bundled_maps(tmp_path, browser, config, town):
     assert _drawn(page, "places") == len(data.places)
     assert page.locator(".zonemap-legend").count() == 1
     assert page.locator(".leaflet-control-scale").count() == 1
-    assert page.locator(".leaflet-control-layers-base input").count() == 3
+    # OSM, CARTO, Esri and the two GCJ-02-corrected AMap layers; 天地图 only with a key
+    base = page.locator(".leaflet-control-layers-base label").all_inner_texts()
+    assert [t.strip() for t in base] == basemap_names(None) and len(base) == 5
     assert _drawn(page, "accuracy") == 0  # positional-uncertainty circles start hidden
     page.locator(".leaflet-control-layers-overlays label", has_text="Position accuracy").locator("input").check()
     assert _drawn(page, "accuracy") == len(data.places)

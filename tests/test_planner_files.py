@@ -52,6 +52,7 @@ def shp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _reconcile_file(path: Path, out: Path, *extra: str) -> list[dict[str, str]]:
+    """``zonemap reconcile FILE --area-field 面积亩``: parcel by parcel, the per-parcel table."""
     code, output = _run(
         [
             "reconcile",
@@ -70,7 +71,12 @@ def _reconcile_file(path: Path, out: Path, *extra: str) -> list[dict[str, str]]:
         ]
     )
     assert code == 0, output
-    return _rows(out / "reconciliation_figures.csv")
+    if path.suffix == ".csv":  # a text table (lon/lat or WKT columns) gets the registry reconciliation
+        return [
+            {"id": r["subject"], "status": r["status"], "area_m2": r["measured_m2"]}
+            for r in _rows(out / "reconciliation_figures.csv")
+        ]
+    return _rows(out / f"{path.stem}_parcels.csv")
 
 
 def test_gbk_shapefile_reconciles_every_parcel_with_ids_as_written(shp: Path, tmp_path: Path) -> None:
@@ -86,22 +92,23 @@ def test_gbk_shapefile_reconciles_every_parcel_with_ids_as_written(shp: Path, tm
             "--town",
             "塘厦",
             "--format",
-            "csv",
+            "csv,json",
             "--out",
             str(tmp_path),
         ]
     )
     assert code == 0, output
-    rows = _rows(tmp_path / "reconciliation_figures.csv")
+    rows = _rows(tmp_path / f"{shp.stem}_parcels.csv")
     truth = parcels_lonlat().set_index("地块编号")
-    assert [r["subject"] for r in rows] == list(IDS)  # as written: upper case, Chinese kept
-    assert {r["subject"]: r["status"] for r in rows} == expected_status()
+    assert [r["id"] for r in rows] == list(IDS)  # as written: upper case, Chinese kept
+    assert {r["id"]: r["status"] for r in rows} == expected_status()
     for r in rows:
-        assert float(r["measured_m2"]) == pytest.approx(truth.loc[r["subject"], "geo_area_m2"], rel=1e-6)
+        assert float(r["area_m2"]) == pytest.approx(truth.loc[r["id"], "geo_area_m2"], rel=1e-6)
         # stated with 2 decimals (DBF N(.,2)): half a unit of the last digit, 0.005 mu, and no geometry band
-        assert float(r["band_m2"]) == pytest.approx(0.005 * MU_M2, rel=1e-9)
-        assert float(r["geometry_uncertainty_m2"]) == 0.0
-        assert r["town"] == "tangxia"
+        assert float(r["precision_m2"]) == pytest.approx(0.005 * MU_M2, rel=1e-9)
+        assert float(r["stated_m2"]) == pytest.approx(truth.loc[r["id"], "面积亩"] * MU_M2, rel=1e-12)
+    summary = json.loads((tmp_path / f"{shp.stem}_parcels_summary.json").read_text(encoding="utf-8"))
+    assert summary["counts"]["disagrees"] == 1 and summary["area_field"] == "面积亩"
     assert _digest(shp.parent) == before  # the input is never modified
 
 
@@ -112,9 +119,9 @@ def test_other_formats_give_the_same_areas_and_statuses(shp: Path, tmp_path: Pat
     truth = parcels_lonlat()
     assert [r["status"] for r in rows] == [expected_status()[i] for i in IDS]
     for r, area in zip(rows, truth["geo_area_m2"], strict=True):
-        assert float(r["measured_m2"]) == pytest.approx(area, rel=1e-6)
+        assert float(r["area_m2"]) == pytest.approx(area, rel=1e-6)
     if fmt != "kml":  # KML Placemarks carry no 地块编号: they are numbered
-        assert [r["subject"] for r in rows] == list(IDS)
+        assert [r["id"] for r in rows] == list(IDS)
 
 
 def _figures_rows(parcel_ids: list[str]) -> list[list[str]]:

@@ -18,19 +18,17 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import psycopg  # the postgis extra (in the test extra)
 import pytest
 import shapely
+from psycopg import sql
 from pyproj import CRS, Geod, Transformer
 
 from zonemap.errors import DataFileError
+from zonemap.ingest._postgis import read_postgis_table
+from zonemap.ingest._postgis_sink import postgis_area_peer, write_postgis
 from zonemap.ingest._raw import ReadOptions
 from zonemap.ingest._read import read_raw
-
-psycopg = pytest.importorskip("psycopg", reason="the postgis extra: pip install -e '.[postgis]'")
-from psycopg import sql  # noqa: E402
-
-from zonemap.ingest._postgis import read_postgis_table  # noqa: E402
-from zonemap.ingest._postgis_sink import postgis_area_peer, write_postgis  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

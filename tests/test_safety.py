@@ -312,7 +312,7 @@ def test_random_text_reaches_every_writer_literally(name: str, quote: str, sourc
         # XLSX: opens; text cells are text (never formulas) and Excel shows the text as written
         wb = load_workbook(out / "reconciliation.xlsx")
         sheet = wb["figures"]
-        header = [c.value for c in sheet[1]]
+        header = [c.value.splitlines()[-1] for c in sheet[1]]  # bilingual: 中文 line, then the column
         for col, text in (("quote", quote), ("notes", notes), ("subject_name", name), ("source", source)):
             cell = sheet.cell(row=2, column=header.index(col) + 1)
             assert cell.data_type == "s" and cell.value == xlsx_cell(text)

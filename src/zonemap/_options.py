@@ -21,6 +21,7 @@ from .schema import IMPORT_LAYERS
 __all__ = [
     "command_inputs",
     "config_options",
+    "engine_options",
     "file_options",
     "force_option",
     "out_dir_option",
@@ -77,6 +78,35 @@ def out_dir_option(default: Path | None = Path("maps"), help: str = "Output dire
         show_default=default is not None,
         help=help,
     )
+
+
+def engine_options(func: F) -> F:
+    """``--engine``, ``--scheduler``, ``--workers``, ``--worker-memory``: where parcel-by-parcel work runs."""
+    func = click.option(
+        "--worker-memory",
+        default="2GiB",
+        show_default=True,
+        metavar="SIZE",
+        help="Memory limit per local dask worker (e.g. 2GiB); a worker holds one partition at a time.",
+    )(func)
+    func = click.option(
+        "--workers", type=click.IntRange(1, 512), default=None, help="Local dask workers (default: one per core)."
+    )(func)
+    func = click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="A running dask scheduler (tcp://host:8786) instead of a local cluster; the output folder must be "
+        "on storage its workers share.",
+    )(func)
+    return click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="local: this process; dask: a partitioned GeoParquet dataset on a dask.distributed cluster "
+        '(pip install -e ".[dask]").',
+    )(func)
 
 
 def force_option(func: F) -> F:

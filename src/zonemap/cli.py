@@ -16,6 +16,7 @@ import click
 
 from ._cli_group import _Group
 from ._cli_print import print_command
+from ._cli_reconcile import reconcile_command
 from ._options import (
     command_inputs,
     config_options,
@@ -263,62 +264,6 @@ def import_(
     )
 
 
-@main.command()
-@_SOURCES
-@config_options
-@file_options
-@click.option(
-    "--format",
-    "formats",
-    default="",
-    metavar="LIST",
-    help="Reports to write, comma-separated: md,html,csv,json,xlsx (default: none, table only).",
-)
-@out_dir_option(None, "Directory for the reports (default: maps).")
-@strict_option
-@force_option
-def reconcile(
-    sources: tuple[str, ...],
-    config: Config,
-    file_opts: FileOptions,
-    formats: str,
-    out_dir: Path | None,
-    strict: bool,
-    force: bool,
-) -> None:
-    """Compare measured areas with stated figures.
-
-    SOURCES are towns of the project (default: all) or layer files read directly, with
-    their figures from --figures FILE and/or an area attribute (--area-field 面积亩).
-    """
-    from rich.console import Console
-
-    from .reconcile import reconcile_project
-    from .report import parse_formats, report_paths, summary, terminal_tables, write_reports
-
-    wanted = parse_formats(formats)
-    project, towns = project_for(sources, config, file_opts)
-    out = out_dir or config.output_dir
-    check_outputs(report_paths(out, wanted).values(), command_inputs(project), force=force)
-    for note in project.notes:
-        click.echo(f"note: {note}", err=True)
-    if not len(project.figures):
-        click.echo(
-            "note: no stated figures (fix: --figures FILE or --area-field NAME for a layer file; "
-            "figures.csv in a project): only the checks run",
-            err=True,
-        )
-    result = reconcile_project(project, towns)
-    console = Console()
-    for table in terminal_tables(result):
-        console.print(table)
-    for path in write_reports(result, out, wanted):
-        click.echo(f"wrote {path}")
-    click.echo(summary(result))
-    if strict and result.n_failed:
-        raise CheckFailed(f"{result.n_disagreeing} figure(s) disagree, {result.n_failed_checks} check(s) failed")
-
-
 @main.group()
 def figures() -> None:
     """Stated figures: draft registry rows from planning texts."""
@@ -382,6 +327,7 @@ def figures_extract(
 
 
 main.add_command(print_command)
+main.add_command(reconcile_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -6,7 +6,7 @@ Reading tables, parsing values and units, checks, ``--area-field`` rows, and the
 
 from __future__ import annotations
 
-from ._area_field import area_field_figures
+from ._area_field import area_field_figures, rounding_decimals
 from ._derive import LOADED_COLUMNS
 from ._read import XLSX_SUFFIXES, read_figures_table
 from ._registry import check_figures, load_figures
@@ -21,5 +21,6 @@ __all__ = [
     "load_figures",
     "parse_values",
     "read_figures_table",
+    "rounding_decimals",
     "unit_form",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 import unicodedata
 from typing import Any
@@ -24,8 +25,11 @@ from ._values import _UNIT_LOOKUP, _series, _text, _unit_key, parse_values
 
 __all__ = [
     "area_field_figures",
+    "rounding_decimals",
 ]
 
+
+log = logging.getLogger(__name__)
 
 #: Ids named in a message about many features (the rest are counted).
 _SHOWN_IDS = 5
@@ -237,3 +241,36 @@ def area_field_figures(
             f"({int(dupes.sum())} repeated id(s)) (fix: give each feature its own id)"
         )
     return d[list(LOADED_COLUMNS)]
+
+
+def rounding_decimals(values: pd.Series, declared: int, label: str, field_name: str) -> int:
+    """The decimals a numeric field's values were really rounded to: at most the declared ones.
+
+    GDAL writes float columns as N(24,15); a planner's 面积亩 stored that way still holds
+    values rounded to 0.01. The smallest ``d <= declared`` at which every value is a whole
+    number of ``10**-d`` is the precision the digits carry.
+
+    Parameters
+    ----------
+    values
+        The field's values (numeric; anything else keeps ``declared``).
+    declared
+        The decimals the file declares (a DBF's N(w,d), a database's numeric scale).
+    label, field_name
+        For the log line.
+
+    Returns
+    -------
+    int
+    """
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size or not pd.api.types.is_numeric_dtype(values):
+        return declared
+    for d in range(declared + 1):
+        scaled = v * 10.0**d
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled)) * 1e-3):
+            if d < declared:
+                log.info("%s: %s declares %d decimals, its values are rounded to %d", label, field_name, declared, d)
+            return d
+    return declared

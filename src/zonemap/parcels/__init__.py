@@ -12,6 +12,7 @@ does all of it for the CLI.
 
 from __future__ import annotations
 
+from ._dask import DaskOptions, dataset_parts, run_parcels_dask
 from ._digest import ParcelSummary, diff_histogram, merge_summaries, summary_of, worst_parcels
 from ._layer import PARQUET_SUFFIXES, ParcelLayer, Progress, read_parcels
 from ._reconcile import NO_DATA, PARCEL_COLUMNS, PARCEL_STATUSES, REFERENCE_METHODS, ParcelResult, reconcile_parcels
@@ -28,10 +29,12 @@ __all__ = [
     "SUMMARY_FORMATS",
     "TABLE_FORMATS",
     "WORST_SHOWN",
+    "DaskOptions",
     "ParcelLayer",
     "ParcelResult",
     "ParcelSummary",
     "Progress",
+    "dataset_parts",
     "diff_histogram",
     "histogram_svg",
     "merge_summaries",
@@ -39,6 +42,7 @@ __all__ = [
     "read_parcels",
     "reconcile_parcels",
     "run_parcels",
+    "run_parcels_dask",
     "summary_of",
     "worst_parcels",
     "write_parcel_summary",

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
@@ -21,7 +22,7 @@ from pyproj import CRS, Transformer
 
 from ..crs import WGS84, convert_lonlat, parse_crs, to_lonlat
 from ..errors import ConfigError, CRSError, DataFileError, MissingFileError, SchemaError
-from ..figures import area_field_figures
+from ..figures import area_field_figures, rounding_decimals
 from ..ingest import field_decimals
 from ..sandiao import SANDIAO_FIELDS, Flat
 from ..schema import ID_COLUMNS
@@ -193,10 +194,11 @@ def _unit_precision(
         return 1.0, unit or field_name, decimals or 0
     frac = finite[stated[finite] != np.round(stated[finite])]
     i = int(frac[0] if frac.size else finite[0])
-    import pandas as pd
-
     one = pd.DataFrame({"id": ["x"], field_name: [float(stated[i])]})
-    # text values keep their own written digits (the decimals only matter for the unit lookup here)
+    # text values keep their own written digits (the decimals only matter for the unit lookup here); a
+    # declared number (GDAL writes floats as N(24,15)) counts only as far as the values are rounded
+    if not is_text and decimals is not None:
+        decimals = rounding_decimals(pd.Series(stated[finite]), decimals, str(path), field_name)
     dec_in = 0 if is_text else decimals
     if is_text:
         one[field_name] = 1.0

@@ -29,6 +29,7 @@ def run_parcels(
     accuracy_m: float = 0.0,
     encoding_out: str = CSV_ENCODING,
     stem: str = "parcels",
+    force: bool = False,
     progress: Progress | None = None,
     **read_options: Any,
 ) -> ParcelResult:
@@ -50,6 +51,8 @@ def run_parcels(
         The CSV's encoding.
     stem
         Output file names.
+    force
+        Allow replacing read-only outputs.
     progress
         Called as ``progress(stage, share)`` (``read``, ``areas``, ``status``, ``write``, ``done``).
     **read_options
@@ -69,7 +72,7 @@ def run_parcels(
     sums = list(dict.fromkeys(summary))
     targets = [out / f"{stem}{TABLE_FORMATS[f]}" for f in fmts]
     summaries = [out / f"{stem}_summary.{f}" for f in sums]
-    check_outputs([*targets, *summaries], [path])
+    check_outputs([*targets, *summaries], [path], force=force)
     t0 = time.perf_counter()
     # the WKB (about half the memory) is only needed to write geometries or buffer them
     keep = accuracy_m > 0 or any(f != "csv" for f in fmts)

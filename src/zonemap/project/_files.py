@@ -15,7 +15,7 @@ import shapely
 
 from ..config import Config
 from ..errors import DataFileError, MissingFileError, SchemaError
-from ..figures import LOADED_COLUMNS, load_figures
+from ..figures import LOADED_COLUMNS, load_figures, rounding_decimals
 from ..io import TownData, features_frame, load_reference_towns
 from ..schema import LAYERS, TOWNS_FILE, Town
 from ..towns import TownRegistry, dongguan_towns, load_towns
@@ -194,7 +194,7 @@ def _file_figures(
             )
         dec = opts.area_decimals
         if dec is None and opts.area_field in decimals:
-            dec = _rounding_decimals(frame[opts.area_field], decimals[opts.area_field], label, opts.area_field)
+            dec = rounding_decimals(frame[opts.area_field], decimals[opts.area_field], label, opts.area_field)
         rows = area_field_figures(
             frame, opts.area_field, id_column="id", unit=opts.area_unit, decimals=dec, town=town.id, source=label
         )
@@ -209,26 +209,6 @@ def _file_figures(
     if len(dup):
         raise SchemaError(f"{label}: figure id {dup.iloc[0]!r} occurs twice (fix: give each figure its own id)")
     return out
-
-
-def _rounding_decimals(values: pd.Series, declared: int, label: str, field_name: str) -> int:
-    """The decimals a numeric field's values were really rounded to: at most the declared ones.
-
-    GDAL writes float columns as N(24,15); a planner's 面积亩 stored that way still holds
-    values rounded to 0.01. The smallest ``d <= declared`` at which every value is a whole
-    number of ``10**-d`` is the precision the digits carry.
-    """
-    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    v = v[np.isfinite(v)]
-    if not v.size or not pd.api.types.is_numeric_dtype(values):
-        return declared
-    for d in range(declared + 1):
-        scaled = v * 10.0**d
-        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled)) * 1e-3):
-            if d < declared:
-                log.info("%s: %s declares %d decimals, its values are rounded to %d", label, field_name, declared, d)
-            return d
-    return declared
 
 
 def _file_rings(opts: FileOptions, town: Town, frame: gpd.GeoDataFrame) -> list[Any]:
