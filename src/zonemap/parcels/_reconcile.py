@@ -13,7 +13,14 @@ from numpy.typing import NDArray
 
 from ..areas import buffered_areas, ellipsoidal_perimeter
 from ..errors import ConfigError
-from ..methods import AREA_METHODS, KERNEL_REL_ACCURACY, diagnose_flat, sandiao_field_checks, summarize_methods
+from ..methods import (
+    AREA_METHODS,
+    KERNEL_ABS_ACCURACY_M2,
+    KERNEL_REL_ACCURACY,
+    diagnose_flat,
+    sandiao_field_checks,
+    summarize_methods,
+)
 from ..reconcile import classify
 from ..schema import FigureStatus
 from ._layer import ParcelLayer, Progress
@@ -201,7 +208,7 @@ def reconcile_parcels(
     stated = layer.stated_m2
     precision = layer.precision_m2
     with np.errstate(invalid="ignore", divide="ignore"):
-        band = precision * (1 + 1e-9) + KERNEL_REL_ACCURACY * np.abs(area_ref)
+        band = precision * (1 + 1e-9) + KERNEL_ABS_ACCURACY_M2 + KERNEL_REL_ACCURACY * np.abs(area_ref)
         d = area_ref - stated
         pct = 100.0 * d / stated
     inner, outer = area_ref, area_ref
