@@ -19,8 +19,37 @@ from zonemap.io import write_geojson
 PROBE = "<img src=x onerror=alert(1)>"
 #: The only elements the HTML reconciliation report is built of: data text never adds one.
 REPORT_HTML_TAGS = frozenset(
-    "html head meta title style body header section h1 h2 p ul li span b table thead tbody tr th td details summary "
-    "svg g rect line circle text".split()
+    [
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "header",
+        "section",
+        "h1",
+        "h2",
+        "p",
+        "ul",
+        "li",
+        "span",
+        "b",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "details",
+        "summary",
+        "svg",
+        "g",
+        "rect",
+        "line",
+        "circle",
+        "text",
+    ]
 )
 #: The east edge of the test "Shenzhen" (a meridian).
 SZ_EDGE_LON = 114.10

@@ -9,6 +9,7 @@ the WGS84 point.
 from __future__ import annotations
 
 import io
+import json
 import re
 import struct
 import zlib
@@ -304,3 +305,26 @@ def test_tianditu_imagery_asks_for_img_and_cia_tiles_with_the_key(tmp_path, brow
     assert all(parse_qs(u.query)["tk"] == [KEY] for u in tdt)
     assert all(re.fullmatch(r"t[0-7]\.tianditu\.gov\.cn", u.hostname) for u in tdt)
     page.close()
+
+
+def test_cli_key_adds_tianditu_and_without_it_the_legend_says_how(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from zonemap.cli import main
+
+    key = "0123456789abcdef0123456789abcdef"
+    res = CliRunner().invoke(main, ["map", "fenggang", "--tianditu-key", key, "--out", str(tmp_path / "k")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "k" / "fenggang.html").read_text(encoding="utf-8")
+    assert "_w/wmts" in page and f"tk={key}" in page
+    res = CliRunner(env={"ZONEMAP_TIANDITU_KEY": ""}).invoke(main, ["map", "fenggang", "--out", str(tmp_path / "n")])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "n" / "fenggang.html").read_text(encoding="utf-8")
+    assert "_w/wmts" not in page and "tk=" not in page
+    found = re.search(r'<script type="application/json" id="zonemap-data">(.*?)</script>', page, re.S)
+    assert found
+    legend = json.loads(found.group(1))["legend"]
+    notes = [it["label"] for sec in legend for it in sec["items"] if it["shape"] == "note"]
+    assert tianditu_note(None) in notes
+    res = CliRunner().invoke(main, ["map", "fenggang", "--tianditu-key", "not-a-key", "--out", str(tmp_path / "b")])
+    assert res.exit_code == 2 and "32" in res.output

@@ -6,6 +6,7 @@ As rasterio's ``rio/options.py``: a decorator per group of options, so ``--town`
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from .project import FileOptions, Project, load_files, load_project
 from .schema import IMPORT_LAYERS
 
 __all__ = [
+    "basemap_options",
     "command_inputs",
     "config_options",
     "engine_options",
@@ -64,6 +66,23 @@ def config_options(func: F) -> F:
     ) -> Any:
         config = default_config(geodata_dir, reference_dir, about_rel_tol=about_tol)
         return func(*args, config=config, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def basemap_options(func: F) -> F:
+    """``--tianditu-key`` (or ``ZONEMAP_TIANDITU_KEY``): 天地图 base maps on the pages; after :func:`config_options`."""
+
+    @click.option(
+        "--tianditu-key",
+        envvar="ZONEMAP_TIANDITU_KEY",
+        default=None,
+        metavar="KEY",
+        help="天地图 Tianditu browser key (浏览器端, 32 hex digits): adds its vector and imagery base maps.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, config: Config, tianditu_key: str | None, **kwargs: Any) -> Any:
+        return func(*args, config=dataclasses.replace(config, tianditu_key=tianditu_key or None), **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

@@ -18,6 +18,7 @@ from ._cli_group import _Group
 from ._cli_print import print_command
 from ._cli_reconcile import reconcile_command
 from ._options import (
+    basemap_options,
     command_inputs,
     config_options,
     file_options,
@@ -67,6 +68,7 @@ def validate(paths: tuple[Path, ...], config: Config) -> None:
 
 @main.command()
 @config_options
+@basemap_options
 @out_dir_option(Path("maps"), "Output directory for maps and reports.")
 @strict_option
 @force_option
@@ -171,6 +173,7 @@ def rings(
 @main.command("map")
 @_SOURCES
 @config_options
+@basemap_options
 @file_options
 @ring_options
 @out_dir_option(Path("maps"))

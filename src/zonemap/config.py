@@ -52,6 +52,9 @@ class Config:
         How far the reference town outlines may be off (their README: median 9 m, 95th
         percentile 70 m against an independent border); used when checking that zones lie
         inside their town.
+    tianditu_key
+        The 天地图 browser key its base maps need on map pages (``--tianditu-key``,
+        ``ZONEMAP_TIANDITU_KEY``); without one those layers are absent.
     """
 
     geodata_dir: Path
@@ -59,6 +62,7 @@ class Config:
     about_rel_tol: float = 0.05
     output_dir: Path = Path("maps")
     reference_accuracy_m: float = 70.0
+    tianditu_key: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.about_rel_tol < 1:

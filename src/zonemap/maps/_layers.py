@@ -202,7 +202,7 @@ def _kind_items(specs: Sequence[LayerSpec]) -> list[dict[str, str]]:
     ]
 
 
-def legend(specs: Sequence[LayerSpec], rings: pd.DataFrame | None) -> list[dict[str, Any]]:
+def legend(specs: Sequence[LayerSpec], rings: pd.DataFrame | None, notes: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Legend sections: feature kinds, reconciliation status, each ring set, Shenzhen.
 
     Parameters
@@ -212,6 +212,8 @@ def legend(specs: Sequence[LayerSpec], rings: pd.DataFrame | None) -> list[dict[
     rings
         Band table (``ring_set``, ``ring_set_name_zh``/``_en``, ``name_zh``, ``name_en``,
         ``colour``), or ``None``.
+    notes
+        Lines on what the page lacks and how to add it, shown last without a swatch.
 
     Returns
     -------
@@ -250,4 +252,7 @@ def legend(specs: Sequence[LayerSpec], rings: pd.DataFrame | None) -> list[dict[
                 ],
             }
         )
+    if notes:
+        items = [{"label": n, "colour": "#ffffff", "shape": "note"} for n in notes]
+        sections.append({"title": "底图与工具 Base maps and tools", "items": items})
     return sections

@@ -202,11 +202,14 @@ def add_measure_tool(m: folium.Map) -> bool:
     Returns
     -------
     bool
-        Whether the tool was added (False, with a log message, when the library is missing).
+        Whether the map has the tool (False, with a log message, when the library is missing); a map
+        that has it already (every :func:`~zonemap.maps.build_map` map) is left as it is.
     """
     from branca.element import Element, Figure, MacroElement
     from folium.template import Template
 
+    if getattr(m, "_zonemap_measure", False):
+        return True
     lib = geodesic_js()
     if lib is None:
         log.info("%s", measure_note())
@@ -230,4 +233,5 @@ def add_measure_tool(m: folium.Map) -> bool:
     wrapped = f"(function (define, module) {{ {lib}\n}})();"
     root.html.add_child(Raw(_script(wrapped) + _script(_JS)), name="zonemap_measure_js")
     Call().add_to(m)
+    m._zonemap_measure = True  # type: ignore[attr-defined]
     return True

@@ -28,11 +28,13 @@ from ..project import Project
 from ..rings import accuracy_circles
 from ..schema import DRAW_ORDER, LAYERS
 from ..towns import TownRegistry
+from ._basemaps import tianditu_note
 from ._collect import MapLayers, collect_layers
 from ._elements import _base_map, _layer_class, _raw_class, _script_class
 from ._encoding import DEFAULT_DECIMALS, script_json
 from ._html import index_page, inline_assets, offline_assets
 from ._layers import KIND_COLOURS, STATUS_COLOURS, LayerSpec, legend, payload, polygon_fields
+from ._measure import add_measure_tool, measure_note
 
 if TYPE_CHECKING:
     import folium
@@ -184,6 +186,11 @@ def _context_specs(layers: MapLayers) -> list[LayerSpec]:
     return specs
 
 
+def _notes(tianditu_key: str | None) -> list[str]:
+    """Legend lines on what the page lacks and how to add it (天地图 key, measure tool)."""
+    return [n for n in (tianditu_note(tianditu_key), measure_note()) if n]
+
+
 def _bounds(layers: MapLayers) -> list[float]:
     if layers.outline is not None and len(layers.outline):
         frames = [layers.outline]
@@ -196,7 +203,13 @@ def _bounds(layers: MapLayers) -> list[float]:
     return [float(v) for v in shapely.total_bounds(geoms)]
 
 
-def build_map(layers: MapLayers, *, decimals: int = DEFAULT_DECIMALS, bulk_threshold: int = 5000) -> folium.Map:
+def build_map(
+    layers: MapLayers,
+    *,
+    decimals: int = DEFAULT_DECIMALS,
+    bulk_threshold: int = 5000,
+    tianditu_key: str | None = None,
+) -> folium.Map:
     """Build a town map as a folium ``Map`` that more layers can be added to.
 
     A notebook can add its own layer as ``GeoDataFrame.explore(m=...)`` allows, then
@@ -210,6 +223,8 @@ def build_map(layers: MapLayers, *, decimals: int = DEFAULT_DECIMALS, bulk_thres
         Decimal places of degrees kept for coordinates (6 is ~0.1 m).
     bulk_threshold
         Polygon layers with more features than this are drawn as one canvas path per style.
+    tianditu_key
+        The 天地图 key its base maps need (without one they are absent and the legend says how to add them).
 
     Returns
     -------
@@ -227,9 +242,10 @@ def build_map(layers: MapLayers, *, decimals: int = DEFAULT_DECIMALS, bulk_thres
     data = {
         "town": {"id": layers.town, "name_zh": name_zh, "name_en": name_en},
         "layers": {s.key: payload(s, decimals, bulk_threshold) for s in specs},
-        "legend": legend(specs, layers.rings),
+        "legend": legend(specs, layers.rings, notes=_notes(tianditu_key)),
     }
-    m = _base_map(_bounds(layers))
+    m = _base_map(_bounds(layers), tianditu_key=tianditu_key)
+    add_measure_tool(m)
     root = cast(Figure, m.get_root())
 
     raw_cls = _raw_class()
@@ -253,6 +269,7 @@ def render_map(
     offline: bool = False,
     decimals: int = DEFAULT_DECIMALS,
     bulk_threshold: int = 5000,
+    tianditu_key: str | None = None,
 ) -> str:
     """Render a town map as one HTML page.
 
@@ -267,6 +284,8 @@ def render_map(
     bulk_threshold
         Polygon layers with more features than this are drawn as one canvas path per style;
         ignored for a built map.
+    tianditu_key
+        See :func:`build_map`; ignored for a built map.
 
     Returns
     -------
@@ -275,7 +294,11 @@ def render_map(
     """
     from branca.element import Figure
 
-    m = build_map(layers, decimals=decimals, bulk_threshold=bulk_threshold) if isinstance(layers, MapLayers) else layers
+    m = (
+        build_map(layers, decimals=decimals, bulk_threshold=bulk_threshold, tianditu_key=tianditu_key)
+        if isinstance(layers, MapLayers)
+        else layers
+    )
     page = cast(Figure, m.get_root()).render()
     return inline_assets(page, offline_assets()) if offline else page
 
@@ -311,7 +334,8 @@ def write_map(
     Path
         The written page.
     """
-    page = render_map(collect_layers(source, town, reconciliation), offline=offline)
+    key = source.tianditu_key if isinstance(source, Config) else source.config.tianditu_key
+    page = render_map(collect_layers(source, town, reconciliation), offline=offline, tianditu_key=key)
     return write_text(Path(out_dir) / f"{name or town}.html", page)
 
 

@@ -258,6 +258,7 @@ CSS = """
 .zm-swatch { display: inline-block; width: 14px; height: 10px; margin-right: 6px; border: 2px solid;
   vertical-align: middle; }
 .zm-swatch-line { height: 0; border-width: 2px 0 0 0; }
+.zm-swatch-note { display: none; }
 """
 # one badge colour per status, from the status table
 CSS += "".join(f".zm-status-{w} .zm-badge {{ background: {st.colour}; }}\n" for w, st in FIGURE_STATUSES.items())
