@@ -15,6 +15,7 @@ from ._cli_parcels import ParcelMode, parcel_mode, run_parcel_mode
 from ._options import (
     command_inputs,
     config_options,
+    csv_encoding_option,
     engine_options,
     file_options,
     force_option,
@@ -35,6 +36,7 @@ __all__ = ["reconcile_command"]
 @click.command("reconcile")
 @sources_argument
 @config_options
+@csv_encoding_option
 @file_options
 @click.option(
     "--format",
@@ -107,7 +109,7 @@ def reconcile_command(
     console = Console()
     for table in terminal_tables(result):
         console.print(table)
-    for path in write_reports(result, out, wanted):
+    for path in write_reports(result, out, wanted, csv_encoding=config.csv_encoding):
         click.echo(f"wrote {path}")
     click.echo(summary(result))
     if strict and result.n_failed:

@@ -23,6 +23,7 @@ __all__ = [
     "basemap_options",
     "command_inputs",
     "config_options",
+    "csv_encoding_option",
     "engine_options",
     "file_options",
     "force_option",
@@ -83,6 +84,23 @@ def basemap_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, config: Config, tianditu_key: str | None, **kwargs: Any) -> Any:
         return func(*args, config=dataclasses.replace(config, tianditu_key=tianditu_key or None), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def csv_encoding_option(func: F) -> F:
+    """``--csv-encoding``: the CSV reports' encoding, into the config; after :func:`config_options`."""
+
+    @click.option(
+        "--csv-encoding",
+        type=click.Choice(["utf-8-sig", "gbk", "gb18030"], case_sensitive=False),
+        default="utf-8-sig",
+        show_default=True,
+        help="CSV encoding: UTF-8 with BOM (Excel on Chinese Windows opens it), or GBK/GB18030 for old Excel.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, config: Config, csv_encoding: str, **kwargs: Any) -> Any:
+        return func(*args, config=dataclasses.replace(config, csv_encoding=csv_encoding.lower()), **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

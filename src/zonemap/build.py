@@ -113,7 +113,7 @@ def write_reconciliation(project: Project, result: BuildResult) -> Reconciliatio
         The result tables.
     """
     recon = reconcile_project(project)
-    paths = write_reports(recon, project.config.output_dir, FORMATS)
+    paths = write_reports(recon, project.config.output_dir, FORMATS, csv_encoding=project.config.csv_encoding)
     result.outputs += paths
     result.report_path = next(p for p in paths if p.suffix == ".html")
     result.failed_checks += recon.n_failed

@@ -21,6 +21,7 @@ from ._options import (
     basemap_options,
     command_inputs,
     config_options,
+    csv_encoding_option,
     file_options,
     force_option,
     out_dir_option,
@@ -69,6 +70,7 @@ def validate(paths: tuple[Path, ...], config: Config) -> None:
 @main.command()
 @config_options
 @basemap_options
+@csv_encoding_option
 @out_dir_option(Path("maps"), "Output directory for maps and reports.")
 @strict_option
 @force_option

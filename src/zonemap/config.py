@@ -55,6 +55,9 @@ class Config:
     tianditu_key
         The 天地图 browser key its base maps need on map pages (``--tianditu-key``,
         ``ZONEMAP_TIANDITU_KEY``); without one those layers are absent.
+    csv_encoding
+        Encoding of the CSV reports (``--csv-encoding``): UTF-8 with a BOM, which Excel on Chinese
+        Windows opens, or ``gbk`` / ``gb18030`` for old Excel.
     """
 
     geodata_dir: Path
@@ -63,6 +66,7 @@ class Config:
     output_dir: Path = Path("maps")
     reference_accuracy_m: float = 70.0
     tianditu_key: str | None = None
+    csv_encoding: str = "utf-8-sig"
 
     def __post_init__(self) -> None:
         if not 0 <= self.about_rel_tol < 1:
