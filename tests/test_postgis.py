@@ -314,3 +314,48 @@ def test_a_table_the_user_may_not_read(pg_dsn: str, layer: dict[str, object]) ->
         with psycopg.connect(pg_dsn, autocommit=True) as conn:
             conn.execute("REVOKE USAGE ON SCHEMA zmtest FROM zm_reader")
             conn.execute("DROP ROLE zm_reader")
+
+
+def test_reconcile_parcel_by_parcel_from_postgis_equals_the_geopackage(
+    pg_dsn: str, layer: dict[str, object], tmp_path: Path
+) -> None:
+    """zonemap reconcile 'PG:... tables=...' --area-field TBMJ: the same per-parcel rows as the GeoPackage; --out-db."""
+    import csv
+    import io
+
+    from click.testing import CliRunner
+
+    from zonemap.cli import main
+
+    def run(*args: str) -> str:
+        res = CliRunner().invoke(main, ["reconcile", *args, "--area-field", "TBMJ", "--format", "csv,json"])
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    run(str(layer["gpkg"]), "--area-decimals", "2", "--out", str(tmp_path / "gpkg"))
+    with psycopg.connect(pg_dsn) as conn:
+        conn.execute("DROP TABLE IF EXISTS zmtest.results")
+    out = run(f"PG:{pg_dsn} tables=zmtest.parcels_4526", "--out", str(tmp_path / "pg"), "--out-db", "zmtest.results")
+    assert f"wrote {N:,} rows to table zmtest.results" in out
+
+    def rows(path: Path) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+
+    from_gpkg = rows(tmp_path / "gpkg" / "parcels_parcels.csv")
+    from_pg = rows(tmp_path / "pg" / "parcels_4526_parcels.csv")  # named after the table
+    assert [r["id"] for r in from_pg] == [f"{i:06d}" for i in range(N)]  # text ids with leading zeros kept
+    assert from_pg == from_gpkg
+    # TBMJ is numeric(18,2): its scale is the precision, half a cent of m²
+    assert {r["precision_m2"] for r in from_pg} == {"0.005"}
+    with psycopg.connect(pg_dsn) as conn:
+        back = conn.execute("SELECT id, status, area_m2 FROM zmtest.results ORDER BY id").fetchall()
+    assert [(b[0], b[1]) for b in back] == [(r["id"], r["status"]) for r in from_pg]
+    assert [b[2] for b in back] == pytest.approx([float(r["area_m2"]) for r in from_pg], rel=1e-12)
+    res = CliRunner().invoke(
+        main,
+        [
+            *("reconcile", f"PG:{pg_dsn} tables=zmtest.parcels_4526", "--area-field", "TBMJ"),
+            *("--out-db", "zmtest.results", "--out", str(tmp_path / "again")),
+        ],
+    )
+    assert res.exit_code == 2 and "zmtest.results" in res.output  # an existing table is never replaced

@@ -7,6 +7,7 @@ a summary), on this machine or, with ``--engine dask``, on a dask.distributed cl
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -103,8 +104,17 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, float], None] | None
         yield update
 
 
+def _stem(source: Path | str, table: str | None) -> str:
+    """Output name of a source: a file's stem; a PostGIS source's table (``--table`` or ``tables=``)."""
+    if isinstance(source, Path):
+        return source.stem if source.suffix else source.name
+    found = table or next(iter(re.findall(r"tables=([^\s\"']+)", source)), "postgis")
+    table_name = found.split(",")[0].split("(")[0].split(".")[-1]  # schema.table(geom): the table
+    return re.sub(r"\W+", "_", table_name).strip("_") or "postgis"
+
+
 def run_parcel_mode(
-    files: Sequence[Path],
+    files: Sequence[Path | str],
     config: Config,
     file_opts: FileOptions,
     formats: str,
@@ -112,9 +122,22 @@ def run_parcel_mode(
     mode: ParcelMode,
     *,
     force: bool,
+    out_db: str | None = None,
 ) -> int:
-    """Reconcile each layer file parcel by parcel; returns how many parcels disagree (for ``--strict``)."""
+    """Reconcile each layer file parcel by parcel; returns how many parcels disagree (for ``--strict``).
+
+    ``files`` are paths, or PostGIS sources as written (``PG:...``, ``postgresql://...``); with
+    ``out_db`` the per-parcel table is also written to that table of the (one, PostGIS) source's
+    database, refused if it exists.
+    """
+    from .ingest import write_postgis
     from .parcels import DaskOptions, run_parcels, run_parcels_dask
+
+    if out_db is not None and (len(files) != 1 or isinstance(files[0], Path) or mode.engine != "local"):
+        raise SchemaError(
+            "--out-db writes the results beside a PostGIS input (fix: one PG:/postgresql:// source, "
+            "without --engine dask; for files use --format parquet or gpkg)"
+        )
 
     _town_check(config, file_opts.town)
     tables, summaries = _formats(formats)
@@ -126,10 +149,11 @@ def run_parcel_mode(
         "layer_name": file_opts.layer_name,
         "crs": file_opts.crs,
         "encoding": file_opts.encoding,
+        "table": file_opts.table,
     }
     accuracy = file_opts.accuracy_m or 0.0
     disagreeing = 0
-    stems = [p.stem if p.suffix else p.name for p in files]
+    stems = [_stem(p, file_opts.table) for p in files]
     if len(set(stems)) < len(stems):
         raise SchemaError(
             f"two inputs share the name {next(s for s in stems if stems.count(s) > 1)!r}: their outputs would "
@@ -153,7 +177,7 @@ def run_parcel_mode(
                     **read,
                 )
             else:
-                if path.is_dir():
+                if isinstance(path, Path) and path.is_dir():
                     raise SchemaError(
                         f"{path}: a folder (a partitioned dataset?) (fix: --engine dask reads a folder of "
                         "GeoParquet files; on one machine give the file)"
@@ -170,6 +194,10 @@ def run_parcel_mode(
                     progress=progress,
                     **read,
                 )
+        if out_db is not None:
+            frame = result.table.astype({"status": str, "method": str})
+            rows = write_postgis(frame, str(path), out_db)
+            click.echo(f"wrote {rows:,} rows to table {out_db}")
         click.echo(result.headline)
         click.echo(result.diagnosis)
         if len(result.field_checks):

@@ -27,6 +27,7 @@ from ._options import (
 )
 from .config import Config
 from .errors import CheckFailed, SchemaError
+from .ingest import is_postgis_source
 from .io import check_outputs
 from .project import FileOptions
 
@@ -49,6 +50,12 @@ __all__ = ["reconcile_command"]
 )
 @out_dir_option(None, "Directory for the reports (default: maps).")
 @engine_options
+@click.option(
+    "--out-db",
+    default=None,
+    metavar="TABLE",
+    help="Also write the per-parcel results to this new table beside a PostGIS input (refused if it exists).",
+)
 @strict_option
 @force_option
 def reconcile_command(
@@ -61,6 +68,7 @@ def reconcile_command(
     scheduler: str | None,
     workers: int | None,
     worker_memory: str,
+    out_db: str | None,
     strict: bool,
     force: bool,
 ) -> None:
@@ -75,14 +83,21 @@ def reconcile_command(
     summary OUT/<name>_parcels_summary.html|md|json.
     """
     _towns, files = split_sources(sources)
+    databases = [s for s in sources if is_postgis_source(s)]
     if parcel_mode(files, file_opts):
         mode = ParcelMode(engine, scheduler, workers, worker_memory)
+        inputs = [s if is_postgis_source(s) else Path(s) for s in sources]
         disagreeing = run_parcel_mode(
-            files, config, file_opts, formats, out_dir or config.output_dir, mode, force=force
+            inputs, config, file_opts, formats, out_dir or config.output_dir, mode, force=force, out_db=out_db
         )
         if strict and disagreeing:
             raise CheckFailed(f"{disagreeing:,} parcel(s) disagree")
         return
+    if databases or out_db:
+        raise SchemaError(
+            "PostGIS sources are reconciled parcel by parcel (fix: add --area-field FIELD, without --figures, "
+            "--parent or --outline)"
+        )
     if engine != "local":
         raise SchemaError(
             "--engine dask runs the parcel-by-parcel reconciliation (fix: a GeoParquet dataset with --area-field, "

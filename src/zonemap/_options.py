@@ -190,6 +190,12 @@ _FILE_OPTIONS: Sequence[Callable[[F], F]] = (
     click.option("--encoding", default=None, help="Attribute text encoding, e.g. GBK (default: .cpg or UTF-8)."),
     click.option("--layer-name", default=None, help="Layer inside a GeoPackage or KML; CAD layer of a DXF."),
     click.option(
+        "--table",
+        default=None,
+        metavar="[SCHEMA.]TABLE[(GEOM)]",
+        help='Table of a PostGIS source (postgresql://...; PG:"... tables=..." may name it itself).',
+    ),
+    click.option(
         "--id-field",
         default=None,
         help="Attribute holding feature ids (default: detected: id, 地块编号, 编号, DKBH, BSM...).",
@@ -255,6 +261,7 @@ def file_options(func: F) -> F:
         "area_unit",
         "area_decimals",
         "outline",
+        "table",
     )
 
     @functools.wraps(func)
@@ -301,9 +308,11 @@ def split_sources(sources: Sequence[str]) -> tuple[list[str], list[Path]]:
     """Separate town names from layer files: an existing path, or one with a file suffix, is a file."""
     towns: list[str] = []
     files: list[Path] = []
+    from .ingest import is_postgis_source
+
     for s in sources:
         p = Path(s)
-        if p.exists() or p.suffix:
+        if is_postgis_source(s) or p.exists() or p.suffix:
             files.append(p)
         else:
             towns.append(s)

@@ -23,7 +23,7 @@ from pyproj import CRS, Transformer
 from ..crs import WGS84, convert_lonlat, parse_crs, to_lonlat
 from ..errors import ConfigError, CRSError, DataFileError, MissingFileError, SchemaError
 from ..figures import area_field_figures, rounding_decimals
-from ..ingest import field_decimals
+from ..ingest import ReadOptions, field_decimals, is_postgis_source, postgis_schema, read_postgis_table
 from ..sandiao import SANDIAO_FIELDS, Flat
 from ..schema import ID_COLUMNS
 from ._values import ids_text, numbers, text_precision
@@ -232,6 +232,7 @@ def read_parcels(
     layer_name: str | None = None,
     crs: Any = None,
     encoding: str | None = None,
+    table: str | None = None,
     keep_geometry: bool = True,
     progress: Progress | None = None,
 ) -> ParcelLayer:
@@ -256,6 +257,9 @@ def read_parcels(
         :func:`zonemap.crs.parse_crs` takes.
     encoding
         Attribute encoding (Shapefiles without ``.cpg``: ``GBK``).
+    table
+        For a PostGIS source (``PG:"dbname=... tables=..."``, ``postgresql://...``): the table
+        (``schema.table``, ``table(geometry)``); numeric(p, s) columns declare their decimals.
     keep_geometry
         Keep the WKB for writing geometries and buffering (:attr:`ParcelLayer.wkb`); ``False``
         frees it once the coordinates are read.
@@ -272,10 +276,19 @@ def read_parcels(
     MissingFileError, DataFileError, SchemaError, CRSError
         No such file; unreadable; a missing field, a non-numeric value, a non-polygon; no or an unknown CRS.
     """
+    pg = is_postgis_source(str(path))
     p = Path(path)
-    if not p.exists():
+    pg_decimals: dict[str, int] = {}
+    geom: str | None
+    declared: Any
+    if pg:
+        pg_opts = ReadOptions(layer_name=layer_name, table=table)
+        names, pg_crs, pg_decimals, shown = postgis_schema(str(path), pg_opts)
+        geom, declared, p = "geometry", None if pg_crs is None else pg_crs.to_json(), Path(shown)
+    elif not p.exists():
         raise MissingFileError(f"{p}: no such file (fix: check the path)")
-    names, geom, declared = _schema(p, layer_name, encoding)
+    else:
+        names, geom, declared = _schema(p, layer_name, encoding)
     found = _find(names, area_field)
     if found is None:
         near = difflib.get_close_matches(area_field, names, n=3)
@@ -296,17 +309,21 @@ def read_parcels(
         source = parse_crs(declared)
     if progress:
         progress("read", 0.0)
-    table = _read_table(p, columns, geom, layer_name, encoding)
-    n = table.num_rows
+    arrow = (
+        read_postgis_table(str(path), pg_opts, columns)[0]
+        if pg
+        else _read_table(p, columns, geom, layer_name, encoding)
+    )
+    n = arrow.num_rows
     ids = (
-        np.asarray(pc.cast(table.column(id_col), pa.string()).to_numpy(zero_copy_only=False), dtype=object)
+        np.asarray(pc.cast(arrow.column(id_col), pa.string()).to_numpy(zero_copy_only=False), dtype=object)
         if id_col
         else np.char.add("#", np.arange(n).astype(str)).astype(object)
     )
-    if id_col is not None and table.column(id_col).null_count:
-        nulls = np.asarray(table.column(id_col).is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if id_col is not None and arrow.column(id_col).null_count:
+        nulls = np.asarray(arrow.column(id_col).is_null().to_numpy(zero_copy_only=False), dtype=bool)
         ids[nulls] = np.char.add("#", np.flatnonzero(nulls).astype(str)).astype(object)
-    values = numbers(p, table, found, ids)
+    values = numbers(p, arrow, found, ids)
     nonpos = np.isfinite(values) & (values <= 0)
     if nonpos.any():
         raise SchemaError(
@@ -315,19 +332,21 @@ def read_parcels(
         )
     if area_decimals is None and p.suffix.lower() in (".shp", ".dbf"):
         area_decimals = field_decimals(p, found, encoding)
-    is_text = pa.types.is_string(table.column(found).type) or pa.types.is_large_string(table.column(found).type)
+    elif area_decimals is None and found in pg_decimals:
+        area_decimals = pg_decimals[found]
+    is_text = pa.types.is_string(arrow.column(found).type) or pa.types.is_large_string(arrow.column(found).type)
     unit_m2, unit_written, decimals = _unit_precision(p, found, values, area_unit, area_decimals, is_text)
     stated = values * unit_m2
     if is_text:
-        precision = text_precision(table.column(found), unit_m2)
+        precision = text_precision(arrow.column(found), unit_m2)
     else:
         precision = np.where(np.isfinite(values), 0.5 * 10.0**-decimals * unit_m2, np.nan)
     try:
-        if pa.types.is_list(table.column("geometry").type):  # GeoParquet geoarrow 'polygon'
-            rings, as_wkb = geoarrow_rings(table.column("geometry"))
-            table = table.set_column(table.column_names.index("geometry"), "geometry", as_wkb)
+        if pa.types.is_list(arrow.column("geometry").type):  # GeoParquet geoarrow 'polygon'
+            rings, as_wkb = geoarrow_rings(arrow.column("geometry"))
+            arrow = arrow.set_column(arrow.column_names.index("geometry"), "geometry", as_wkb)
         else:
-            rings = wkb_rings(table.column("geometry"))
+            rings = wkb_rings(arrow.column("geometry"))
     except NotPolygonError as exc:
         raise SchemaError(
             f"{p}: feature #{exc.index} (id {ids[exc.index]}) is a {exc.kind}, not a polygon ({exc.count} such) "
@@ -341,10 +360,10 @@ def read_parcels(
     if rings.starts.size > 1:
         junk[rings.starts[1:] - 1] = True
     flat = Flat(lon, lat, rings.starts, rings.ring_geom, rings.is_hole, junk, np.empty(n, dtype=object))
-    sandiao = {w: numbers(p, table, c, ids) for w in SANDIAO_FIELDS if (c := _find([found, *extra], w))}
-    wkb = table.column("geometry") if keep_geometry else None
+    sandiao = {w: numbers(p, arrow, c, ids) for w in SANDIAO_FIELDS if (c := _find([found, *extra], w))}
+    wkb = arrow.column("geometry") if keep_geometry else None
     missing, empty = rings.missing, rings.empty
-    del table, rings
+    del arrow, rings
     if not keep_geometry:
         pa.default_memory_pool().release_unused()
     log.info("%s: %d parcels, %d vertices, %s in %s", p, n, nv, found, unit_written)

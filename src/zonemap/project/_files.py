@@ -118,6 +118,8 @@ class FileOptions:
         Rings around a point (lon, lat) or a feature, with these (inner, outer) bands in km.
     outline
         A polygon file outlining the town (instead of the reference layer's outline).
+    table
+        The table of a PostGIS source (read parcel by parcel, see :mod:`zonemap.parcels`).
     """
 
     town: str | None = None
@@ -140,6 +142,7 @@ class FileOptions:
     centre_feature: str | None = None
     bands_km: tuple[tuple[float, float], ...] | None = None
     outline: Path | None = None
+    table: str | None = None
 
 
 def _file_town(opts: FileOptions, registry: TownRegistry, paths: Sequence[Path]) -> Town:
