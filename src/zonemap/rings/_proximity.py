@@ -53,8 +53,34 @@ def boundary_distance(geoms: np.ndarray, area: shapely.Geometry, crs: CRS) -> np
     """
     geoms_m = to_metric(geoms, crs)
     line = shapely.boundary(to_metric(np.array([area], dtype=object), crs)[0])
-    shortest = shapely.shortest_line(geoms_m, line)
-    return _geodesic_length(to_lonlat(shortest, crs))
+    segments, _ = _segments(np.array([line], dtype=object))
+    out = np.full(len(geoms), np.nan)
+    ok = ~shapely.is_missing(geoms_m) & ~shapely.is_empty(geoms_m)
+    if not segments.size or not ok.any():
+        return out
+    sub = np.flatnonzero(ok)
+    gi, si = _nearest_pairs(geoms_m[sub], segments, np.zeros(segments.size, dtype=np.intp))
+    shortest = shapely.shortest_line(geoms_m[sub][gi], segments[si])
+    out[sub[gi]] = _geodesic_length(to_lonlat(shortest, crs))
+    return out
+
+
+def _segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every 2-point segment of the geometries' boundaries (lines are their own) and its geometry's index."""
+    lines = np.where(shapely.get_dimensions(geoms) == 2, shapely.boundary(geoms), geoms)
+    parts, owner = shapely.get_parts(lines, return_index=True)
+    xy, line_of = shapely.get_coordinates(parts, return_index=True)
+    starts = np.flatnonzero(line_of[1:] == line_of[:-1])
+    return shapely.linestrings(np.stack([xy[starts], xy[starts + 1]], axis=1)), owner[line_of[starts]]
+
+
+def _nearest_pairs(geoms: np.ndarray, parts: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each geometry, the index of its nearest part; among equally near ones, that of the lowest owner."""
+    gi, pi = shapely.STRtree(parts).query_nearest(geoms, all_matches=True)
+    order = np.lexsort((pi, owner[pi], gi))
+    gi, pi = gi[order], pi[order]
+    first = np.r_[True, gi[1:] != gi[:-1]] if gi.size else np.zeros(0, dtype=bool)
+    return gi[first], pi[first]
 
 
 def boundary_side(geoms: np.ndarray, area: shapely.Geometry) -> np.ndarray:
@@ -85,10 +111,22 @@ def nearest(geoms: np.ndarray, targets: np.ndarray, crs: CRS) -> tuple[np.ndarra
     if len(targets) == 0 or len(geoms) == 0:
         return np.full(len(geoms), -1), np.full(len(geoms), np.nan)
     geoms_m, targets_m = to_metric(geoms, crs), to_metric(targets, crs)
-    planar = shapely.distance(geoms_m[:, None], targets_m[None, :])
-    idx = np.argmin(planar, axis=1)
-    shortest = shapely.shortest_line(geoms_m, targets_m[idx])
-    return idx, _geodesic_length(to_lonlat(shortest, crs))
+    n = len(geoms_m)
+    idx, dist = np.full(n, -1), np.full(n, np.nan)
+    # a target the geometry meets: distance 0, the lowest such target (as an argmin over distances gives)
+    gi, ti = shapely.STRtree(targets_m).query(geoms_m, predicate="intersects")
+    order = np.lexsort((ti, gi))
+    gi, ti = gi[order], ti[order]
+    first = np.r_[True, gi[1:] != gi[:-1]] if gi.size else np.zeros(0, dtype=bool)
+    idx[gi[first]], dist[gi[first]] = ti[first], 0.0
+    # the others: the nearest boundary segment of any target (a tree query, not a geometry x target matrix)
+    rest = np.flatnonzero((idx < 0) & ~shapely.is_missing(geoms_m) & ~shapely.is_empty(geoms_m))
+    segments, owner = _segments(targets_m)
+    if rest.size and segments.size:
+        ri, si = _nearest_pairs(geoms_m[rest], segments, owner)
+        idx[rest[ri]] = owner[si]
+        dist[rest[ri]] = _geodesic_length(to_lonlat(shapely.shortest_line(geoms_m[rest[ri]], segments[si]), crs))
+    return idx, dist
 
 
 def band_shares(geoms: np.ndarray, bands: np.ndarray, area_m2: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:

@@ -160,9 +160,11 @@ def ring_geometries(
     else:
         city = _city(shenzhen, ring_set.id)
         reach = max(b.outer_km for b in ring_set.bands)
-        region = shapely.union_all(data.features().geometry.values)
+        # the data's extent centres the metric projection (only its bounds count: no union of every feature)
+        bounds = shapely.total_bounds(data.features().geometry.values)
+        region = shapely.box(*bounds) if np.all(np.isfinite(bounds)) else city
         window = clip if clip is not None else _window(data, reach + 1.0)
-        geoms = boundary_bands(city, radii, region if not region.is_empty else city, window, tolerance_m)
+        geoms = boundary_bands(city, radii, region, window, tolerance_m)
     rows = [
         [
             ring_set.id,
