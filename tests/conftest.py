@@ -57,3 +57,18 @@ def reference_config(reference_dir: Path) -> Config:
 def seed_texts() -> dict[str, str]:
     """The two source interviews keyed by file name (read-only, from ../shared/seeds)."""
     return {p.name: p.read_text(encoding="utf-8") for p in (FENGGANG_SEED, DONGCHENG_SEED) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """One headless Debian Chromium for the session (playwright drives it; no downloaded browser)."""
+    from _browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} not found: install the Debian package `chromium` (CI installs it in .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

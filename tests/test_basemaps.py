@@ -26,8 +26,6 @@ from zonemap.maps import render_map
 from zonemap.maps._basemaps import GCJ_CELL_PX, basemap_names, tianditu_note
 from zonemap.maps._elements import _base_map
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 KEY = "0123456789abcdef0123456789abcdef"
 FENGGANG = (114.10, 22.70, 114.20, 22.78)  # lon/lat box around 凤岗镇
 EARTH_R = 6378137.0  # the sphere of Web Mercator (EPSG:3857)
@@ -150,18 +148,6 @@ def red_centroid(shot: np.ndarray, cx: float, cy: float, r: int = 9) -> tuple[fl
         x0 + float((redness * (cols + 0.5)).sum() / redness.sum()),
         y0 + float((redness * (rows + 0.5)).sum() / redness.sum()),
     )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} not found: install the Debian package `chromium` (CI installs it in .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def serve_amap(page, points: np.ndarray, hits: list[str]) -> None:

@@ -12,9 +12,6 @@ from click.testing import CliRunner
 from zonemap.cli import main
 from zonemap.maps._html import index_href
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
 
 @pytest.mark.parametrize(
     ("path", "base", "expected"),
@@ -34,18 +31,6 @@ def test_index_href_is_relative_to_the_index(tmp_path, monkeypatch, path, base, 
 
 def _offline(html: str) -> bool:
     return not re.search(r"<script[^>]+src=|<link[^>]+href=[\"']?https?:", html)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} not found: install the Debian package `chromium` (CI installs it in .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

@@ -18,16 +18,6 @@ from zonemap.maps._basemaps import basemap_names
 from zonemap.maps._encoding import encode_geometries, encode_properties, script_json
 from zonemap.towns import dongguan_towns
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
 
 def polyline_decode(text: str) -> list[int]:
     """Reference decoder of Google's polyline algorithm (independent of zonemap)."""
@@ -216,18 +206,6 @@ def _drawn(page, key: str) -> int:
           n += l._zmBulk ? l._zmBulk.length : 1; }); return n; }""",
         key,
     )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} not found: install the Debian package `chromium` (CI installs it in .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

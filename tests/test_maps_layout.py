@@ -21,8 +21,6 @@ from shapely.ops import polylabel
 from zonemap.maps import collect_layers, render_map, write_map
 from zonemap.maps._encoding import encode_label_anchors, label_anchors
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 DESKTOP = {"viewport": {"width": 1400, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 SIZES = {"1400x900": (DESKTOP, 15.0), "390x844": (PHONE, 20.0)}
@@ -82,18 +80,6 @@ def test_label_anchors_encode_as_polyline_pairs():
     # lat, lon of the box centres in microdegrees; room = half the sides (lat first), floored
     assert at.tolist() == [[22_601_000, 114_002_000], [22_515_000, 113_905_000]]
     assert room.tolist() == [[1000, 2000], [15000, 5000]]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} not found: install the Debian package `chromium` (CI installs it in .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, path: Path, options: dict):

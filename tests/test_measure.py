@@ -12,8 +12,6 @@ from pyproj import Geod
 from zonemap.maps import build_map, collect_layers, render_map
 from zonemap.maps._measure import MEASURE_ENV, add_measure_tool, geodesic_js, measure_note
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 GEOD = Geod(ellps="WGS84")
 MU_M2 = 10000 / 15  # 1 亩
 
@@ -44,18 +42,6 @@ def test_the_library_is_inlined_and_cannot_close_its_script(tmp_path, monkeypatc
     page = render_map(m)
     assert "geodesic.Geodesic=" in page.replace(" ", "") or "geodesic.Geodesic =" in page
     assert "<img src=x>" in page and "</script><img" not in page  # the text stays inside the script
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} not found: install the Debian package `chromium` (CI installs it in .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def page_with_tool(config, tmp_path) -> Path:

@@ -345,8 +345,8 @@ def test_build_reads_each_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 @pytest.mark.browser
-def test_browser_paints_each_parcel_in_its_status_colour(shp: Path, tmp_path: Path) -> None:
-    from test_maps import CHROMIUM, CHROMIUM_ARGS, _open
+def test_browser_paints_each_parcel_in_its_status_colour(shp: Path, tmp_path: Path, browser) -> None:
+    from test_maps import _open
 
     from zonemap.schema import FIGURE_STATUSES
 
@@ -354,13 +354,9 @@ def test_browser_paints_each_parcel_in_its_status_colour(shp: Path, tmp_path: Pa
         ["map", str(shp), "--encoding", "GBK", "--town", "塘厦", "--area-field", "面积亩", "--out", str(tmp_path)]
     )
     assert code == 0, output
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page, problems = _open(tmp_path / "parcels.html", browser)
-        fills = page.evaluate("zonemap.layers.parcels.getLayers().map(l => l.options.fillColor)")
-        browser.close()
+    page, problems = _open(tmp_path / "parcels.html", browser)
+    fills = page.evaluate("zonemap.layers.parcels.getLayers().map(l => l.options.fillColor)")
+    page.close()
     want = sorted(FIGURE_STATUSES[s].colour for s in expected_status().values())
     assert sorted(fills) == want
     assert not problems, problems
@@ -444,9 +440,8 @@ def test_import_refuses_outputs_that_are_its_sidecars_or_special_files(shp: Path
 
 
 @pytest.mark.browser
-def test_browser_map_with_a_figures_table_paints_registry_statuses(shp: Path, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-    from test_maps import CHROMIUM, CHROMIUM_ARGS, _open
+def test_browser_map_with_a_figures_table_paints_registry_statuses(shp: Path, tmp_path: Path, browser) -> None:
+    from test_maps import _open
 
     from zonemap.schema import FIGURE_STATUSES
 
@@ -467,10 +462,8 @@ def test_browser_map_with_a_figures_table_paints_registry_statuses(shp: Path, tm
     perimeter = GEOD.geometry_area_perimeter(wrong.geometry)[1]
     assert 0.02 * wrong["geo_area_m2"] < perimeter * 10.0
     want = sorted(FIGURE_STATUSES["undetermined" if pid == WRONG else "agrees"].colour for pid in IDS)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page, problems = _open(tmp_path / "parcels.html", browser)
-        fills = page.evaluate("zonemap.layers.parcels.getLayers().map(l => l.options.fillColor)")
-        browser.close()
+    page, problems = _open(tmp_path / "parcels.html", browser)
+    fills = page.evaluate("zonemap.layers.parcels.getLayers().map(l => l.options.fillColor)")
+    page.close()
     assert sorted(fills) == want
     assert not problems, problems

@@ -18,9 +18,6 @@ from zonemap.schema import FIGURE_STATUSES
 
 result = _result  # the two-figure reconciliation of test_report, as a fixture here
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
 
 class Page(HTMLParser):
     """Start tags in document order with their attributes, and the text inside each SVG ``<text>``."""
@@ -128,18 +125,6 @@ def test_the_chart_puts_each_figure_where_the_numbers_say(result: Reconciliation
     # the labels show the data as text: the subject's <img> is in a label, never an element
     assert any(EVIL[:8] in t for t in page.texts) and "img" not in {t for t, _ in page.tags}
     assert any("+486.0 %" in t for t in page.texts) and any("−2.0 %" in t for t in page.texts)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} not found: install the Debian package `chromium` (CI installs it in .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

@@ -161,39 +161,26 @@ def run_parcel_mode(
         )
     for path, stem in zip(files, stems, strict=True):
         with _progress_bar(sys.stderr.isatty()) as progress:
+            job: dict[str, Any] = {
+                "formats": tables,
+                "summary": summaries,
+                "accuracy_m": accuracy,
+                "stem": f"{stem}_parcels",
+                "encoding_out": config.csv_encoding,
+                "force": force,
+                "progress": progress,
+                **read,
+            }
             if mode.engine == "dask":
                 options = DaskOptions(mode.scheduler, mode.workers, mode.worker_memory)
-                result: Any = run_parcels_dask(
-                    path,
-                    out_dir,
-                    options=options,
-                    formats=tables,
-                    summary=summaries,
-                    accuracy_m=accuracy,
-                    stem=f"{stem}_parcels",
-                    encoding_out=config.csv_encoding,
-                    force=force,
-                    progress=progress,
-                    **read,
-                )
+                result: Any = run_parcels_dask(path, out_dir, options=options, **job)
             else:
                 if isinstance(path, Path) and path.is_dir():
                     raise SchemaError(
                         f"{path}: a folder (a partitioned dataset?) (fix: --engine dask reads a folder of "
                         "GeoParquet files; on one machine give the file)"
                     )
-                result = run_parcels(
-                    path,
-                    out_dir,
-                    formats=tables,
-                    summary=summaries,
-                    accuracy_m=accuracy,
-                    stem=f"{stem}_parcels",
-                    encoding_out=config.csv_encoding,
-                    force=force,
-                    progress=progress,
-                    **read,
-                )
+                result = run_parcels(path, out_dir, **job)
         if out_db is not None:
             frame = result.table.astype({"status": str, "method": str})
             rows = write_postgis(frame, str(path), out_db)
