@@ -132,6 +132,9 @@ def _client(options: DaskOptions) -> Any:
                 f"cannot reach the dask scheduler at {options.scheduler}: {exc} "
                 "(fix: check the address, or drop --scheduler to start a local cluster)"
             ) from None
+    # the cluster's own INFO lines (workers joining, comms closing) are not the planner's business
+    for name in ("distributed", "dask"):
+        logging.getLogger(name).setLevel(max(logging.getLogger(name).getEffectiveLevel(), logging.WARNING))
     workers = options.workers or os.cpu_count() or 1
     cluster = LocalCluster(
         n_workers=workers,
