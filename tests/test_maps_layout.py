@@ -17,6 +17,7 @@ import pytest
 import shapely
 from _handmade import write_geodata
 from shapely.ops import polylabel
+from test_maps import polyline_decode
 
 from zonemap.maps import collect_layers, render_map, write_map
 from zonemap.maps._encoding import encode_label_anchors, label_anchors
@@ -30,22 +31,6 @@ FEATURE_LAYERS = ("zones", "parcels", "places", "lines")
 def _shown(frame) -> set[str]:
     """The names a map writes: the Chinese name without a bracketed gloss (全角 or ASCII brackets)."""
     return {re.split(r"[（(]", name)[0].strip() or name for name in frame["name_zh"]}
-
-
-def _decode(text: str) -> list[int]:
-    """Google's polyline algorithm, decoded independently of zonemap."""
-    values, i = [], 0
-    while i < len(text):
-        result, shift = 0, 0
-        while True:
-            b = ord(text[i]) - 63
-            i += 1
-            result |= (b & 0x1F) << shift
-            shift += 5
-            if b < 0x20:
-                break
-        values.append(~(result >> 1) if result & 1 else result >> 1)
-    return values
 
 
 def test_label_anchor_and_room_by_hand():
@@ -75,8 +60,8 @@ def test_label_anchor_and_room_by_hand():
 def test_label_anchors_encode_as_polyline_pairs():
     geoms = np.array([shapely.box(114.0, 22.6, 114.004, 22.602), shapely.box(113.9, 22.5, 113.91, 22.53)])
     enc = encode_label_anchors(geoms, decimals=6)
-    at = np.cumsum(np.array(_decode(enc["at"]["coords"])).reshape(-1, 2), axis=0)
-    room = np.cumsum(np.array(_decode(enc["room"])).reshape(-1, 2), axis=0)
+    at = np.cumsum(np.array(polyline_decode(enc["at"]["coords"])).reshape(-1, 2), axis=0)
+    room = np.cumsum(np.array(polyline_decode(enc["room"])).reshape(-1, 2), axis=0)
     # lat, lon of the box centres in microdegrees; room = half the sides (lat first), floored
     assert at.tolist() == [[22_601_000, 114_002_000], [22_515_000, 113_905_000]]
     assert room.tolist() == [[1000, 2000], [15000, 5000]]

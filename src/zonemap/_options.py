@@ -71,38 +71,45 @@ def config_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def basemap_options(func: F) -> F:
-    """``--tianditu-key`` (or ``ZONEMAP_TIANDITU_KEY``): 天地图 base maps on the pages; after :func:`config_options`."""
+def _into_config(field: str, option: Callable[[F], F], convert: Callable[[Any], Any]) -> Callable[[F], F]:
+    """A click option whose value becomes ``Config.<field>`` (after :func:`config_options`), not an argument."""
 
-    @click.option(
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, config: Config, **kwargs: Any) -> Any:
+            value = convert(kwargs.pop(field))
+            return func(*args, config=dataclasses.replace(config, **{field: value}), **kwargs)
+
+        return option(wrapper)  # type: ignore[arg-type]
+
+    return decorate
+
+
+#: ``--tianditu-key`` (or ``ZONEMAP_TIANDITU_KEY``): 天地图 base maps on the pages.
+basemap_options = _into_config(
+    "tianditu_key",
+    click.option(
         "--tianditu-key",
         envvar="ZONEMAP_TIANDITU_KEY",
         default=None,
         metavar="KEY",
         help="天地图 Tianditu browser key (浏览器端, 32 hex digits): adds its vector and imagery base maps.",
-    )
-    @functools.wraps(func)
-    def wrapper(*args: Any, config: Config, tianditu_key: str | None, **kwargs: Any) -> Any:
-        return func(*args, config=dataclasses.replace(config, tianditu_key=tianditu_key or None), **kwargs)
+    ),
+    lambda value: value or None,
+)
 
-    return wrapper  # type: ignore[return-value]
-
-
-def csv_encoding_option(func: F) -> F:
-    """``--csv-encoding``: the CSV reports' encoding, into the config; after :func:`config_options`."""
-
-    @click.option(
+#: ``--csv-encoding``: the CSV reports' encoding.
+csv_encoding_option = _into_config(
+    "csv_encoding",
+    click.option(
         "--csv-encoding",
         type=click.Choice(["utf-8-sig", "gbk", "gb18030"], case_sensitive=False),
         default="utf-8-sig",
         show_default=True,
         help="CSV encoding: UTF-8 with BOM (Excel on Chinese Windows opens it), or GBK/GB18030 for old Excel.",
-    )
-    @functools.wraps(func)
-    def wrapper(*args: Any, config: Config, csv_encoding: str, **kwargs: Any) -> Any:
-        return func(*args, config=dataclasses.replace(config, csv_encoding=csv_encoding.lower()), **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+    ),
+    lambda value: str(value).lower(),
+)
 
 
 def out_dir_option(default: Path | None = Path("maps"), help: str = "Output directory.") -> Callable[[F], F]:
