@@ -2,23 +2,21 @@
 
 The layer is made here: parcels whose TBMJ is the geodesic area (pyproj.Geod, GeographicLib) rounded to
 0.01 m², except the last two of eight partitions, whose TBMJ is the Gauss–Krüger plane area (pyproj to
-EPSG:4526, shoelace written out): those partitions' own dominant method differs from the layer's, so
+EPSG:4526, the shoelace written out in test_parcels): those partitions' own dominant method differs from the layer's, so
 the engine must reconcile them again against the layer's method, as one machine does.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import dask_geopandas  # the dask extra (in the test extra)
 import geopandas as gpd
-import numpy as np
 import pytest
 from click.testing import CliRunner
-from pyproj import Geod, Transformer
-from shapely.geometry import Polygon
+from pyproj import Geod
+from test_parcels import _polygons, gk_shoelace  # the planted parcels and their GK plane area
 
 from zonemap.cli import main
 from zonemap.errors import DataFileError, MissingFileError
@@ -28,34 +26,13 @@ GEOD = Geod(ellps="GRS80")
 N, PARTS = 400, 8
 
 
-def _parcels(n: int) -> list[Polygon]:
-    rng = np.random.default_rng(11)
-    out = []
-    for _ in range(n):
-        nv = int(rng.integers(5, 30))
-        ang = np.sort(rng.uniform(0, 2 * np.pi, nv))
-        rad = math.sqrt(rng.uniform(2e3, 5e4) / 2.0) * rng.uniform(0.6, 1.0, nv)
-        cx, cy = 113.75 + rng.uniform(-0.03, 0.03), 23.03 + rng.uniform(-0.03, 0.03)
-        x = cx + rad * np.cos(ang) / (111_320 * math.cos(math.radians(cy)))
-        y = cy + rad * np.sin(ang) / 110_700
-        out.append(Polygon(np.column_stack([x, y])))
-    return out
-
-
-def _gk_area(geom: Polygon) -> float:
-    xy = np.asarray(geom.exterior.coords)
-    x, y = Transformer.from_crs("EPSG:4490", "EPSG:4526", always_xy=True).transform(xy[:, 0], xy[:, 1])
-    x, y = np.asarray(x) - x[0], np.asarray(y) - y[0]
-    return abs(float(np.sum(x[:-1] * y[1:] - x[1:] * y[:-1]))) / 2
-
-
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("dask")
-    geoms = _parcels(N)
+    geoms = _polygons(N, seed=11)
     per = N // PARTS
     tbmj = [
-        round(_gk_area(g) if i >= (PARTS - 2) * per else abs(GEOD.geometry_area_perimeter(g)[0]), 2)
+        round(gk_shoelace(g) if i >= (PARTS - 2) * per else abs(GEOD.geometry_area_perimeter(g)[0]), 2)
         for i, g in enumerate(geoms)
     ]
     tbmj[5] = round(tbmj[5] * 1.02, 2)  # one planted error

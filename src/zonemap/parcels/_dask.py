@@ -25,7 +25,6 @@ reach (a LocalCluster's workers share this machine's).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
@@ -318,6 +317,4 @@ def _reconcile_all(
         again = {submit(i, reference): i for i in redo}
         for future in as_completed(again):
             ordered[again[future]] = future.result()
-    with contextlib.suppress(Exception):
-        client.cancel(list(futures))
     return ordered
