@@ -7,7 +7,8 @@ scattered over Dongguan (113.6–114.3°E, 22.6–23.1°N, all in 3-degree Gauss
 (N, seed) to a GeoPackage and a GeoParquet file under ``--work`` (default /tmp/zonemap-bench), never in the repo.
 
 Each contender runs as a fresh process on the same files in the same run (best of ``--repeat`` wall times; peak
-RSS of that process from ``os.wait4``):
+RSS of that process from ``os.wait4``; Linux carries the parent's high-water mark over fork and exec, so it is never
+below this benchmark's own, ~200 MiB):
 
 * zonemap: ``zonemap reconcile FILE --area-field TBMJ --out DIR`` plus ``--zonemap-args`` (default
   ``--area-decimals 2 --format csv``: the per-feature CSV), from the committed tree at ``--ref`` (default HEAD,
@@ -19,9 +20,26 @@ RSS of that process from ``os.wait4``):
 * geopandas: ``read_file(...)`` (``read_parquet`` for GeoParquet: the pyogrio wheels have no Parquet driver)
   ``.to_crs("EPSG:4547").area`` written to a CSV.
 
-Checks in the same run: DuckDB's areas against zonemap's geodesic areas (largest relative difference) and
-zonemap's count of disagreeing parcels against the planted count. Prints a Markdown table with the ratios
-(peer ÷ zonemap wall time, peak RSS ÷ input file size).
+Input kind ``postgis`` (issue 10 point 8; in the default ``--inputs`` when ``initdb`` and the postgis extension are
+found under /usr/lib/postgresql/*/bin and /usr/share/postgresql/*/extension, else reported as skipped): a throwaway
+PostgreSQL + PostGIS server on a unix socket in a temp directory (started and stopped by ``.ci/postgis.sh``, as the
+PostGIS tests do; stopped at the end whatever happens), the layer loaded once per N into ``public.parcels_N`` with
+zonemap's ``write_postgis`` (``COPY``; then a primary key on ``id`` and ``ANALYZE``), timed apart from every
+contender. Its contenders, in the same round-robin:
+
+* zonemap: ``zonemap reconcile "PG:host=DIR dbname=zonemap user=postgres tables=public.parcels_N" --area-field
+  TBMJ --out DIR`` plus ``--zonemap-args``, end to end as a fresh process (the server's work of sending the rows
+  counts in its wall time, not in its peak RSS);
+* PostGIS: ``COPY (SELECT id, ST_Area(geom::geography) AS area_m2 FROM parcels_N) TO STDOUT (FORMAT csv, HEADER)``
+  by ``psql`` (fresh process, output to a file): the area on the spheroid, which PostGIS computes with
+  GeographicLib.
+
+The DuckDB and geopandas columns of a PostGIS row are the GeoParquet row's of the same N when it was run.
+
+Checks in the same run: DuckDB's (and, for PostGIS, ST_Area(geography)'s) areas against zonemap's geodesic areas
+(largest relative difference), zonemap's count of disagreeing parcels against the planted count, and for PostGIS
+whether zonemap gave the same statuses as from the GeoParquet file. Prints Markdown tables with the ratios
+(peer ÷ zonemap wall time, peak RSS ÷ input file size), the PostGIS rows in a second table.
 
 Run: ``python benchmarks/bench_reconcile.py --n 100000 1000000 --repeat 3``
 """
@@ -29,14 +47,20 @@ Run: ``python benchmarks/bench_reconcile.py --n 100000 1000000 --repeat 3``
 from __future__ import annotations
 
 import argparse
+import contextlib
+import glob
 import json
+import math
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +75,14 @@ LON_RANGE = (113.6, 114.3)
 LAT_RANGE = (22.6, 23.1)
 GK_CRS = "EPSG:4526"  # CGCS2000 / 3-degree Gauss-Kruger zone 38 (CM 114°E, false easting 38,500 km)
 PLANTED_SHARE = 0.01
+REPO = Path(__file__).resolve().parents[1]
+PG_SCRIPT = REPO / ".ci" / "postgis.sh"  # starts/stops the throwaway server of the PostGIS tests
+PG_SQL = "COPY (SELECT id, ST_Area(geom::geography) AS area_m2 FROM {table}) TO STDOUT (FORMAT csv, HEADER)"
+FILE_KINDS = ("parquet", "gpkg")
+# zonemap's geodesic kernel against GeographicLib, as zonemap.methods states it (KERNEL_ABS_ACCURACY_M2,
+# KERNEL_REL_ACCURACY): float rounding of the edge terms leaves ~1e-4 m² whatever the parcel's size
+KERNEL_ABS_M2 = 5e-4
+KERNEL_REL = 2e-8
 
 
 def star_coords(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -217,6 +249,149 @@ frame.assign(area_m2=frame.to_crs("EPSG:4547").area)[["id", "area_m2"]].to_csv(o
 """
 
 
+def _version_key(name: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in name.split(".") if part.isdigit())
+
+
+def pg_bindir() -> Path | None:
+    """The newest /usr/lib/postgresql/*/bin holding ``initdb`` and ``pg_ctl`` (the one .ci/postgis.sh uses)."""
+    found = [Path(d) for d in glob.glob("/usr/lib/postgresql/*/bin")]
+    usable = [d for d in found if (d / "initdb").is_file() and (d / "pg_ctl").is_file() and (d / "psql").is_file()]
+    return max(usable, key=lambda d: _version_key(d.parent.name), default=None)
+
+
+def postgis_missing() -> str | None:
+    """Why the ``postgis`` input kind cannot run here (with the fix), or None when it can.
+
+    Returns
+    -------
+    str or None
+        The reason: no server binaries, no postgis extension for that PostgreSQL version, or no .ci/postgis.sh.
+    """
+    bindir = pg_bindir()
+    if bindir is None:
+        return "no initdb/pg_ctl/psql under /usr/lib/postgresql/*/bin (fix: apt-get install -y -q postgresql postgis)"
+    major = bindir.parent.name
+    if not Path(f"/usr/share/postgresql/{major}/extension/postgis.control").is_file():
+        return (
+            f"PostgreSQL {major} has no postgis extension under /usr/share/postgresql/{major}/extension "
+            "(fix: apt-get install -y -q postgis)"
+        )
+    if not PG_SCRIPT.is_file():
+        return f"{PG_SCRIPT} not found (it starts the throwaway server)"
+    return None
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through postgis_server's finally: the server is stopped
+
+
+@contextlib.contextmanager
+def postgis_server() -> Iterator[dict[str, str]]:
+    """A throwaway PostgreSQL + PostGIS server on a unix socket in a temp directory, stopped on leaving.
+
+    Started and stopped by ``.ci/postgis.sh`` (initdb with trust authentication, no TCP, a database ``zonemap``
+    with the postgis extension; as root the server runs as ``postgres``). The server is stopped and its directory
+    removed however the block ends: an error, KeyboardInterrupt, or SIGTERM (turned into SystemExit meanwhile).
+
+    Yields
+    ------
+    dict
+        ``dsn`` (libpq keywords), ``dir`` (the socket and data directory), ``psql`` (its path) and ``versions``.
+    """
+    import psycopg
+
+    # signal handlers can only be set from the main thread; elsewhere SIGTERM keeps its default
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
+    pgdir = ""
+    try:
+        done = subprocess.run(["bash", str(PG_SCRIPT), "start"], capture_output=True, text=True, check=False)
+        env = dict(line.removeprefix("export ").split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+        pgdir = env.get("ZONEMAP_TEST_PGDIR", "").strip("'")
+        if done.returncode or "ZONEMAP_TEST_PG" not in env:
+            raise RuntimeError(f"{PG_SCRIPT} start failed: {done.stderr.strip()}")
+        dsn = env["ZONEMAP_TEST_PG"].strip("'")
+        with psycopg.connect(dsn) as conn:
+            row = conn.execute("SELECT current_setting('server_version'), postgis_lib_version()").fetchone()
+        versions = f"PostgreSQL {row[0]}, PostGIS {row[1]}" if row else "?"
+        bindir = pg_bindir()
+        assert bindir is not None  # the script found it
+        yield {"dsn": dsn, "dir": pgdir, "psql": str(bindir / "psql"), "versions": versions}
+    finally:
+        if pgdir:
+            subprocess.run(["bash", str(PG_SCRIPT), "stop", pgdir], capture_output=True, check=False)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+LOAD_SCRIPT = """
+import json, sys, time
+if sys.argv[4]:
+    sys.path.insert(0, sys.argv[4])  # the measured tree's src
+import geopandas as gpd
+import psycopg
+from psycopg import sql
+from zonemap.ingest import write_postgis
+src, dsn, table = sys.argv[1:4]
+frame = gpd.read_parquet(src).rename_geometry("geom")
+target = sql.Identifier("public", table)
+start = time.perf_counter()
+write_postgis(frame, dsn, "public." + table, replace=True)
+with psycopg.connect(dsn, autocommit=True) as conn:
+    conn.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (id)").format(target))
+    conn.execute(sql.SQL("ANALYZE {}").format(target))
+    load_s = time.perf_counter() - start
+    size = conn.execute("SELECT pg_total_relation_size(%s::regclass)", ["public." + table]).fetchone()[0]
+print(json.dumps({"load_s": load_s, "mib": size / 2**20}))
+"""
+
+
+def load_postgis(layer: dict[str, Any], dsn: str, table: str, out: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Load the layer into ``public.<table>`` (replacing it) and ``ANALYZE``; the load's time and the table's size.
+
+    Done in a fresh process (the benchmark's own memory stays small: a child's peak RSS counts its parent's at the
+    fork). It reads the GeoParquet file (not timed), then times zonemap's ``write_postgis`` (``COPY`` of the rows,
+    the geometry as hex EWKB in ``geometry(Geometry, 4490)``, a GiST index), a primary key on ``id`` and
+    ``ANALYZE``. ``write_postgis`` comes from the measured tree (``args.zonemap_src``), or the installed zonemap.
+
+    Parameters
+    ----------
+    layer : dict
+        From :func:`layer_files`.
+    dsn : str
+        libpq keywords of the database.
+    table : str
+        Table name in schema ``public``.
+    out : pathlib.Path
+        The run's directory (``load.log`` is written there).
+    args : argparse.Namespace
+        ``zonemap_src`` and ``timeout``.
+
+    Returns
+    -------
+    dict
+        ``load_s`` and ``mib`` (``pg_total_relation_size``: heap, TOAST and indexes).
+    """
+    cmd = [sys.executable, "-c", LOAD_SCRIPT, layer["parquet"], dsn, table, args.zonemap_src or ""]
+    log = out / "load.log"
+    result = run_process(cmd, log, args.timeout)
+    text = log.read_text(errors="replace")
+    if result["rc"] != 0:
+        raise RuntimeError(f"loading {layer['parquet']} into PostGIS exited {result['rc']}:\n{text[-2000:]}")
+    loaded: dict[str, Any] = json.loads(text.strip().splitlines()[-1])
+    return loaded
+
+
+def drop_postgis(dsn: str, table: str) -> None:
+    """Drop ``public.<table>`` (the next N's layer needs the disk more)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier("public", table)))
+
+
 def run_process(cmd: list[str], log: Path, timeout_s: float) -> dict[str, Any]:
     """Run ``cmd`` as a fresh process; its wall time, peak RSS and exit code.
 
@@ -232,34 +407,41 @@ def run_process(cmd: list[str], log: Path, timeout_s: float) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``wall_s``, ``rss_mib`` (``ru_maxrss`` of that process alone, from ``os.wait4``) and ``rc``.
+        ``wall_s``, ``rss_mib`` (``ru_maxrss`` of that process, from ``os.wait4``: at least this process's RSS at
+        the fork, whose high-water mark the child inherits) and ``rc``.
     """
     with log.open("wb") as sink:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = start + timeout_s
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                return {"wall_s": float("nan"), "rss_mib": usage.ru_maxrss / 1024, "rc": "timeout"}
-            time.sleep(0.005)
+        try:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() > deadline:
+                    proc.kill()
+                    pid, status, usage = os.wait4(proc.pid, 0)
+                    return {"wall_s": float("nan"), "rss_mib": usage.ru_maxrss / 1024, "rc": "timeout"}
+                time.sleep(0.005)
+        except BaseException:  # KeyboardInterrupt, SIGTERM's SystemExit: the contender does not outlive the bench
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            raise
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"wall_s": wall, "rss_mib": usage.ru_maxrss / 1024, "rc": proc.returncode}
 
 
-def zonemap_command(ref: str, work: Path) -> tuple[list[str], str]:
+def zonemap_command(ref: str, work: Path) -> tuple[list[str], str, str | None]:
     """How to start zonemap: the committed tree at git ``ref``, or the ``zonemap`` on PATH for 'installed'.
 
     Parameters
     ----------
     ref : str
         A git revision of this repository (its ``src`` and ``geodata`` are exported under ``work``, so uncommitted
-        edits in the working tree are not measured), or ``installed``.
+        edits in the working tree are not measured), or ``installed`` (the ``zonemap`` beside this Python, else the
+        one on PATH).
     work : pathlib.Path
         Cache directory.
 
@@ -269,13 +451,16 @@ def zonemap_command(ref: str, work: Path) -> tuple[list[str], str]:
         The command up to its arguments.
     label : str
         What is measured (the short commit, or the installed command's path).
+    src : str or None
+        The exported tree's ``src`` directory (None for the installed command).
     """
     if ref == "installed":
-        found = shutil.which("zonemap")
+        beside = Path(sys.executable).with_name("zonemap")
+        found = str(beside) if beside.is_file() else shutil.which("zonemap")
         if found is None:
             raise FileNotFoundError("no zonemap on PATH (fix: activate the project's venv, or pass --ref HEAD)")
-        return [found], f"installed {found}"
-    repo = Path(__file__).resolve().parents[1]
+        return [found], f"installed {found}", None
+    repo = REPO
     sha = subprocess.run(
         ["git", "rev-parse", "--short", ref], capture_output=True, text=True, check=True, cwd=repo
     ).stdout.strip()
@@ -285,11 +470,20 @@ def zonemap_command(ref: str, work: Path) -> tuple[list[str], str]:
         archive = subprocess.run(["git", "archive", sha, "src", "geodata"], capture_output=True, check=True, cwd=repo)
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
     start = f"import sys; sys.path.insert(0, {str(tree / 'src')!r}); from zonemap.cli import main; sys.exit(main())"
-    return [sys.executable, "-c", start], f"commit {sha}"
+    return [sys.executable, "-c", start], f"commit {sha}", str(tree / "src")
 
 
 def commands(layer: dict[str, Any], kind: str, out: Path, args: argparse.Namespace) -> dict[str, list[str]]:
-    """The three contenders' command lines for one input file."""
+    """The contenders' command lines for one input: zonemap, DuckDB, geopandas (files) or zonemap, psql (PostGIS)."""
+    if kind == "postgis":
+        pg = args.pg
+        src = f"PG:{pg['dsn']} tables=public.{layer['table']}"
+        zonemap = [*args.zonemap_cmd, "reconcile", src, "--area-field", "TBMJ", "--out", str(out / "zonemap")]
+        psql = [pg["psql"], "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg["dsn"], "-o", str(out / "postgis.csv")]
+        return {
+            "zonemap": [*zonemap, *args.zonemap_args],
+            "postgis": [*psql, "-c", PG_SQL.format(table=layer["table"])],
+        }
     src = layer[kind]
     zonemap = [*args.zonemap_cmd, "reconcile", src, "--area-field", "TBMJ", "--out", str(out / "zonemap")]
     return {
@@ -331,13 +525,71 @@ def checks(layer: dict[str, Any], out: Path) -> dict[str, Any]:
     }
 
 
+def postgis_checks(layer: dict[str, Any], out: Path, file_out: Path | None) -> dict[str, Any]:
+    """Correctness of one PostGIS run: ST_Area(geography) vs zonemap geodesic areas, disagreements vs planted.
+
+    Parameters
+    ----------
+    layer : dict
+        From :func:`layer_files`.
+    out : pathlib.Path
+        The PostGIS run's directory (``zonemap/`` and ``postgis.csv``).
+    file_out : pathlib.Path or None
+        The GeoParquet run's directory of the same N in this invocation, if there was one: zonemap's per-parcel
+        statuses and areas from PostGIS are compared with those from the file.
+
+    Returns
+    -------
+    dict
+        ``rows``, ``pg_vs_zm`` (largest relative difference), ``pg_vs_zm_m2`` (largest absolute difference),
+        ``pg_in_kernel`` (every difference within zonemap's stated kernel accuracy, ``KERNEL_ABS_M2 + KERNEL_REL ×
+        area``), ``disagree``, ``planted``, ``planted_found``, and
+        with ``file_out`` ``status_vs_file`` (parcels whose status differs) and ``area_vs_file`` (largest relative
+        difference of zonemap's geodesic areas).
+    """
+    zm = zonemap_results(out / "zonemap")
+    pg = pd.read_csv(out / "postgis.csv", dtype={"id": str})
+    both = zm.merge(pg, on="id", suffixes=("_zm", "_pg"), validate="one_to_one")
+    if not len(zm) == len(pg) == len(both) == layer["n"]:
+        raise RuntimeError(f"{out}: {len(zm)} zonemap rows, {len(pg)} PostGIS rows, {len(both)} matched by id")
+    planted = set(layer["planted_ids"])
+    disagree = set(zm.loc[zm["status"] == "disagrees", "id"])
+    diff = np.abs(both["area_m2_pg"].to_numpy() - both["area_m2_zm"].to_numpy())
+    result: dict[str, Any] = {
+        "rows": len(both),
+        "pg_vs_zm": float(np.max(diff / both["area_m2_pg"].to_numpy())),
+        "pg_vs_zm_m2": float(np.max(diff)),
+        "pg_in_kernel": bool(np.all(diff <= KERNEL_ABS_M2 + KERNEL_REL * both["area_m2_pg"].to_numpy())),
+        "disagree": len(disagree),
+        "planted": len(planted),
+        "planted_found": len(disagree & planted),
+    }
+    if file_out is not None:
+        fz = zm.merge(zonemap_results(file_out / "zonemap"), on="id", suffixes=("", "_file"), validate="one_to_one")
+        if len(fz) != len(zm):
+            raise RuntimeError(f"{out}: {len(zm)} parcels from PostGIS, {len(fz)} of them in the GeoParquet run")
+        result["status_vs_file"] = int((fz["status"] != fz["status_file"]).sum())
+        result["area_vs_file"] = float(np.max(np.abs(fz["area_m2"] / fz["area_m2_file"] - 1)))
+    return result
+
+
 def run(n: int, kinds: list[str], repeat: int, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Time the three contenders on the N-parcel layer, round-robin ``repeat`` times per input kind."""
+    """Time the contenders on the N-parcel layer, round-robin ``repeat`` times per input kind.
+
+    Kinds run in the order given; a ``postgis`` kind after ``parquet`` compares its statuses with the file's.
+    ``args.pg`` is the server of :func:`postgis_server` when ``postgis`` is among the kinds.
+    """
     layer = layer_files(n, args.seed, args.work)
     rows = []
     for kind in kinds:
         out = args.work / f"run_{n}_{kind}"
         out.mkdir(parents=True, exist_ok=True)
+        row: dict[str, Any] = {"n": n, "kind": kind, "vertices": layer["vertices"]}
+        if kind == "postgis":
+            layer = {**layer, "table": f"parcels_{n}"}
+            row.update(load_postgis(layer, args.pg["dsn"], layer["table"], out, args))
+        else:
+            row["mib"] = Path(layer[kind]).stat().st_size / 2**20
         timings: dict[str, list[dict[str, Any]]] = {}
         for _ in range(repeat):
             for tool, cmd in commands(layer, kind, out, args).items():
@@ -349,19 +601,31 @@ def run(n: int, kinds: list[str], repeat: int, args: argparse.Namespace) -> list
                     tail = log.read_text(errors="replace")[-2000:]
                     raise RuntimeError(f"{shlex.join(cmd)} exited {result['rc']}:\n{tail}")
                 timings.setdefault(tool, []).append(result)
-        row: dict[str, Any] = {"n": n, "kind": kind, "vertices": layer["vertices"]}
-        row["mib"] = Path(layer[kind]).stat().st_size / 2**20
         for tool, runs in timings.items():
             row[f"{tool}_s"] = min(r["wall_s"] for r in runs)
             row[f"{tool}_rss"] = max(r["rss_mib"] for r in runs)
-        row.update(checks(layer, out))
+        if kind == "postgis":
+            file_out = args.work / f"run_{n}_parquet" if "parquet" in kinds[: kinds.index(kind)] else None
+            row.update(postgis_checks(layer, out, file_out))
+            drop_postgis(args.pg["dsn"], layer["table"])
+        else:
+            row.update(checks(layer, out))
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)  # partial results survive an interrupted run
     return rows
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    """The results as a Markdown table."""
+    """The results as Markdown: the file rows' table, then the PostGIS rows' (each only when there are such rows)."""
+    files = [r for r in rows if r["kind"] in FILE_KINDS]
+    pg = [r for r in rows if r["kind"] == "postgis"]
+    return "\n\n".join(
+        t for t in (markdown_files(files) if files else "", markdown_postgis(pg, rows) if pg else "") if t
+    )
+
+
+def markdown_files(rows: list[dict[str, Any]]) -> str:
+    """The GeoParquet and GeoPackage rows as a Markdown table."""
     head = (
         "| N parcels | input | file (MiB) | zonemap (s) | zonemap peak RSS (MiB) | RSS ÷ file | DuckDB (s) "
         "| DuckDB ÷ zonemap | geopandas (s) | geopandas ÷ zonemap | DuckDB / geopandas peak RSS (MiB) "
@@ -381,10 +645,51 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _fmt(value: float | None, spec: str) -> str:
+    """``value`` formatted, or an em dash when it was not measured."""
+    return "—" if value is None or not math.isfinite(value) else format(value, spec)
+
+
+def markdown_postgis(rows: list[dict[str, Any]], every: list[dict[str, Any]]) -> str:
+    """The PostGIS rows as a Markdown table, beside the GeoParquet row of the same N from ``every`` (or "—")."""
+    head = (
+        "| N parcels | table (MiB) | load: COPY + key + ANALYZE (s) | zonemap from PostGIS (s) "
+        "| zonemap peak RSS (MiB) | ST_Area(geography) via psql (s) | ST_Area ÷ zonemap "
+        "| zonemap from GeoParquet (s) | DuckDB, GeoParquet (s) | geopandas, GeoParquet (s) "
+        "| ST_Area(geography) vs zonemap area: max m² (max rel.) | statuses differing from GeoParquet "
+        "| disagreeing / planted (planted found) |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        f = next((x for x in every if x["n"] == r["n"] and x["kind"] == "parquet"), {})
+        differ = "—" if "status_vs_file" not in r else f"{r['status_vs_file']:,} (areas {r['area_vs_file']:.1e})"
+        lines.append(
+            f"| {r['n']:,} | {r['mib']:.0f} | {r['load_s']:.2f} | {r['zonemap_s']:.2f} | {r['zonemap_rss']:,.0f} "
+            f"| {r['postgis_s']:.2f} | {r['postgis_s'] / r['zonemap_s']:.2f}× | {_fmt(f.get('zonemap_s'), '.2f')} "
+            f"| {_fmt(f.get('duckdb_s'), '.2f')} | {_fmt(f.get('geopandas_s'), '.2f')} "
+            f"| {r['pg_vs_zm_m2']:.1e} ({r['pg_vs_zm']:.1e}) "
+            f"| {differ} | {r['disagree']:,} / {r['planted']:,} ({r['planted_found']:,}) |"
+        )
+    return "\n".join(lines)
+
+
 def verdicts(rows: list[dict[str, Any]]) -> list[str]:
-    """Issue 10 point 6's targets, judged on the rows at N >= 1e6."""
+    """Issue 10 point 6's targets, judged on the file rows at N >= 1e6; the PostGIS rows' checks at every N."""
     out = []
-    for r in (r for r in rows if r["n"] >= 1_000_000):
+    for r in (r for r in rows if r["kind"] == "postgis"):
+        tests = [
+            (
+                f"ST_Area(geography) vs zonemap within {KERNEL_ABS_M2:g} m² + {KERNEL_REL:g} × area",
+                r["pg_in_kernel"],
+                f"max {r['pg_vs_zm_m2']:.1e} m², {r['pg_vs_zm']:.1e} rel.",
+            ),
+            ("disagreeing = planted", r["disagree"] == r["planted"], f"{r['disagree']:,} vs {r['planted']:,}"),
+        ]
+        if "status_vs_file" in r:
+            tests.append(("statuses as from GeoParquet", r["status_vs_file"] == 0, f"{r['status_vs_file']:,} differ"))
+        said = "; ".join(f"{name}: {'met' if ok else 'NOT met'} ({value})" for name, ok, value in tests)
+        out.append(f"- {r['n']:,} from PostGIS: {said}")
+    for r in (r for r in rows if r["n"] >= 1_000_000 and r["kind"] in FILE_KINDS):
         limit = 4.0 if r["kind"] == "parquet" else 6.0
         tests = [
             (f"wall <= {limit:.0f} s", r["zonemap_s"] <= limit, f"{r['zonemap_s']:.2f} s"),
@@ -401,7 +706,13 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--inputs", nargs="+", choices=["parquet", "gpkg"], default=["parquet", "gpkg"])
+    parser.add_argument(
+        "--inputs",
+        nargs="+",
+        choices=[*FILE_KINDS, "postgis"],
+        help="input kinds, run in the order parquet, gpkg, postgis (default: all three, postgis only when "
+        "PostgreSQL and PostGIS are installed)",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--repeat-large", type=int, default=1, help="repeats at N >= 1e6")
     parser.add_argument("--seed", type=int, default=0)
@@ -417,8 +728,20 @@ def main(argv: list[str] | None = None) -> int:
         help="options after 'zonemap reconcile FILE --area-field TBMJ --out DIR' (one string)",
     )
     args = parser.parse_args(argv)
-    args.zonemap_cmd, measured = zonemap_command(args.ref, args.work)
-    rows = [r for n in args.n for r in run(n, args.inputs, args.repeat_large if n >= 1e6 else args.repeat, args)]
+    missing = postgis_missing()
+    notes = []
+    if args.inputs is None:
+        args.inputs = [*FILE_KINDS] if missing else [*FILE_KINDS, "postgis"]
+        if missing:
+            notes.append(f"postgis input skipped: {missing}")
+    elif "postgis" in args.inputs and missing:
+        parser.error(f"--inputs postgis: {missing}")
+    kinds = [k for k in (*FILE_KINDS, "postgis") if k in args.inputs]
+    args.zonemap_cmd, measured, args.zonemap_src = zonemap_command(args.ref, args.work)
+    with postgis_server() if "postgis" in kinds else contextlib.nullcontext() as args.pg:
+        rows = [r for n in args.n for r in run(n, kinds, args.repeat_large if n >= 1e6 else args.repeat, args)]
+        if args.pg is not None:
+            notes.append(f"{args.pg['versions']} (throwaway server on a unix socket, fsync off)")
     versions = subprocess.run(
         [
             sys.executable,
@@ -435,7 +758,14 @@ def main(argv: list[str] | None = None) -> int:
         f"DuckDB {versions[0]}, geopandas {versions[1]}, pyogrio {versions[2]} (GDAL {versions[3]}); "
         f"ZONEMAP_REFERENCE_DIR={os.environ.get('ZONEMAP_REFERENCE_DIR', '(unset)')}"
     )
+    for note in notes:
+        print(note)
     print(f"zonemap command: zonemap reconcile FILE --area-field TBMJ --out DIR {shlex.join(args.zonemap_args)}")
+    if "postgis" in kinds:
+        print(
+            'PostGIS: zonemap reconcile "PG:host=DIR dbname=zonemap user=postgres tables=public.parcels_N" '
+            f"--area-field TBMJ --out DIR {shlex.join(args.zonemap_args)}; psql -c {shlex.quote(PG_SQL)}"
+        )
     print(markdown(rows))
     print("\n".join(verdicts(rows)))
     return 0

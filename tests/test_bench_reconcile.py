@@ -88,3 +88,84 @@ def test_written_files_hold_the_same_layer(tmp_path: Path) -> None:
     before = Path(files["gpkg"]).stat().st_mtime_ns
     assert bench_reconcile.layer_files(50, 1, tmp_path)["gpkg"] == files["gpkg"]
     assert Path(files["gpkg"]).stat().st_mtime_ns == before
+
+
+def test_postgis_table_borrows_the_parquet_row_or_says_dash() -> None:
+    pg = {
+        "n": 200,
+        "kind": "postgis",
+        "mib": 0.2,
+        "load_s": 0.05,
+        "zonemap_s": 0.8,
+        "zonemap_rss": 150.0,
+        "postgis_s": 0.04,
+        "pg_vs_zm": 9.5e-8,
+        "pg_vs_zm_m2": 1.1e-4,
+        "pg_in_kernel": True,
+        "disagree": 2,
+        "planted": 2,
+        "planted_found": 2,
+    }
+    alone = bench_reconcile.markdown([pg]).splitlines()
+    assert len(alone) == 3 and alone[0].startswith("| N parcels | table (MiB)")  # no file table without file rows
+    assert alone[2] == (
+        "| 200 | 0 | 0.05 | 0.80 | 150 | 0.04 | 0.05× | — | — | — | 1.1e-04 (9.5e-08) | — | 2 / 2 (2) |"
+    )
+    parquet = {"n": 200, "kind": "parquet", "zonemap_s": 0.9, "duckdb_s": 1.25, "geopandas_s": 0.6}
+    both = bench_reconcile.markdown_postgis([{**pg, "status_vs_file": 0, "area_vs_file": 0.0}], [parquet, pg])
+    assert "| 0.90 | 1.25 | 0.60 |" in both and "| 0 (areas 0.0e+00) |" in both
+    (said,) = bench_reconcile.verdicts([{**pg, "pg_in_kernel": False, "disagree": 3}])
+    assert said.startswith("- 200 from PostGIS:") and said.count("NOT met") == 2
+
+
+@pytest.mark.slow
+def test_postgis_kind_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+    """A 200-parcel run of the postgis kind beside GeoParquet: finite numbers, checks that hold, the server stopped.
+
+    The ST_Area(geography) areas psql wrote are checked here against pyproj's GeographicLib on the layer's rings.
+    """
+    import json
+
+    import pandas as pd
+    from pyproj import Geod
+
+    missing = bench_reconcile.postgis_missing()
+    if missing:  # CI installs postgresql + postgis in .ci/run
+        pytest.fail(missing)
+    servers: list[dict[str, str]] = []
+    real = bench_reconcile.postgis_server
+
+    @bench_reconcile.contextlib.contextmanager
+    def recording():  # type: ignore[no-untyped-def]
+        with real() as server:
+            servers.append(server)
+            yield server
+
+    monkeypatch.setattr(bench_reconcile, "postgis_server", recording)
+    work = tmp_path / "work"
+    argv = ["--n", "200", "--repeat", "1", "--inputs", "postgis", "parquet", "--work", str(work), "--ref", "installed"]
+    assert bench_reconcile.main([*argv, "--zonemap-args", "--area-decimals 2 --format csv"]) == 0
+    captured = capsys.readouterr()
+    rows = [json.loads(line) for line in captured.err.splitlines() if line.startswith("{")]
+    assert [r["kind"] for r in rows] == ["parquet", "postgis"]  # run in that order whatever --inputs says
+    row = rows[1]
+    numbers = ["mib", "load_s", "zonemap_s", "zonemap_rss", "postgis_s", "pg_vs_zm", "pg_vs_zm_m2", "area_vs_file"]
+    assert all(np.isfinite(row[k]) and row[k] >= 0 for k in numbers)
+    assert row["mib"] > 0 and row["load_s"] > 0 and row["zonemap_s"] > 0 and row["postgis_s"] > 0
+    assert row["rows"] == N and row["pg_in_kernel"] and row["pg_vs_zm_m2"] < 5e-4
+    assert row["disagree"] == row["planted"] == row["planted_found"] == 2
+    assert row["status_vs_file"] == 0 and row["area_vs_file"] == 0.0
+    assert "| N parcels | table (MiB) | load: COPY + key + ANALYZE (s)" in captured.out
+    assert "from PostGIS: ST_Area(geography)" in captured.out and "NOT met" not in captured.out
+    # the server was started once and is gone
+    assert len(servers) == 1 and not Path(servers[0]["dir"]).exists()
+    # psql's ST_Area(geography) against GeographicLib (pyproj.Geod, GRS80 = CGCS2000's ellipsoid), parcel by parcel
+    layer = bench_reconcile.layer_files(N, 0, work)
+    import geopandas as gpd
+
+    frame = gpd.read_parquet(layer["parquet"])
+    geod = Geod(ellps="GRS80")
+    expected = pd.Series([abs(geod.geometry_area_perimeter(g)[0]) for g in frame.geometry], index=frame["id"])
+    got = pd.read_csv(work / f"run_{N}_postgis" / "postgis.csv", dtype={"id": str}).set_index("id")["area_m2"]
+    assert sorted(got.index) == sorted(expected.index)
+    assert np.max(np.abs(got.reindex(expected.index) / expected - 1)) < 1e-7
