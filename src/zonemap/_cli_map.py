@@ -1,0 +1,78 @@
+"""``zonemap map FILE --area-field F``: the status map of a parcel layer (private to :mod:`zonemap.cli`).
+
+A layer file (or PostGIS table) with ``--area-field`` and none of the registry options is
+reconciled parcel by parcel, as ``zonemap reconcile`` does it (:func:`zonemap._cli_parcels.parcel_mode`
+picks the same inputs), and drawn as one page of parcels coloured by status
+(:func:`zonemap.maps.write_parcel_map`): 1e5 parcels within the map budget.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._cli_parcels import _progress_bar, _stem, _town_check
+from .config import Config
+from .errors import SchemaError
+from .io import check_outputs
+from .project import FileOptions
+
+__all__ = ["run_parcel_map"]
+
+#: Above this many parcels the page is past the map budget (15 MB at 1e5): said, not refused.
+_BUDGET_PARCELS = 100_000
+
+
+def _read_options(file_opts: FileOptions) -> dict[str, Any]:
+    return {
+        "area_field": file_opts.area_field,
+        "area_unit": file_opts.area_unit,
+        "area_decimals": file_opts.area_decimals,
+        "id_field": file_opts.id_field,
+        "layer_name": file_opts.layer_name,
+        "crs": file_opts.crs,
+        "encoding": file_opts.encoding,
+        "table": file_opts.table,
+    }
+
+
+def run_parcel_map(
+    sources: Sequence[Path | str], config: Config, file_opts: FileOptions, out_dir: Path, *, offline: bool, force: bool
+) -> list[Path]:
+    """Reconcile each layer parcel by parcel and write ``OUT/<name>.html``; returns the pages written.
+
+    ``sources`` are paths, or PostGIS sources as written (``PG:...``, ``postgresql://...``).
+    """
+    from .maps import write_parcel_map
+    from .parcels import read_parcels, reconcile_parcels
+
+    _town_check(config, file_opts.town)
+    stems = [_stem(s, file_opts.table) for s in sources]
+    if len(set(stems)) < len(stems):
+        raise SchemaError(
+            f"two inputs share the name {next(s for s in stems if stems.count(s) > 1)!r}: their maps would "
+            "collide (fix: map them one at a time with different --out)"
+        )
+    pages = [out_dir / f"{stem}.html" for stem in stems]
+    check_outputs(pages, [s for s in sources if isinstance(s, Path)], force=force)
+    accuracy = file_opts.accuracy_m or 0.0
+    for source, stem, page in zip(sources, stems, pages, strict=True):
+        with _progress_bar(sys.stderr.isatty()) as progress:
+            # the WKB is only needed to buffer the outlines (--accuracy-m)
+            layer = read_parcels(source, keep_geometry=accuracy > 0, progress=progress, **_read_options(file_opts))
+            result = reconcile_parcels(layer, accuracy_m=accuracy, progress=progress)
+            write_parcel_map(result, page, offline=offline, tianditu_key=config.tianditu_key, title=stem)
+        click.echo(result.headline)
+        click.echo(result.diagnosis)
+        if len(result.table) > _BUDGET_PARCELS:
+            click.echo(
+                f"note: {len(result.table):,} parcels: past the map budget of {_BUDGET_PARCELS:,} (15 MB); "
+                "the page may open slowly on a phone (fix: map the layer in parts)",
+                err=True,
+            )
+        click.echo(f"wrote {page} ({page.stat().st_size / 1e6:.1f} MB, {len(result.table):,} parcels)")
+    return pages
