@@ -335,10 +335,20 @@ from psycopg import sql
 from zonemap.ingest import write_postgis
 src, dsn, table = sys.argv[1:4]
 frame = gpd.read_parquet(src).rename_geometry("geom")
-target = sql.Identifier("public", table)
+target, part = sql.Identifier("public", table), sql.Identifier("public", table + "_part")
+chunk = int(sys.argv[5])  # write_postgis holds a chunk's whole COPY text (~8x the chunk's GeoParquet in RSS)
 start = time.perf_counter()
-write_postgis(frame, dsn, "public." + table, replace=True)
+write_postgis(frame.iloc[:chunk], dsn, "public." + table, replace=True)
 with psycopg.connect(dsn, autocommit=True) as conn:
+    if len(frame) > chunk:  # the rest chunk by chunk through a side table, the GiST index built once at the end
+        indexes = "SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = %s::regclass"
+        for (index,) in conn.execute(indexes, ["public." + table]).fetchall():
+            conn.execute(sql.SQL("DROP INDEX {}").format(sql.SQL(index)))  # a name the server made and quoted
+        for lo in range(chunk, len(frame), chunk):
+            write_postgis(frame.iloc[lo : lo + chunk], dsn, "public." + table + "_part", replace=True)
+            conn.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(target, part))
+            conn.execute(sql.SQL("DROP TABLE {}").format(part))
+        conn.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(target))
     conn.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY (id)").format(target))
     conn.execute(sql.SQL("ANALYZE {}").format(target))
     load_s = time.perf_counter() - start
@@ -352,8 +362,10 @@ def load_postgis(layer: dict[str, Any], dsn: str, table: str, out: Path, args: a
 
     Done in a fresh process (the benchmark's own memory stays small: a child's peak RSS counts its parent's at the
     fork). It reads the GeoParquet file (not timed), then times zonemap's ``write_postgis`` (``COPY`` of the rows,
-    the geometry as hex EWKB in ``geometry(Geometry, 4490)``, a GiST index), a primary key on ``id`` and
-    ``ANALYZE``. ``write_postgis`` comes from the measured tree (``args.zonemap_src``), or the installed zonemap.
+    the geometry as hex EWKB in ``geometry(Geometry, 4490)``; ``--pg-chunk`` rows at a time, later chunks through a side
+    table and ``INSERT ... SELECT``, so the loader's memory stays bounded), a GiST index, a primary key on ``id``
+    and ``ANALYZE``. ``write_postgis`` comes from the measured tree (``args.zonemap_src``), or the installed
+    zonemap.
 
     Parameters
     ----------
@@ -366,21 +378,22 @@ def load_postgis(layer: dict[str, Any], dsn: str, table: str, out: Path, args: a
     out : pathlib.Path
         The run's directory (``load.log`` is written there).
     args : argparse.Namespace
-        ``zonemap_src`` and ``timeout``.
+        ``zonemap_src``, ``pg_chunk`` and ``timeout``.
 
     Returns
     -------
     dict
-        ``load_s`` and ``mib`` (``pg_total_relation_size``: heap, TOAST and indexes).
+        ``load_s``, ``mib`` (``pg_total_relation_size``: heap, TOAST and indexes) and ``load_rss`` (the loading
+        process's peak RSS in MiB: ``write_postgis`` holds the whole COPY text).
     """
-    cmd = [sys.executable, "-c", LOAD_SCRIPT, layer["parquet"], dsn, table, args.zonemap_src or ""]
+    cmd = [sys.executable, "-c", LOAD_SCRIPT, layer["parquet"], dsn, table, args.zonemap_src or "", str(args.pg_chunk)]
     log = out / "load.log"
     result = run_process(cmd, log, args.timeout)
     text = log.read_text(errors="replace")
     if result["rc"] != 0:
         raise RuntimeError(f"loading {layer['parquet']} into PostGIS exited {result['rc']}:\n{text[-2000:]}")
     loaded: dict[str, Any] = json.loads(text.strip().splitlines()[-1])
-    return loaded
+    return {**loaded, "load_rss": result["rss_mib"]}
 
 
 def drop_postgis(dsn: str, table: str) -> None:
@@ -721,6 +734,9 @@ def main(argv: list[str] | None = None) -> int:
         "--ref", default="HEAD", help="git revision whose committed src is measured, or 'installed' (zonemap on PATH)"
     )
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds before a process is killed")
+    parser.add_argument(
+        "--pg-chunk", type=int, default=100_000, help="rows per COPY when loading PostGIS (bounds the loader's memory)"
+    )
     parser.add_argument(
         "--zonemap-args",
         type=shlex.split,

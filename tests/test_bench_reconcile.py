@@ -144,6 +144,7 @@ def test_postgis_kind_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[s
     monkeypatch.setattr(bench_reconcile, "postgis_server", recording)
     work = tmp_path / "work"
     argv = ["--n", "200", "--repeat", "1", "--inputs", "postgis", "parquet", "--work", str(work), "--ref", "installed"]
+    argv += ["--pg-chunk", "64"]  # four COPYs: the first creates the table, the rest go through the side table
     assert bench_reconcile.main([*argv, "--zonemap-args", "--area-decimals 2 --format csv"]) == 0
     captured = capsys.readouterr()
     rows = [json.loads(line) for line in captured.err.splitlines() if line.startswith("{")]
