@@ -49,6 +49,7 @@ from .sandiao import (
     SANDIAO_FIELDS,
     Flat,
     flatten,
+    geometry_centres,
     geometry_zones,
     gk3_epsg,
     per_geometry,
@@ -67,6 +68,7 @@ __all__ = [
     "SANDIAO_FIELDS",
     "diagnose_flat",
     "diagnose_methods",
+    "method_categories",
     "sandiao_field_checks",
     "sphere_area",
     "summarize_methods",
@@ -146,19 +148,10 @@ def sphere_area(geoms_lonlat: Any, radius_m: float = SPHERE_MEAN_RADIUS_M) -> _A
     return per_geometry(flat, sphere_signed(flat, radius_m))
 
 
-def _utm_zone(flat: Flat) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+def _utm_zone(lon_centre: _Arr, lat_centre: _Arr) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """UTM zone and hemisphere of each geometry from the centre of its lon/lat range (114°E, 23°N if none)."""
-    n = flat.geoms.size
-    ranges = []
-    for coord in (flat.lon, flat.lat):
-        lo, hi = np.full(n, np.inf), np.full(n, -np.inf)
-        if flat.starts.size:
-            np.minimum.at(lo, flat.ring_geom, np.minimum.reduceat(coord, flat.starts))
-            np.maximum.at(hi, flat.ring_geom, np.maximum.reduceat(coord, flat.starts))
-        with np.errstate(invalid="ignore"):  # empty and missing geometries: inf - inf
-            ranges.append((lo + hi) / 2)
-    lon = np.where(np.isfinite(ranges[0]), ranges[0], 114.0)
-    lat = np.where(np.isfinite(ranges[1]), ranges[1], 23.0)
+    lon = np.where(np.isfinite(lon_centre), lon_centre, 114.0)
+    lat = np.where(np.isfinite(lat_centre), lat_centre, 23.0)
     zone = np.clip(np.floor((lon + 180.0) / 6.0).astype(np.int64) + 1, 1, 60)
     return zone, lat < 0
 
@@ -241,8 +234,9 @@ def diagnose_flat(flat: Flat, stated_m2: Any, precision_m2: Any, missing: NDArra
             f"diagnose_methods: feature #{i} has a negative precision {precision[i]} "
             "(fix: the precision is half a unit of the last stated digit, >= 0)"
         )
-    gzone = geometry_zones(flat, None)
-    uzone, south = _utm_zone(flat)
+    lon_c, lat_c = geometry_centres(flat)
+    gzone = geometry_zones(flat, None, lon_c)
+    uzone, south = _utm_zone(lon_c, lat_c)
     rg = flat.ring_geom
     geodesic = ring_sums(flat.lon, flat.lat, flat.starts, perimeter=False)[0] if flat.starts.size else np.zeros(0)
     moments: dict[str, NDArray[np.float64]] = {}  # ring moments, shared by the two transverse Mercator planes
@@ -270,22 +264,36 @@ def diagnose_flat(flat: Flat, stated_m2: Any, precision_m2: Any, missing: NDArra
         with np.errstate(invalid="ignore"):
             kernel = KERNEL_ABS_ACCURACY_M2 + KERNEL_REL_ACCURACY * np.abs(areas[name])
             codes |= (np.abs(diff) <= tol + kernel).astype(np.int64) << bit
-    names = list(AREA_METHODS)
-    lookup = np.array(
-        ["|".join(nm for b, nm in enumerate(names) if c >> b & 1) or "none" for c in range(1 << len(names))],
-        dtype=object,
-    )
-    method = lookup[codes]
-    method[~np.isfinite(stated) | ~np.isfinite(areas["geodesic"])] = "no_data"
-    out["method"] = method
+    codes[~np.isfinite(stated) | ~np.isfinite(areas["geodesic"])] = _NO_DATA_CODE
+    out["method"] = method_categories(codes)
     out["gk_epsg"] = gk3_epsg(gzone)
     out["utm_epsg"] = np.where(south, 32700, 32600) + uzone
     return out
 
 
+_NO_DATA_CODE = 1 << len(AREA_METHODS)
+
+
+def method_categories(codes: NDArray[np.int64]) -> pd.Categorical:
+    """Method words of bit sets over :data:`AREA_METHODS` (bit i: the i-th matches; all bits set + 1: ``no_data``).
+
+    A categorical of the distinct sets present, each ``"sandiao|geodesic"``, ``"none"`` or ``"no_data"``,
+    so a million parcels carry a few words, not a million strings.
+    """
+    names = list(AREA_METHODS)
+    present = np.flatnonzero(np.bincount(codes, minlength=_NO_DATA_CODE + 1))
+    words = [
+        "no_data" if c == _NO_DATA_CODE else "|".join(nm for b, nm in enumerate(names) if c >> b & 1) or "none"
+        for c in present
+    ]
+    index = np.zeros(_NO_DATA_CODE + 1, dtype=np.int32)
+    index[present] = np.arange(present.size)
+    return pd.Categorical.from_codes(index[codes], categories=words)
+
+
 def _method_sets(method: pd.Series) -> dict[str, NDArray[np.bool_]]:
     # a few distinct method sets over many features: split each distinct one once
-    cat = pd.Categorical(method.astype(str))
+    cat = method.array if isinstance(method.dtype, pd.CategoricalDtype) else pd.Categorical(method.astype(str))
     parts = [str(c).split("|") for c in cat.categories]
     codes = np.asarray(cat.codes)
     return {name: np.array([name in p for p in parts] + [False], dtype=bool)[codes] for name in AREA_METHODS}

@@ -165,7 +165,8 @@ def _read_table(
     if path.suffix.lower() in PARQUET_SUFFIXES:
         import pyarrow.parquet as pq
 
-        return pq.read_table(path, columns=[*columns, str(geom)])
+        # memory-mapped: the column chunks are decoded from the page cache, not first copied into read buffers
+        return pq.read_table(path, columns=[*columns, str(geom)], memory_map=True)
     import pyogrio
 
     try:

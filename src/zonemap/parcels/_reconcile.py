@@ -21,7 +21,7 @@ from ..methods import (
     sandiao_field_checks,
     summarize_methods,
 )
-from ..reconcile import classify
+from ..reconcile import CLASSIFIED, classify_codes
 from ..schema import FigureStatus
 from ._layer import ParcelLayer, Progress
 
@@ -43,14 +43,13 @@ log = logging.getLogger(__name__)
 #: for it (:func:`zonemap.methods.diagnose_methods`), not a figure status of :mod:`zonemap.schema`.
 NO_DATA = "no_data"
 
-#: Per-parcel statuses, in report order.
-PARCEL_STATUSES = (
-    str(FigureStatus.AGREES),
-    str(FigureStatus.UNDETERMINED),
-    str(FigureStatus.DISAGREES),
-    str(FigureStatus.NO_GEOMETRY),
-    NO_DATA,
-)
+#: Per-parcel statuses, in report order (the first three numbered as :func:`zonemap.reconcile.classify_codes` does).
+PARCEL_STATUSES = (*CLASSIFIED, str(FigureStatus.NO_GEOMETRY), NO_DATA)
+
+# status codes into PARCEL_STATUSES
+_UNDETERMINED_CODE = PARCEL_STATUSES.index(str(FigureStatus.UNDETERMINED))
+_NO_GEOMETRY_CODE = PARCEL_STATUSES.index(str(FigureStatus.NO_GEOMETRY))
+_NO_DATA_CODE = PARCEL_STATUSES.index(NO_DATA)
 
 #: The columns of the per-parcel table, in order (extras follow them).
 PARCEL_COLUMNS = (
@@ -200,9 +199,8 @@ def reconcile_parcels(
     t0 = time.perf_counter()
     if progress:
         progress("status", 0.6)
-    method = diag["method"].to_numpy(dtype=object)
-    method[no_geom] = NO_DATA
-    method_counts = _method_counts(pd.Series(method))
+    method = diag["method"]  # categorical; "no_data" where the geometry is missing or empty (``no_geom``)
+    method_counts = _method_counts(method)
     ref = reference or _reference(method_counts)
     area_ref = diag[AREA_METHODS[ref][0]].to_numpy(dtype=float)
     stated = layer.stated_m2
@@ -217,14 +215,13 @@ def reconcile_parcels(
     if accuracy_m > 0:
         inner, outer, decisive = _bounds(layer, diag, area_ref, d, band, comparable, accuracy_m)
         extras.update(inner_m2=inner, outer_m2=outer)
-    status = np.full(len(layer), NO_DATA, dtype=object)
-    status[no_geom] = str(FigureStatus.NO_GEOMETRY)
-    bound = np.full(int(comparable.sum()), "exact", dtype=object)
-    status[comparable] = classify(
-        area_ref[comparable], stated[comparable], band[comparable], inner[comparable], outer[comparable], bound
+    # codes into PARCEL_STATUSES: classify_codes' 0-2 where comparable, else no geometry or no stated value
+    code = np.where(no_geom, np.int8(_NO_GEOMETRY_CODE), np.int8(_NO_DATA_CODE))
+    code[comparable] = classify_codes(
+        area_ref[comparable], stated[comparable], band[comparable], inner[comparable], outer[comparable]
     )
     if accuracy_m > 0:
-        extras["decisive_accuracy_m"] = np.where(status == str(FigureStatus.UNDETERMINED), decisive, np.nan)
+        extras["decisive_accuracy_m"] = np.where(code == _UNDETERMINED_CODE, decisive, np.nan)
     table = pd.DataFrame(
         {
             "id": layer.ids,
@@ -234,8 +231,8 @@ def reconcile_parcels(
             "area_gk_m2": diag["area_gk_m2"].to_numpy(),
             "diff_m2": np.where(comparable, d, np.nan),
             "diff_pct": np.where(comparable, pct, np.nan),
-            "status": pd.Categorical(status, categories=list(PARCEL_STATUSES)),
-            "method": pd.Categorical(method),
+            "status": pd.Categorical.from_codes(code, categories=list(PARCEL_STATUSES)),
+            "method": method.array,
             **extras,
         }
     )
@@ -246,7 +243,6 @@ def reconcile_parcels(
             strict=True,
         )
     )
-    diag["method"] = method
     diagnosis = summarize_methods(diag, field=layer.area_field, noun="parcels")
     tally = method_tally(diag)
     checks = _field_checks(layer)

@@ -6,6 +6,7 @@ Figure rows and statuses, part-whole rules, topology checks.
 from __future__ import annotations
 
 from ._checks import CHECK_COLUMNS, CONTAINMENT_TOL_PCT
+from ._classify import CLASSIFIED, classify, classify_codes
 from ._partwhole import (
     PART_EXCEEDS,
     PART_WITHIN,
@@ -18,7 +19,6 @@ from ._rows import (
     NO_GEOMETRY,
     UNDETERMINED,
     Reconciliation,
-    classify,
     reconcile,
     reconcile_project,
     reconcile_towns,
@@ -27,6 +27,7 @@ from ._rows import (
 __all__ = [
     "AGREES",
     "CHECK_COLUMNS",
+    "CLASSIFIED",
     "CONTAINMENT_TOL_PCT",
     "DISAGREES",
     "FAILING_STATUSES",
@@ -37,6 +38,7 @@ __all__ = [
     "UNDETERMINED",
     "Reconciliation",
     "classify",
+    "classify_codes",
     "reconcile",
     "reconcile_project",
     "reconcile_towns",

@@ -54,6 +54,7 @@ from ..errors import SchemaError
 from ..project import LAYOUT, Project, as_project
 from ..schema import AREA_QUANTITIES, FIGURE_STATUSES, FigureStatus
 from ._checks import CHECK_COLUMNS, _check, _containment_checks, _outline_checks, _overlap_checks
+from ._classify import AGREES, DISAGREES, UNDETERMINED, classify
 from ._partwhole import PART_EXCEEDS, PART_WITHIN, part_whole_checks
 
 __all__ = [
@@ -66,7 +67,6 @@ __all__ = [
     "PART_WITHIN",
     "UNDETERMINED",
     "Reconciliation",
-    "classify",
     "reconcile",
     "reconcile_project",
     "reconcile_towns",
@@ -74,10 +74,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# the words as plain strings (they fill status columns, CSV, JSON and XLSX cells)
-AGREES, UNDETERMINED, DISAGREES = (
-    str(s) for s in (FigureStatus.AGREES, FigureStatus.UNDETERMINED, FigureStatus.DISAGREES)
-)
 NO_GEOMETRY = str(FigureStatus.NO_GEOMETRY)
 #: Statuses that count as a failure (``--strict``).
 FAILING_STATUSES = frozenset(s.word for s in FIGURE_STATUSES.values() if s.fails_strict)
@@ -178,37 +174,6 @@ def _measure(layer: gpd.GeoDataFrame, id_column: str) -> pd.DataFrame:
         },
         index=pd.Index(ids.to_numpy(), name="id"),
     )
-
-
-def classify(
-    area: np.ndarray, stated: np.ndarray, band: np.ndarray, inner: np.ndarray, outer: np.ndarray, bound: np.ndarray
-) -> np.ndarray:
-    """Status of each figure from the measured area, the stated band and the geometry's bounds (all m²).
-
-    Parameters
-    ----------
-    area
-        Measured area A.
-    stated
-        Stated area S.
-    band
-        Effective precision band h (already widened for 约).
-    inner, outer
-        Areas of the polygon shrunk and grown by its positional accuracy (A_in <= A <= A_out).
-    bound
-        ``exact``/``about`` (two-sided), ``at_least`` or ``at_most`` (one-sided).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``agrees``, ``undetermined`` or ``disagrees`` per figure.
-    """
-    low, high = stated - band, stated + band
-    at_least, at_most = bound == "at_least", bound == "at_most"
-    agrees = np.where(at_least, area >= low, np.where(at_most, area <= high, (area >= low) & (area <= high)))
-    too_small, too_large = outer < low, inner > high
-    disagrees = np.where(at_least, too_small, np.where(at_most, too_large, too_small | too_large))
-    return np.where(agrees, AGREES, np.where(disagrees, DISAGREES, UNDETERMINED))
 
 
 def _figure_rows(figures: pd.DataFrame, feats: pd.DataFrame, config: Config) -> pd.DataFrame:

@@ -72,6 +72,7 @@ index): there is no Python loop over features, only over the few zones present.
 from __future__ import annotations
 
 from ._fields import FIELD_CHECK_COLUMNS, SANDIAO_FIELDS, sandiao_field_checks
+from ._flat import Flat, flatten, per_geometry
 from ._kernel import (
     SANDIAO_MAX_SEGMENT_M,
     sandiao_area,
@@ -80,19 +81,12 @@ from ._kernel import (
 )
 from ._others import sphere_signed, web_mercator_signed
 from ._plane import (
-    GK3_EPSG_FIRST,
-    GK3_ZONES,
-    Flat,
-    flatten,
-    geometry_zones,
-    gk3_epsg,
-    gk3_zone,
     gk_plane_area,
-    per_geometry,
     shoelace,
     tm_plane_area,
     tm_signed,
 )
+from ._zones import GK3_EPSG_FIRST, GK3_ZONES, geometry_centres, geometry_zones, gk3_epsg, gk3_zone
 
 __all__ = [
     "FIELD_CHECK_COLUMNS",
@@ -102,6 +96,7 @@ __all__ = [
     "SANDIAO_MAX_SEGMENT_M",
     "Flat",
     "flatten",
+    "geometry_centres",
     "geometry_zones",
     "gk3_epsg",
     "gk3_zone",

@@ -18,7 +18,9 @@ from ..ellipsoid import E2 as _E2
 from ..ellipsoid import A as _A
 from ..ellipsoid import F as _F
 from ..ellipsoid import edge_lengths
-from ._plane import _CHUNK, _DEG, _EP2, Flat, _Arr, _point_scale, _tmerc, flatten, geometry_zones, per_geometry
+from ._flat import Flat, flatten, per_geometry
+from ._plane import _CHUNK, _DEG, _EP2, _Arr, _point_scale, _tmerc
+from ._zones import geometry_zones
 
 __all__ = [
     "SANDIAO_MAX_SEGMENT_M",

@@ -11,7 +11,8 @@ import numpy as np
 
 from ..ellipsoid import A as _A
 from ..ellipsoid import edge_terms
-from ._plane import _DEG, Flat, _Arr
+from ._flat import Flat
+from ._plane import _DEG, _Arr
 
 __all__ = ["sphere_signed", "web_mercator_signed"]
 

@@ -1,9 +1,8 @@
-"""Gauss-Krüger 3° zones, flattened rings, and plane areas in a projection (GK or local transverse Mercator)."""
+"""Flattened rings, and plane areas in a projection (GK or local transverse Mercator)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,29 +16,17 @@ from ..ellipsoid import A as _A
 from ..ellipsoid import F as _F
 from ..ellipsoid import ring_sums
 from ..errors import CRSError
+from ._flat import Flat, flatten, per_geometry
+from ._zones import geometry_zones
 
 __all__ = [
-    "GK3_EPSG_FIRST",
-    "GK3_ZONES",
-    "Flat",
-    "flatten",
-    "geometry_zones",
-    "gk3_epsg",
-    "gk3_zone",
     "gk_plane_area",
-    "per_geometry",
     "shoelace",
     "tm_plane_area",
     "tm_signed",
 ]
 
 _Arr = NDArray[np.float64]
-
-#: CGCS2000 3-degree Gauss–Krüger zones with an EPSG code (zone 25, CM 75°E ... zone 45, CM 135°E).
-GK3_ZONES = range(25, 46)
-
-#: EPSG code of zone 25 without zone prefix (CGCS2000 / 3-degree Gauss-Kruger CM 75E); zone z is +(z - 25).
-GK3_EPSG_FIRST = 4534
 
 _DEG = math.pi / 180
 
@@ -56,54 +43,12 @@ _LOCAL_MAX_EDGE_M = 300.0
 _CHUNK = 1 << 14
 
 
-def gk3_zone(lon_deg: Any) -> NDArray[np.int64]:
-    """3-degree zone number(s) of longitudes: the zone whose central meridian 3°·zone is nearest."""
-    return np.floor(np.asarray(lon_deg, dtype=float) / 3.0 + 0.5).astype(np.int64)
-
-
-def gk3_epsg(zone: Any) -> NDArray[np.int64]:
-    """EPSG code(s) of CGCS2000 3-degree GK zones without zone prefix (zone 38 -> 4547).
-
-    Raises
-    ------
-    CRSError
-        A zone outside 25–45 (75°E–135°E), which has no such EPSG code.
-    """
-    z = np.asarray(zone, dtype=np.int64)
-    bad = (z < GK3_ZONES.start) | (z >= GK3_ZONES.stop)
-    if np.any(bad):
-        raise CRSError(
-            f"3-degree zone {int(z[bad].flat[0])} has no CGCS2000 Gauss-Kruger EPSG code "
-            f"(zones {GK3_ZONES.start}-{GK3_ZONES.stop - 1}, central meridians 75E-135E) "
-            "(fix: check that the data is longitude/latitude in China, or pass the projection explicitly)"
-        )
-    return z - GK3_ZONES.start + GK3_EPSG_FIRST
-
-
 def _tmerc(lon0: float, k0: float = 1.0, a: float = _A, f: float = _F) -> Transformer:
     """Forward transverse Mercator (degrees -> metres, false easting 500 km) on the given ellipsoid."""
     return Transformer.from_pipeline(
         "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
         f"+step +proj=tmerc +lat_0=0 +lon_0={lon0!r} +k={k0!r} +x_0=500000 +y_0=0 +a={a!r} +rf={1 / f!r}"
     )
-
-
-def geometry_zones(flat: Flat, zone: int | None) -> NDArray[np.int64]:
-    """Zone of every geometry: given, or the one nearest the centre of its longitude range."""
-    n = flat.geoms.size
-    if zone is not None:
-        gk3_epsg(zone)
-        return np.full(n, int(zone), dtype=np.int64)
-    lo = np.full(n, np.inf)
-    hi = np.full(n, -np.inf)
-    if flat.starts.size:
-        np.minimum.at(lo, flat.ring_geom, np.minimum.reduceat(flat.lon, flat.starts))
-        np.maximum.at(hi, flat.ring_geom, np.maximum.reduceat(flat.lon, flat.starts))
-    with np.errstate(invalid="ignore"):  # empty and missing geometries: inf - inf
-        centre = (lo + hi) / 2
-    z = gk3_zone(np.where(np.isfinite(centre), centre, 114.0))
-    gk3_epsg(z)
-    return z
 
 
 def _vertex_ring(starts: NDArray[np.intp], nv: int) -> NDArray[np.intp]:
@@ -123,44 +68,6 @@ def _point_scale(dlon_rad: _Arr, lat_rad: _Arr, ep2: float = _EP2) -> _Arr:
         + (5 - 4 * t + 42 * cc + 13 * cc * cc - 28 * ep2) * a2 * a2 / 24
         + (61 - 148 * t + 16 * t * t) * a2 * a2 * a2 / 720
     )
-
-
-@dataclass(frozen=True)
-class Flat:
-    """The rings of a polygon array flattened once, shared by the kernels (:func:`flatten`)."""
-
-    #: Vertex longitudes and latitudes (degrees, contiguous), rings one after another, each closed.
-    lon: _Arr
-    lat: _Arr
-    #: First vertex of each ring; the geometry each ring belongs to; whether it is a hole.
-    starts: NDArray[np.intp]
-    ring_geom: NDArray[np.intp]
-    is_hole: NDArray[np.bool_]
-    #: Per edge i -> i + 1 (length nv - 1): True where it joins two rings (no edge).
-    junk: NDArray[np.bool_]
-    #: The geometries themselves.
-    geoms: NDArray[np.object_]
-
-
-def flatten(geoms_lonlat: Any) -> Flat:
-    """Flatten polygons to rings (see :func:`zonemap.areas.area_perimeter` for the accepted input)."""
-    arr = geometry_array(geoms_lonlat)
-    coords, starts, ring_geom, is_hole = flat_rings(arr)
-    nv = coords.shape[0]
-    junk = np.zeros(max(nv - 1, 0), dtype=bool)
-    if starts.size > 1:
-        junk[starts[1:] - 1] = True
-    return Flat(
-        np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1]), starts, ring_geom, is_hole, junk, arr
-    )
-
-
-def per_geometry(flat: Flat, signed: _Arr) -> _Arr:
-    """Per-geometry areas from signed ring areas: |shells| − |holes|; NaN for missing geometries."""
-    ring_area = np.where(flat.is_hole, -np.abs(signed), np.abs(signed))
-    area = np.asarray(np.bincount(flat.ring_geom, weights=ring_area, minlength=flat.geoms.size), dtype=np.float64)
-    area[shapely.is_missing(flat.geoms)] = np.nan
-    return area
 
 
 def shoelace(x: _Arr, y: _Arr, starts: NDArray[np.intp], junk: NDArray[np.bool_]) -> _Arr:
