@@ -6,14 +6,27 @@ measured in the same run. Paint time = navigation start until two animation fram
 the page's ``load`` event (every layer has been added and drawn by then), with all network
 requests answered locally: CDN assets from the installed folium-offline copies, tiles aborted.
 
-Run: ``python benchmarks/bench_maps.py [--sizes 1000 10000 100000] [--folium-max 10000]``.
-Writes nothing outside a temporary directory; prints a Markdown table.
+Parcel map case (``--case parcels``, issue 10 point 5): ``zonemap map FILE --area-field TBMJ`` on the
+synthetic layer of ``bench_reconcile.layer_files`` (star-shaped parcels of ~33 coordinates scattered
+over Dongguan, 1 % with a planted 1–3 % error; GeoPackage cached under ``--work``), run as a process
+(wall time, best of ``--repeat``), the page's size, and its paint time in headless Chromium at
+1400×900: navigation start (``performance.timeOrigin``) until ``window.zonemapParcels.painted``, the
+animation frame after the parcel canvas finished its first full draw of the fitted first view (HTML
+parsed, Leaflet and the data script run, every vertex decoded, every parcel drawn). Budget: 1e5
+parcels <= 15 MB and <= 3 s.
+
+Run: ``python benchmarks/bench_maps.py [--case town|parcels|all] [--sizes 1000 10000 100000]
+[--folium-max 10000] [--parcel-sizes 10000 100000]``.
+Writes nothing outside a temporary directory (and the layer cache); prints Markdown tables.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -108,6 +121,72 @@ def paint_ms(browser, path: Path, assets: dict[str, str]) -> float:
     return ms
 
 
+PARCELS_PAINTED = "window.zonemapParcels && window.zonemapParcels.painted !== undefined"
+
+
+def parcel_paint(browser, path: Path) -> dict[str, float]:
+    """Paint time of a parcel map (ms from navigation start) and its parts, at 1400x900, tiles aborted."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page.goto(path.as_uri(), timeout=300_000)
+    page.wait_for_function(PARCELS_PAINTED, timeout=300_000, polling=50)
+    out = page.evaluate(
+        """() => ({painted: zonemapParcels.painted, parse: zonemapParcels.timings.parse,
+        decode: zonemapParcels.timings.decode, draw: zonemapParcels.lastDraw.ms,
+        drawn: zonemapParcels.lastDraw.parcels})"""
+    )
+    page.close()
+    return {k: float(v) for k, v in out.items()}
+
+
+def run_parcels(sizes: list[int], repeat: int, work: Path) -> list[dict[str, float]]:
+    """``zonemap map`` on the synthetic parcel layers: wall time, page size, paint time (median of ``repeat``)."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_reconcile import layer_files
+
+    zonemap = shutil.which("zonemap", path=str(Path(sys.executable).parent)) or "zonemap"
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for n in sizes:
+            gpkg = Path(layer_files(n, 0, work)["gpkg"])
+            cmd = [zonemap, "map", str(gpkg), "--area-field", "TBMJ", "--area-decimals", "2", "--out", tmp]
+            walls = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True, capture_output=True)
+                walls.append(time.perf_counter() - t0)
+            page = Path(tmp) / f"{gpkg.stem}.html"
+            paints = [parcel_paint(browser, page) for _ in range(repeat)]
+            med = {k: float(np.median([p[k] for p in paints])) for k in paints[0]}
+            rows.append({"n": n, "wall_s": min(walls), "mb": page.stat().st_size / 1e6, **med})
+            r = rows[-1]
+            print(
+                f"{n:>7} parcels  map {r['wall_s']:6.2f} s  {r['mb']:6.2f} MB  paint {r['painted'] / 1000:5.2f} s "
+                f"(parse {r['parse']:.0f} ms, decode {r['decode']:.0f} ms, draw {r['draw']:.0f} ms, "
+                f"{r['drawn']:,.0f} drawn)",
+                flush=True,
+            )
+        browser.close()
+    return rows
+
+
+def parcel_table(rows: list[dict[str, float]]) -> str:
+    """The parcel-map rows as Markdown, with the budget verdicts."""
+    head = (
+        "| parcels | zonemap map (s) | page (MB) | paint (s) | JSON parse (ms) | decode (ms) | draw (ms) | "
+        "within 15 MB / 3 s |\n|---:|---:|---:|---:|---:|---:|---:|---|"
+    )
+    lines = [
+        f"| {r['n']:,} | {r['wall_s']:.2f} | {r['mb']:.2f} | {r['painted'] / 1000:.2f} | {r['parse']:.0f} | "
+        f"{r['decode']:.0f} | {r['draw']:.0f} | {'yes' if r['mb'] <= 15 and r['painted'] <= 3000 else 'no'} |"
+        for r in rows
+    ]
+    return "\n".join([head, *lines])
+
+
 def run(sizes: list[int], folium_max: int, repeat: int) -> list[tuple]:
     from playwright.sync_api import sync_playwright
 
@@ -142,7 +221,14 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--folium-max", type=int, default=10_000, help="largest n also built with plain folium")
     parser.add_argument("--repeat", type=int, default=3, help="paint measurements per page (median)")
+    parser.add_argument("--case", choices=["town", "parcels", "all"], default="all", help="which pages to measure")
+    parser.add_argument("--parcel-sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/zonemap-bench"), help="synthetic layer cache")
     args = parser.parse_args()
+    if args.case in ("parcels", "all"):
+        print(parcel_table(run_parcels(args.parcel_sizes, args.repeat, args.work)))
+    if args.case == "parcels":
+        return
     rows = run(args.sizes, args.folium_max, args.repeat)
     print("\n| parcels | page | size (MB) | build (s) | paint (s) |\n|---:|---|---:|---:|---:|")
     for n, label, mb, build_s, paint in rows:

@@ -186,9 +186,8 @@ PARCEL_JS = r"""
     var frac = dec ? "." + String(a - whole * unit + unit).slice(1) : "";
     return (neg ? "\u2212" : "") + whole.toLocaleString("en") + frac;
   }
-  var LABELS = {area_m2: "\u692d\u7403\u9762\u79ef geodesic",
-                area_sandiao_m2: "\u4e09\u8c03\u9762\u79ef \u4e09\u8c03 procedure",
-                area_gk_m2: "\u9ad8\u65af\u5e73\u9762 GK plane"};
+  var LABELS = {area_m2: "\u692d\u7403\u9762\u79ef", area_sandiao_m2: "\u4e09\u8c03\u9762\u79ef",
+                area_gk_m2: "\u9ad8\u65af\u5e73\u9762\u9762\u79ef"};  // 椭球面积, 三调面积, 高斯平面面积
   function card(p) {
     var d = data(), v = d.values, val = values(), st = d.statuses[G.status[p]], box = el("div", "zp-card");
     box.appendChild(el("div", "zp-title", val.id(p)));
@@ -207,7 +206,8 @@ PARCEL_JS = r"""
     });
     var diff = val.diff[p], stated = val.stated[p];
     row("\u5dee\u503c diff_m2", isFinite(diff) ? fixed(diff, dec) + " m\u00b2" : "\u2014");
-    row("\u5dee\u503c diff_pct", isFinite(diff) && stated ? (100 * diff / stated).toFixed(2) + " %" : "\u2014");
+    var pct = isFinite(diff) && stated ? 100 * diff / stated : NaN, shown = Math.abs(pct).toFixed(2);
+    row("\u5dee\u503c diff_pct", isFinite(pct) ? (pct < 0 && +shown ? "\u2212" : "") + shown + " %" : "\u2014");
     row("\u72b6\u6001 status", st.word);
     row("\u65b9\u6cd5 method", v.methods[val.method[p]]);
     box.appendChild(table);
