@@ -29,6 +29,8 @@ from test_parcels import (  # the planted layer and its expected statuses
     _expected_status,
     planted,  # noqa: F401  (the fixture)
 )
+from test_postgis import N as PG_N  # a PostGIS server and its planted tables
+from test_postgis import layer, pg_dsn  # noqa: F401  (fixtures)
 
 from zonemap.cli import main
 from zonemap.maps import PARCEL_GRID_DEG, PARCEL_MAX_ZOOM, PARCEL_STATUS_COLOURS
@@ -278,3 +280,16 @@ def test_browser_phone_folds_the_legend_and_still_draws(browser, page_path: Path
     assert "一致 agrees" in page.locator(".zonemap-legend").inner_text()
     assert not problems, problems
     page.close()
+
+
+@pytest.mark.slow
+def test_postgis_table_maps_as_its_geopackage(pg_dsn: str, layer: dict[str, object], tmp_path: Path) -> None:  # noqa: F811
+    """A PostGIS source ('PG:... tables=...') gives the page the same layer in a GeoPackage gives."""
+    gpkg = _data(_map(Path(str(layer["gpkg"])), tmp_path / "gpkg").read_text(encoding="utf-8"))
+    out = tmp_path / "pg"
+    args = ["map", f"PG:{pg_dsn} tables=zmtest.parcels_4526", "--area-field", "TBMJ", "--out", str(out)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    pg = _data((out / "parcels_4526.html").read_text(encoding="utf-8"))  # named after the table
+    assert pg["statuses"] == gpkg["statuses"] and sum(s["n"] for s in pg["statuses"]) == PG_N
+    assert pg["geom"] == gpkg["geom"] and pg["values"] == gpkg["values"]
