@@ -176,9 +176,11 @@ def test_holes_and_parts_are_oriented_for_one_nonzero_fill(tmp_path: Path) -> No
         geometry=[cw, parts, shapely.affinity.translate(Polygon(shell), 0.05).buffer(0)],
         crs="EPSG:4490",
     )
-    path = tmp_path / "holes.gpkg"
+    path = tmp_path / "holes&<i>.gpkg"
     frame.to_file(path, driver="GPKG", engine="pyogrio")
-    data = _data(_map(path, tmp_path / "out").read_text(encoding="utf-8"))
+    page = _map(path, tmp_path / "out").read_text(encoding="utf-8")
+    assert "<title>holes&amp;&lt;i&gt; 地块对账" in page and "<i>" not in page  # the file name is text too
+    data = _data(page)
     # ids of one prefix and zero-padded numbers are written as those
     assert data["values"]["ids"] == {"prefix": "DK000", "width": 1, "num": data["values"]["ids"]["num"]}
     assert [f"DK000{n}" for n in _sums(data["values"]["ids"]["num"])] == ["DK0001", "DK0002", "DK0003"]
@@ -194,7 +196,9 @@ def test_holes_and_parts_are_oriented_for_one_nonzero_fill(tmp_path: Path) -> No
 
 
 def test_accuracy_option_gives_undetermined_on_the_map(layer_file: Path, tmp_path: Path) -> None:
-    data = _data(_map(layer_file, tmp_path, "--accuracy-m", "10").read_text(encoding="utf-8"))
+    page = _map(layer_file, tmp_path, "--accuracy-m", "10", "--town", "塘厦").read_text(encoding="utf-8")
+    assert "<title>塘厦镇 dltb 地块对账" in page  # the town as zonemap knows it
+    data = _data(page)
     counts = {s["word"]: s["n"] for s in data["statuses"]}
     # at 10 m every planted 1-3 % error lies within the buffered outlines (test_parcels shows it)
     assert counts == {"agrees": N - 6, "undetermined": len(PLANTED), "disagrees": 0, "no_geometry": 1, "no_data": 2}

@@ -15,11 +15,12 @@ from typing import Any
 
 import click
 
-from ._cli_parcels import _progress_bar, _stem, _town_check
+from ._cli_parcels import _progress_bar, _stem
 from .config import Config
 from .errors import SchemaError
 from .io import check_outputs
 from .project import FileOptions
+from .schema import TOWNS_FILE
 
 __all__ = ["run_parcel_map"]
 
@@ -40,6 +41,17 @@ def _read_options(file_opts: FileOptions) -> dict[str, Any]:
     }
 
 
+def _town_name(config: Config, town: str | None) -> str:
+    """The town as zonemap knows it (``塘厦镇``), for the page's title; an unknown name is refused with the closest."""
+    if town is None:
+        return ""
+    from .towns import dongguan_towns, load_towns
+
+    towns_file = config.geodata_dir / TOWNS_FILE
+    registry = load_towns(towns_file).merged(dongguan_towns()) if towns_file.is_file() else dongguan_towns()
+    return registry.resolve(town).name_zh
+
+
 def run_parcel_map(
     sources: Sequence[Path | str], config: Config, file_opts: FileOptions, out_dir: Path, *, offline: bool, force: bool
 ) -> list[Path]:
@@ -50,7 +62,7 @@ def run_parcel_map(
     from .maps import write_parcel_map
     from .parcels import read_parcels, reconcile_parcels
 
-    _town_check(config, file_opts.town)
+    town = _town_name(config, file_opts.town)
     stems = [_stem(s, file_opts.table) for s in sources]
     if len(set(stems)) < len(stems):
         raise SchemaError(
@@ -65,7 +77,8 @@ def run_parcel_map(
             # the WKB is only needed to buffer the outlines (--accuracy-m)
             layer = read_parcels(source, keep_geometry=accuracy > 0, progress=progress, **_read_options(file_opts))
             result = reconcile_parcels(layer, accuracy_m=accuracy, progress=progress)
-            write_parcel_map(result, page, offline=offline, tianditu_key=config.tianditu_key, title=stem)
+            title = f"{town} {stem}".strip()
+            write_parcel_map(result, page, offline=offline, tianditu_key=config.tianditu_key, title=title)
         click.echo(result.headline)
         click.echo(result.diagnosis)
         if len(result.table) > _BUDGET_PARCELS:
