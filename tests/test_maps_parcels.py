@@ -146,7 +146,7 @@ def test_areas_and_differences_decode_to_the_table(layer_file: Path, page_path: 
     table = reconcile_parcels(read_parcels(layer_file, area_field="TBMJ", area_decimals=2)).table
     t = table.drop(index=EMPTY_GEOMETRY).reset_index(drop=True)
     res, ref = values["res"], values["ref"]
-    assert res == 0.01 and values["decimals"] == 2 and ref == "area_gk_m2"
+    assert res == 0.01 and values["decimals"] == 2 and ref == "area_gk_m2" and values["decisive_cm"] is None
 
     def column(c: dict, base: np.ndarray) -> np.ndarray:
         out = base + np.asarray(polyline_decode(c["q"]), dtype=float)
@@ -202,6 +202,13 @@ def test_accuracy_option_gives_undetermined_on_the_map(layer_file: Path, tmp_pat
     counts = {s["word"]: s["n"] for s in data["statuses"]}
     # at 10 m every planted 1-3 % error lies within the buffered outlines (test_parcels shows it)
     assert counts == {"agrees": N - 6, "undetermined": len(PLANTED), "disagrees": 0, "no_geometry": 1, "no_data": 2}
+    # each undetermined parcel's card says the accuracy that would decide it (cm, floored), as the table has it
+    table = reconcile_parcels(read_parcels(layer_file, area_field="TBMJ", area_decimals=2), accuracy_m=10.0).table
+    decisive = data["values"]["decisive_cm"]
+    at = _sums(decisive["at"])
+    assert at.tolist() == [r - (r > EMPTY_GEOMETRY) for r in sorted(PLANTED)]  # positions among the drawn
+    want = np.floor(table["decisive_accuracy_m"].to_numpy()[sorted(PLANTED)] * 100 + 1e-9)
+    assert polyline_decode(decisive["q"]) == want.astype(int).tolist()
 
 
 def test_figure_mode_and_towns_keep_the_town_map(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 
 from ..io import write_text
@@ -219,7 +220,20 @@ def encode_parcel_values(result: ParcelResult, drawn: NDArray[np.intp], res: flo
         },
         "stated": _offsets(stated, a, res),
         "diff": _offsets(t["diff_m2"].to_numpy(dtype=float), a - s_q, res),
+        "decisive_cm": _decisive(t),
     }
+
+
+def _decisive(t: pd.DataFrame) -> dict[str, str] | None:
+    """The accuracy that would decide each undetermined parcel, in cm (floored: no more than there is).
+
+    ``{"at": positions (deltas), "q": values}``; ``None`` without an accuracy (no column).
+    """
+    if "decisive_accuracy_m" not in t.columns:
+        return None
+    values = t["decisive_accuracy_m"].to_numpy(dtype=float)
+    at = np.flatnonzero(np.isfinite(values))
+    return {"at": _deltas(at), "q": polyline_encode(np.floor(values[at] * 100 + 1e-9).astype(np.int64))}
 
 
 def _drawn(result: ParcelResult) -> NDArray[np.intp]:

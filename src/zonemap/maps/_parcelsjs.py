@@ -164,8 +164,12 @@ PARCEL_JS = r"""
     Object.keys(v.areas).forEach(function (c) { areas[c] = c === v.ref ? ref : column(v.areas[c], ref, n); });
     var stated = column(v.stated, ref, n), gap = new Float64Array(n);
     for (var i = 0; i < n; i++) { gap[i] = ref[i] - stated[i]; }
-    var num = ids.list ? null : ints(ids.num, n, true);
-    V = {areas: areas, stated: stated, diff: column(v.diff, gap, n), method: codes(v.method, n),
+    var num = ids.list ? null : ints(ids.num, n, true), decisive = new Float64Array(n).fill(NaN);
+    if (v.decisive_cm) {
+      var at = ints(v.decisive_cm.at, count(v.decisive_cm.at), true), cm = ints(v.decisive_cm.q, at.length, false);
+      for (i = 0; i < at.length; i++) { decisive[at[i]] = cm[i]; }
+    }
+    V = {areas: areas, stated: stated, diff: column(v.diff, gap, n), method: codes(v.method, n), decisive: decisive,
          id: function (p) {
            if (ids.list) { return String(ids.list[p]); }
            var s = String(num[p]);
@@ -209,6 +213,9 @@ PARCEL_JS = r"""
     var pct = isFinite(diff) && stated ? 100 * diff / stated : NaN, shown = Math.abs(pct).toFixed(2);
     row("\u5dee\u503c diff_pct", isFinite(pct) ? (pct < 0 && +shown ? "\u2212" : "") + shown + " %" : "\u2014");
     row("\u72b6\u6001 status", st.word);
+    if (isFinite(val.decisive[p])) {  // 需精度: the boundary accuracy that would tell agrees from disagrees
+      row("\u9700\u7cbe\u5ea6 decisive_accuracy_m", "\u2264 " + fixed(val.decisive[p], 2) + " m");
+    }
     row("\u65b9\u6cd5 method", v.methods[val.method[p]]);
     box.appendChild(table);
     return box;
