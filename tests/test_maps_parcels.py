@@ -197,7 +197,8 @@ def test_holes_and_parts_are_oriented_for_one_nonzero_fill(tmp_path: Path) -> No
 
 def test_accuracy_option_gives_undetermined_on_the_map(layer_file: Path, tmp_path: Path) -> None:
     page = _map(layer_file, tmp_path, "--accuracy-m", "10", "--town", "塘厦").read_text(encoding="utf-8")
-    assert "<title>塘厦镇 dltb 地块对账" in page  # the town as zonemap knows it
+    assert "<title>塘厦镇 dltb 地块对账" in page  # the town as zonemap knows it, on the legend too
+    assert _data(page, "zonemap-data")["legend"][0]["title"] == "塘厦镇 dltb: 面积对账 TBMJ vs measured"
     data = _data(page)
     counts = {s["word"]: s["n"] for s in data["statuses"]}
     # at 10 m every planted 1-3 % error lies within the buffered outlines (test_parcels shows it)

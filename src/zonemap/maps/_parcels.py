@@ -296,7 +296,7 @@ def parcel_map_data(result: ParcelResult) -> dict[str, Any]:
     }
 
 
-def parcel_legend(result: ParcelResult, notes: list[str], precision: str) -> list[dict[str, Any]]:
+def parcel_legend(result: ParcelResult, notes: list[str], precision: str, title: str = "") -> list[dict[str, Any]]:
     """Legend sections in the form the shared page script draws (:func:`zonemap.maps._layers.legend`)."""
     statuses = _statuses(result)
     always = (str(FigureStatus.AGREES), str(FigureStatus.DISAGREES))  # as the headline: these even at 0
@@ -312,7 +312,7 @@ def parcel_legend(result: ParcelResult, notes: list[str], precision: str) -> lis
     if len(result.field_checks):
         layer_notes.append(f"三调 field checks: {len(result.field_checks):,} failing (see the summary report)")
     sections = [
-        {"title": f"面积对账 {result.layer.area_field} vs measured, per parcel", "items": items},
+        {"title": f"{title + ': ' if title else ''}面积对账 {result.layer.area_field} vs measured", "items": items},
         {"title": "图层 Layer", "items": [{"label": n, "colour": "#fff", "shape": "note"} for n in layer_notes]},
         {"title": "精度 Precision", "items": [{"label": precision, "colour": "#fff", "shape": "note"}]},
     ]
@@ -359,7 +359,7 @@ def build_parcel_map(result: ParcelResult, *, title: str, tianditu_key: str | No
     shared = {
         "town": {"id": title, "name_zh": title, "name_en": ""},
         "layers": {},
-        "legend": parcel_legend(result, notes, data["precision"]),
+        "legend": parcel_legend(result, notes, data["precision"], title),
     }
     m = _base_map(data["bounds"], tianditu_key=tianditu_key)
     m.options["max_zoom"] = PARCEL_MAX_ZOOM
