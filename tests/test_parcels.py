@@ -326,3 +326,59 @@ def test_merged_partition_summaries_equal_the_whole(
     pd.testing.assert_frame_equal(merged.worst, whole.worst)
     assert merged.field_checks_failing == whole.field_checks_failing == 1
     assert merged.partitions == 2 and merged.headline == whole.headline
+
+
+@pytest.mark.parametrize("kind", ["shp", "gpkg", "parquet", "geoarrow"])
+def test_batched_read_gives_the_whole_reads_results(
+    kind: str, files: dict[str, Path], planted: gpd.GeoDataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """keep_rings=False reads in batches (37 rows here: 9 of them) and keeps only the areas: same table."""
+    import zonemap.parcels._batches as batches
+
+    opts = {"encoding": "GBK"} if kind == "shp" else {}
+    whole = reconcile_parcels(read_parcels(files[kind], area_field="TBMJ", area_decimals=2, **opts))
+    monkeypatch.setattr(batches, "BATCH_ROWS", 37)
+    layer = read_parcels(files[kind], area_field="TBMJ", area_decimals=2, keep_rings=False, **opts)
+    assert layer.flat.lon.size == 0 and layer.areas is not None and len(layer.areas) == N
+    assert layer.wkb is not None and layer.wkb.num_chunks >= (9 if kind != "shp" else 1)
+    streamed = reconcile_parcels(layer)
+    pd.testing.assert_frame_equal(streamed.table, whole.table)
+    assert streamed.diagnosis == whole.diagnosis and streamed.counts == whole.counts
+    pd.testing.assert_frame_equal(streamed.field_checks, whole.field_checks)
+    # the geometries kept batch by batch are the file's, byte for byte
+    one = read_parcels(files[kind], area_field="TBMJ", area_decimals=2, **opts).wkb
+    assert one is not None and layer.wkb.combine_chunks().equals(one.combine_chunks())
+
+
+def test_batched_read_of_parts_holes_and_a_bad_feature_late(
+    planted: gpd.GeoDataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zonemap.parcels._batches as batches
+
+    frame = planted.copy()
+    shell = frame.geometry[100]
+    hole = shapely.affinity.scale(shell, 0.3, 0.3)
+    frame.loc[100, "geometry"] = shapely.MultiPolygon([Polygon(shell.exterior, [hole.exterior]), frame.geometry[101]])
+    path = tmp_path / "parts.parquet"
+    frame.to_parquet(path)
+    monkeypatch.setattr(batches, "BATCH_ROWS", 16)
+    layer = read_parcels(path, area_field="TBMJ", area_decimals=2, keep_rings=False)
+    assert layer.multi_ring
+    area = reconcile_parcels(layer).table["area_m2"].to_numpy()
+
+    def ring_area(ring: shapely.LinearRing) -> float:  # GeographicLib, whatever the orientation
+        xy = np.asarray(ring.coords)
+        return abs(GEOD.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0])
+
+    expected = ring_area(shell.exterior) - ring_area(hole.exterior) + ring_area(planted.geometry[101].exterior)
+    assert area[100] == pytest.approx(expected, rel=1e-8)
+    np.testing.assert_array_equal(
+        np.delete(area, 100),
+        np.delete(
+            reconcile_parcels(read_parcels(path, area_field="TBMJ", area_decimals=2)).table["area_m2"].to_numpy(), 100
+        ),
+    )
+    frame.loc[250, "geometry"] = shapely.Point(113.7, 23.0)
+    frame.to_parquet(path)
+    with pytest.raises(SchemaError, match=r"feature #250 \(id 塘厦-0250\) is a Point"):
+        read_parcels(path, area_field="TBMJ", area_decimals=2, keep_rings=False)

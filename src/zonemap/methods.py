@@ -39,24 +39,18 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from ._method_areas import SPHERE_MEAN_RADIUS_M, MethodAreas, method_areas
 from .areas import geometry_array
-from .ellipsoid import A as _A
-from .ellipsoid import F as _F
-from .ellipsoid import ring_sums
 from .errors import SchemaError
 from .sandiao import (
     FIELD_CHECK_COLUMNS,
     SANDIAO_FIELDS,
     Flat,
     flatten,
-    geometry_centres,
-    geometry_zones,
     gk3_epsg,
     per_geometry,
     sandiao_field_checks,
-    sandiao_signed,
     sphere_signed,
-    tm_signed,
     web_mercator_signed,
 )
 
@@ -66,8 +60,11 @@ __all__ = [
     "KERNEL_ABS_ACCURACY_M2",
     "KERNEL_REL_ACCURACY",
     "SANDIAO_FIELDS",
+    "MethodAreas",
+    "diagnose_areas",
     "diagnose_flat",
     "diagnose_methods",
+    "method_areas",
     "method_categories",
     "sandiao_field_checks",
     "sphere_area",
@@ -105,9 +102,6 @@ _LABELS = {
 #: 4e-4 m² up to 10 ha and 1e-8 relative above (see :mod:`zonemap.ellipsoid`).
 KERNEL_REL_ACCURACY = 2e-8
 KERNEL_ABS_ACCURACY_M2 = 5e-4
-#: Mean radius R₁ = (2a + b)/3 of GRS80 (m), the sphere of the ``sphere`` candidate.
-SPHERE_MEAN_RADIUS_M = (2 * _A + _A * (1 - _F)) / 3
-_WGS84_F = 1 / 298.257223563
 _DEG = math.pi / 180
 
 
@@ -148,14 +142,6 @@ def sphere_area(geoms_lonlat: Any, radius_m: float = SPHERE_MEAN_RADIUS_M) -> _A
     return per_geometry(flat, sphere_signed(flat, radius_m))
 
 
-def _utm_zone(lon_centre: _Arr, lat_centre: _Arr) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    """UTM zone and hemisphere of each geometry from the centre of its lon/lat range (114°E, 23°N if none)."""
-    lon = np.where(np.isfinite(lon_centre), lon_centre, 114.0)
-    lat = np.where(np.isfinite(lat_centre), lat_centre, 23.0)
-    zone = np.clip(np.floor((lon + 180.0) / 6.0).astype(np.int64) + 1, 1, 60)
-    return zone, lat < 0
-
-
 def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd.DataFrame:
     """Per feature: the area by every candidate method, its difference from the stated area, and the matches.
 
@@ -191,11 +177,42 @@ def diagnose_methods(geoms_lonlat: Any, stated_m2: Any, precision_m2: Any) -> pd
     return out
 
 
-def _per_geometry(flat: Flat, signed: _Arr, missing: NDArray[np.bool_]) -> _Arr:
-    ring_area = np.where(flat.is_hole, -np.abs(signed), np.abs(signed))
-    area = np.asarray(np.bincount(flat.ring_geom, weights=ring_area, minlength=flat.geoms.size), dtype=np.float64)
-    area[missing] = np.nan
-    return area
+def diagnose_areas(found: MethodAreas, stated_m2: Any, precision_m2: Any) -> pd.DataFrame:
+    """:func:`diagnose_methods` of features whose areas by each method are known (:func:`method_areas`).
+
+    Parameters
+    ----------
+    found
+        The areas.
+    stated_m2, precision_m2
+        As for :func:`diagnose_methods`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`diagnose_methods` (with a default index).
+    """
+    n = len(found)
+    stated, precision = _stated_precision(n, stated_m2, precision_m2)
+    areas = found.areas
+    out = pd.DataFrame({"stated_m2": stated, "precision_m2": np.array(precision)})
+    codes = np.zeros(n, dtype=np.int64)
+    # a stated value rounded to its precision lies within it of the exact area; the kernels are within
+    # ~1e-8 of exact (GeographicLib, pyproj's shoelace), so that much is added lest a value on the edge of
+    # its band be called unmatched
+    tol = precision * (1 + 1e-9)
+    for bit, (name, (col, _)) in enumerate(AREA_METHODS.items()):
+        out[col] = areas[name]
+        diff = areas[name] - stated
+        out[f"diff_{name}_m2"] = diff
+        with np.errstate(invalid="ignore"):
+            kernel = KERNEL_ABS_ACCURACY_M2 + KERNEL_REL_ACCURACY * np.abs(areas[name])
+            codes |= (np.abs(diff) <= tol + kernel).astype(np.int64) << bit
+    codes[~np.isfinite(stated) | ~np.isfinite(areas["geodesic"])] = _NO_DATA_CODE
+    out["method"] = method_categories(codes)
+    out["gk_epsg"] = gk3_epsg(found.gk_zone)
+    out["utm_epsg"] = np.where(found.south, 32700, 32600) + found.utm_zone
+    return out
 
 
 def diagnose_flat(flat: Flat, stated_m2: Any, precision_m2: Any, missing: NDArray[np.bool_]) -> pd.DataFrame:
@@ -204,8 +221,7 @@ def diagnose_flat(flat: Flat, stated_m2: Any, precision_m2: Any, missing: NDArra
     Parameters
     ----------
     flat
-        The rings; only ``flat.geoms.size`` (the number of features) is read of its geometries,
-        so a reader that decodes coordinates itself may leave them ``None``.
+        The rings (see :func:`method_areas`).
     stated_m2, precision_m2
         As for :func:`diagnose_methods`.
     missing
@@ -216,7 +232,12 @@ def diagnose_flat(flat: Flat, stated_m2: Any, precision_m2: Any, missing: NDArra
     pandas.DataFrame
         The table of :func:`diagnose_methods` (with a default index).
     """
-    n = flat.geoms.size
+    _stated_precision(flat.geoms.size, stated_m2, precision_m2)  # refuse before the work
+    return diagnose_areas(method_areas(flat, missing), stated_m2, precision_m2)
+
+
+def _stated_precision(n: int, stated_m2: Any, precision_m2: Any) -> tuple[_Arr, _Arr]:
+    """The stated values and precisions as one float per feature, or SchemaError."""
     stated = np.asarray(stated_m2, dtype=float).ravel()
     precision = (
         np.broadcast_to(np.asarray(precision_m2, dtype=float), (n,))
@@ -234,41 +255,7 @@ def diagnose_flat(flat: Flat, stated_m2: Any, precision_m2: Any, missing: NDArra
             f"diagnose_methods: feature #{i} has a negative precision {precision[i]} "
             "(fix: the precision is half a unit of the last stated digit, >= 0)"
         )
-    lon_c, lat_c = geometry_centres(flat)
-    gzone = geometry_zones(flat, None, lon_c)
-    uzone, south = _utm_zone(lon_c, lat_c)
-    rg = flat.ring_geom
-    geodesic = ring_sums(flat.lon, flat.lat, flat.starts, perimeter=False)[0] if flat.starts.size else np.zeros(0)
-    moments: dict[str, NDArray[np.float64]] = {}  # ring moments, shared by the two transverse Mercator planes
-    signed = {
-        "sandiao": sandiao_signed(flat, gzone[rg]),
-        "geodesic": geodesic,
-        "gk_plane": tm_signed(flat, 3.0 * gzone[rg], geodesic_signed=geodesic, cache=moments),
-        "utm": tm_signed(
-            flat, 6.0 * uzone[rg] - 183.0, k0=0.9996, a=_A, f=_WGS84_F, geodesic_signed=geodesic, cache=moments
-        ),
-        "web_mercator": web_mercator_signed(flat),
-        "sphere": sphere_signed(flat, SPHERE_MEAN_RADIUS_M),
-    }
-    areas = {name: _per_geometry(flat, v, missing) for name, v in signed.items()}
-    out = pd.DataFrame({"stated_m2": stated, "precision_m2": np.array(precision)})
-    codes = np.zeros(n, dtype=np.int64)
-    # a stated value rounded to its precision lies within it of the exact area; the kernels are within
-    # ~1e-8 of exact (GeographicLib, pyproj's shoelace), so that much is added lest a value on the edge of
-    # its band be called unmatched
-    tol = precision * (1 + 1e-9)
-    for bit, (name, (col, _)) in enumerate(AREA_METHODS.items()):
-        out[col] = areas[name]
-        diff = areas[name] - stated
-        out[f"diff_{name}_m2"] = diff
-        with np.errstate(invalid="ignore"):
-            kernel = KERNEL_ABS_ACCURACY_M2 + KERNEL_REL_ACCURACY * np.abs(areas[name])
-            codes |= (np.abs(diff) <= tol + kernel).astype(np.int64) << bit
-    codes[~np.isfinite(stated) | ~np.isfinite(areas["geodesic"])] = _NO_DATA_CODE
-    out["method"] = method_categories(codes)
-    out["gk_epsg"] = gk3_epsg(gzone)
-    out["utm_epsg"] = np.where(south, 32700, 32600) + uzone
-    return out
+    return stated, precision
 
 
 _NO_DATA_CODE = 1 << len(AREA_METHODS)

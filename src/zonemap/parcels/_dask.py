@@ -111,7 +111,9 @@ def _partition(
     read_options: dict[str, Any],
 ) -> ParcelSummary:
     """One task: reconcile one partition, write its parts, return its summary (runs on a worker)."""
-    layer = read_parcels(part, **read_options)
+    layer = read_parcels(
+        part, keep_geometry=accuracy_m > 0 or any(f != "csv" for f in formats), keep_rings=False, **read_options
+    )
     result = reconcile_parcels(layer, accuracy_m=accuracy_m, reference=reference)
     for fmt in formats:
         write_parcel_table(result, scratch / f"part-{index:05d}{TABLE_FORMATS[fmt]}", fmt, encoding=encoding_out)

@@ -18,16 +18,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 from numpy.typing import NDArray
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
-from ..crs import WGS84, convert_lonlat, parse_crs, to_lonlat
+from ..crs import convert_lonlat, parse_crs, to_lonlat
 from ..errors import ConfigError, CRSError, DataFileError, MissingFileError, SchemaError
 from ..figures import area_field_figures, rounding_decimals
-from ..ingest import ReadOptions, field_decimals, is_postgis_source, postgis_schema, read_postgis_table
+from ..ingest import ReadOptions, field_decimals, is_postgis_source, postgis_schema
+from ..methods import MethodAreas
 from ..sandiao import SANDIAO_FIELDS, Flat
 from ..schema import ID_COLUMNS
+from ._batches import PARQUET_SUFFIXES, no_rings, read_geometry, source_batches
 from ._values import ids_text, numbers, text_precision
-from ._wkb import NotPolygonError, geoarrow_rings, wkb_rings
 
 __all__ = ["PARQUET_SUFFIXES", "ParcelLayer", "Progress", "read_parcels"]
 
@@ -35,9 +36,6 @@ log = logging.getLogger(__name__)
 
 #: A progress hook: called with the stage's name and the share of the whole job done (0-1).
 Progress = Callable[[str, float], None]
-
-#: Suffixes read as GeoParquet through pyarrow (the pyogrio wheels carry no Parquet driver).
-PARQUET_SUFFIXES = (".parquet", ".geoparquet", ".pq")
 
 _SHOWN = 5
 
@@ -57,7 +55,8 @@ class ParcelLayer:
         read with ``keep_geometry=False`` (a CSV-only run: half the memory).
     flat
         The rings in CGCS2000/WGS84 lon/lat (:class:`zonemap.sandiao.Flat`; its ``geoms`` are
-        placeholders, see :attr:`geometry`).
+        placeholders, see :attr:`geometry`). Without vertices when read with ``keep_rings=False``:
+        :attr:`areas` then holds what the kernels made of them.
     missing, empty
         Per feature: no geometry; an empty one.
     stated_m2, precision_m2
@@ -85,6 +84,10 @@ class ParcelLayer:
     area_decimals: int | None
     id_field: str | None
     sandiao: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    #: Every parcel's area by each candidate method, when computed while reading (``keep_rings=False``).
+    areas: MethodAreas | None = None
+    #: Whether some parcel has more than one ring (holes or parts): the layer is not all simple polygons.
+    multi_ring: bool = False
 
     def __len__(self) -> int:
         return int(self.ids.size)
@@ -159,29 +162,6 @@ def _schema(path: Path, layer_name: str | None, encoding: str | None) -> tuple[l
     return [str(f) for f in info["fields"]], info.get("geometry_name") or None, info.get("crs")
 
 
-def _read_table(
-    path: Path, columns: list[str], geom: str | None, layer_name: str | None, encoding: str | None
-) -> pa.Table:
-    if path.suffix.lower() in PARQUET_SUFFIXES:
-        import pyarrow.parquet as pq
-
-        # memory-mapped: the column chunks are decoded from the page cache, not first copied into read buffers
-        return pq.read_table(path, columns=[*columns, str(geom)], memory_map=True)
-    import pyogrio
-
-    try:
-        _, table = pyogrio.read_arrow(path, layer=layer_name, columns=columns, encoding=encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise DataFileError(
-            f"{path}: cannot decode attributes: {exc} (fix: pass the right --encoding, e.g. GBK)"
-        ) from None
-    names = table.column_names
-    gcol = geom if geom in names else next((n for n in ("wkb_geometry", "geometry") if n in names), None)
-    if gcol is None:
-        raise SchemaError(f"{path}: the layer has no geometry column (fix: a parcel layer needs polygons)")
-    return table.rename_columns([("geometry" if n == gcol else n) for n in names]).select([*columns, "geometry"])
-
-
 def _unit_precision(
     path: Path, field_name: str, stated: NDArray[np.float64], unit: str | None, decimals: int | None, is_text: bool
 ) -> tuple[float, str, int]:
@@ -208,21 +188,6 @@ def _unit_precision(
     return float(row["unit_m2"]), str(row["unit_as_written"]), dec
 
 
-def _lonlat(path: Path, crs: CRS | str, x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[Any, Any]:
-    if isinstance(crs, str):
-        return convert_lonlat(x, y, crs, "wgs84")
-    if crs.is_geographic:
-        return x, y
-    lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(x, y)
-    lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
-    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
-        raise CRSError(
-            f"{path}: coordinates cannot be converted from {crs.name}: some fall outside its area of use "
-            "(fix: check that the declared CRS is the one the data is in, or pass --crs)"
-        )
-    return lon, lat
-
-
 def read_parcels(
     path: Path | str,
     *,
@@ -235,6 +200,7 @@ def read_parcels(
     encoding: str | None = None,
     table: str | None = None,
     keep_geometry: bool = True,
+    keep_rings: bool = True,
     progress: Progress | None = None,
 ) -> ParcelLayer:
     """Read a parcel layer's ids, geometries and stated areas, and nothing else.
@@ -264,6 +230,11 @@ def read_parcels(
     keep_geometry
         Keep the WKB for writing geometries and buffering (:attr:`ParcelLayer.wkb`); ``False``
         frees it once the coordinates are read.
+    keep_rings
+        Keep every vertex (:attr:`ParcelLayer.flat`, needed to draw the parcels); ``False`` reads
+        the layer in batches of rows and keeps only each parcel's area by every candidate method
+        (:attr:`ParcelLayer.areas`, :func:`zonemap.methods.method_areas`): the memory of a few
+        batches instead of the layer's vertices, what a reconciliation needs.
     progress
         Called as ``progress("read", share)``.
 
@@ -280,6 +251,7 @@ def read_parcels(
     pg = is_postgis_source(str(path))
     p = Path(path)
     pg_decimals: dict[str, int] = {}
+    pg_opts: ReadOptions | None = None
     geom: str | None
     declared: Any
     if pg:
@@ -310,11 +282,11 @@ def read_parcels(
         source = parse_crs(declared)
     if progress:
         progress("read", 0.0)
-    arrow = (
-        read_postgis_table(str(path), pg_opts, columns)[0]
-        if pg
-        else _read_table(p, columns, geom, layer_name, encoding)
-    )
+    batches = source_batches(p, str(path), pg_opts, columns, geom, layer_name, encoding, whole=keep_rings)
+    geo = read_geometry(p, source, batches, columns, id_col, keep_geometry, keep_rings)
+    if progress:
+        progress("read", 0.2)
+    arrow = geo.attributes
     n = arrow.num_rows
     ids = (
         np.asarray(pc.cast(arrow.column(id_col), pa.string()).to_numpy(zero_copy_only=False), dtype=object)
@@ -342,39 +314,19 @@ def read_parcels(
         precision = text_precision(arrow.column(found), unit_m2)
     else:
         precision = np.where(np.isfinite(values), 0.5 * 10.0**-decimals * unit_m2, np.nan)
-    try:
-        if pa.types.is_list(arrow.column("geometry").type):  # GeoParquet geoarrow 'polygon'
-            rings, as_wkb = geoarrow_rings(arrow.column("geometry"))
-            arrow = arrow.set_column(arrow.column_names.index("geometry"), "geometry", as_wkb)
-        else:
-            rings = wkb_rings(arrow.column("geometry"))
-    except NotPolygonError as exc:
-        raise SchemaError(
-            f"{p}: feature #{exc.index} (id {ids[exc.index]}) is a {exc.kind}, not a polygon ({exc.count} such) "
-            "(fix: a parcel layer holds Polygon/MultiPolygon features; drop or convert the others)"
-        ) from None
-    if progress:
-        progress("read", 0.2)
-    lon, lat = _lonlat(p, source, rings.x, rings.y)
-    nv = lon.size
-    junk = np.zeros(max(nv - 1, 0), dtype=bool)
-    if rings.starts.size > 1:
-        junk[rings.starts[1:] - 1] = True
-    flat = Flat(lon, lat, rings.starts, rings.ring_geom, rings.is_hole, junk, np.empty(n, dtype=object))
+    flat = geo.flat if geo.flat is not None else no_rings(n)
     sandiao = {w: numbers(p, arrow, c, ids) for w in SANDIAO_FIELDS if (c := _find([found, *extra], w))}
-    wkb = arrow.column("geometry") if keep_geometry else None
-    missing, empty = rings.missing, rings.empty
-    del arrow, rings
+    del arrow
     if not keep_geometry:
         pa.default_memory_pool().release_unused()
-    log.info("%s: %d parcels, %d vertices, %s in %s", p, n, nv, found, unit_written)
+    log.info("%s: %d parcels, %d vertices, %s in %s", p, n, geo.vertices, found, unit_written)
     return ParcelLayer(
         path=p,
         ids=ids,
-        wkb=wkb,
+        wkb=geo.wkb,
         flat=flat,
-        missing=missing,
-        empty=empty,
+        missing=geo.missing,
+        empty=geo.empty,
         stated_m2=stated,
         precision_m2=precision,
         source_crs=source,
@@ -383,4 +335,6 @@ def read_parcels(
         area_decimals=None if is_text else decimals,
         id_field=id_col,
         sandiao=sandiao,
+        areas=geo.areas,
+        multi_ring=geo.multi_ring,
     )

@@ -17,6 +17,7 @@ from ..methods import (
     AREA_METHODS,
     KERNEL_ABS_ACCURACY_M2,
     KERNEL_REL_ACCURACY,
+    diagnose_areas,
     diagnose_flat,
     sandiao_field_checks,
     summarize_methods,
@@ -194,7 +195,11 @@ def reconcile_parcels(
     if progress:
         progress("areas", 0.3)
     no_geom = layer.missing | layer.empty
-    diag = diagnose_flat(layer.flat, layer.stated_m2, np.nan_to_num(layer.precision_m2), no_geom)
+    precision0 = np.nan_to_num(layer.precision_m2)
+    if layer.areas is not None:  # computed batch by batch while reading
+        diag = diagnose_areas(layer.areas, layer.stated_m2, precision0)
+    else:
+        diag = diagnose_flat(layer.flat, layer.stated_m2, precision0, no_geom)
     timings["areas"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if progress:

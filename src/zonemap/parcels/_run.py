@@ -76,7 +76,8 @@ def run_parcels(
     t0 = time.perf_counter()
     # the WKB (about half the memory) is only needed to write geometries or buffer them
     keep = accuracy_m > 0 or any(f != "csv" for f in fmts)
-    layer = read_parcels(path, progress=progress, keep_geometry=keep, **read_options)
+    # the areas are computed batch by batch while reading: no vertex array of the layer's size is made
+    layer = read_parcels(path, progress=progress, keep_geometry=keep, keep_rings=False, **read_options)
     t_read = time.perf_counter() - t0
     result = reconcile_parcels(layer, accuracy_m=accuracy_m, progress=progress)
     result.timings["read"] = t_read

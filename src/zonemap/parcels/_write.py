@@ -115,8 +115,7 @@ def _geometry(result: ParcelResult) -> tuple[pa.Array, CRS]:
 
 
 def _geometry_types(result: ParcelResult) -> list[str]:
-    multi = bool(np.any(result.layer.flat.is_hole)) or np.bincount(result.layer.flat.ring_geom).max(initial=0) > 1
-    return [] if multi else ["Polygon"]
+    return [] if result.layer.multi_ring else ["Polygon"]
 
 
 def _parquet(result: ParcelResult, path: Path) -> None:

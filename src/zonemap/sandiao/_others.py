@@ -19,7 +19,7 @@ __all__ = ["sphere_signed", "web_mercator_signed"]
 _EDGE_CHUNK = 1 << 15  # edges per chunk: the temporaries stay in cache and are reused, not page-faulted
 
 
-def _edge_sums(flat: Flat, terms_of: Callable[[_Arr, _Arr], _Arr]) -> _Arr:
+def _edge_sums(flat: Flat, terms_of: Callable[[_Arr, _Arr], _Arr], workers: int | None = None) -> _Arr:
     """Per-ring sums of per-edge terms ``terms_of(lon, lat)`` (n + 1 vertices -> n edges), in threaded chunks.
 
     Chunks hold whole rings (~``_EDGE_CHUNK`` vertices), so no array of the size of the layer is made.
@@ -37,8 +37,9 @@ def _edge_sums(flat: Flat, terms_of: Callable[[_Arr, _Arr], _Arr]) -> _Arr:
         terms[local[1:] - 1] = 0.0  # the edges joining one ring to the next
         out[r0:r1] = np.add.reduceat(np.append(terms, 0.0), local)
 
-    if len(bounds) > 1:
-        with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:  # numpy releases the GIL
+    nthreads = workers or min(2, os.cpu_count() or 1)
+    if nthreads > 1 and len(bounds) > 1:
+        with ThreadPoolExecutor(nthreads) as pool:  # numpy releases the GIL
             list(pool.map(one, bounds))
     else:
         for bnd in bounds:
@@ -46,7 +47,7 @@ def _edge_sums(flat: Flat, terms_of: Callable[[_Arr, _Arr], _Arr]) -> _Arr:
     return out
 
 
-def web_mercator_signed(flat: Flat) -> _Arr:
+def web_mercator_signed(flat: Flat, workers: int | None = None) -> _Arr:
     """Signed Web Mercator area (m²) of each ring of ``flat`` (x = aλ, y = a·atanh(sin φ))."""
     if not flat.starts.size:
         return np.zeros(0)
@@ -59,10 +60,10 @@ def web_mercator_signed(flat: Flat) -> _Arr:
         y = np.arctanh(np.sin(lat * _DEG)) * _A
         return np.asarray((x[:-1] + x[1:]) * (y[1:] - y[:-1]) * 0.5, dtype=np.float64)
 
-    return _edge_sums(flat, terms_of)
+    return _edge_sums(flat, terms_of, workers)
 
 
-def sphere_signed(flat: Flat, radius_m: float) -> _Arr:
+def sphere_signed(flat: Flat, radius_m: float, workers: int | None = None) -> _Arr:
     """Signed area (m²) of each ring of ``flat`` on a sphere of ``radius_m``, geodetic latitudes as spherical."""
     if not flat.starts.size:
         return np.zeros(0)
@@ -71,4 +72,4 @@ def sphere_signed(flat: Flat, radius_m: float) -> _Arr:
         y = np.sin(lat * _DEG)
         return np.asarray(edge_terms(np.diff(lon) * _DEG, y[:-1], y[1:]) * radius_m**2, dtype=np.float64)
 
-    return _edge_sums(flat, terms_of)
+    return _edge_sums(flat, terms_of, workers)
