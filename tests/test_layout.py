@@ -29,10 +29,18 @@ OVERSIZED = {
 OWNERS = {
     "zonemap._chinacoords": "zonemap.crs",
     "zonemap._shenzhen_source": "zonemap.shenzhen",
-    "zonemap._options": ("zonemap.cli", "zonemap._cli_print", "zonemap._cli_parcels", "zonemap._cli_reconcile"),
+    "zonemap._options": (
+        "zonemap.cli",
+        "zonemap._cli_print",
+        "zonemap._cli_parcels",
+        "zonemap._cli_reconcile",
+        "zonemap._cli_map",
+    ),
     "zonemap._cli_group": "zonemap.cli",
     "zonemap._cli_print": "zonemap.cli",
-    "zonemap._cli_parcels": ("zonemap.cli", "zonemap._cli_reconcile"),
+    "zonemap._cli_parcels": ("zonemap.cli", "zonemap._cli_reconcile", "zonemap._cli_map"),
+    "zonemap._cli_map": "zonemap.cli",
+    "zonemap._method_areas": "zonemap.methods",
     "zonemap._cli_reconcile": "zonemap.cli",
 }
 

@@ -7,6 +7,7 @@ azimuthal equidistant projection.
 
 from __future__ import annotations
 
+import collections
 import csv
 import hashlib
 import json
@@ -265,9 +266,10 @@ def test_map_of_a_file_is_self_contained_and_coloured_by_status(shp: Path, tmp_p
     assert code == 0, output
     page = (tmp_path / "parcels.html").read_text(encoding="utf-8")
     assert not re.search(r'<script[^>]+src="https?://', page) and not re.search(r'<link[^>]+href="https?://', page)
-    data = json.loads(re.search(r'<script type="application/json" id="zonemap-data">(.*?)</script>', page, re.S)[1])
-    parcels = data["layers"]["parcels"]
-    assert parcels["fill"]["by"] == "figure_status"
+    # --area-field alone is parcel by parcel (as reconcile): one canvas of parcels, counts per status in its data
+    data = json.loads(re.search(r'<script type="application/json" id="zonemap-parcels">(.*?)</script>', page, re.S)[1])
+    counts = {s["word"]: s["n"] for s in data["statuses"] if s["n"]}
+    assert counts == dict(collections.Counter(expected_status().values()))
     assert "塘厦镇" in page
 
 
@@ -354,11 +356,16 @@ def test_browser_paints_each_parcel_in_its_status_colour(shp: Path, tmp_path: Pa
         ["map", str(shp), "--encoding", "GBK", "--town", "塘厦", "--area-field", "面积亩", "--out", str(tmp_path)]
     )
     assert code == 0, output
+    html = (tmp_path / "parcels.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="zonemap-parcels">(.*?)</script>', html, re.S)[1])
     page, problems = _open(tmp_path / "parcels.html", browser)
-    fills = page.evaluate("zonemap.layers.parcels.getLayers().map(l => l.options.fillColor)")
+    page.wait_for_function("window.zonemapParcels && window.zonemapParcels.painted !== undefined")
+    drawn = page.evaluate("zonemapParcels.lastDraw.parcels")
     page.close()
+    assert drawn == len(expected_status())
+    # each parcel is painted in its status's colour (zonemap.schema's)
     want = sorted(FIGURE_STATUSES[s].colour for s in expected_status().values())
-    assert sorted(fills) == want
+    assert sorted(s["colour"] for s in data["statuses"] for _ in range(s["n"])) == want
     assert not problems, problems
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ._cli_parcels import _progress_bar, _stem
+from ._cli_parcels import output_stem, progress_bar
 from .config import Config
 from .errors import SchemaError
 from .io import check_outputs
@@ -63,7 +63,7 @@ def run_parcel_map(
     from .parcels import read_parcels, reconcile_parcels
 
     town = _town_name(config, file_opts.town)
-    stems = [_stem(s, file_opts.table) for s in sources]
+    stems = [output_stem(s, file_opts.table) for s in sources]
     if len(set(stems)) < len(stems):
         raise SchemaError(
             f"two inputs share the name {next(s for s in stems if stems.count(s) > 1)!r}: their maps would "
@@ -73,7 +73,7 @@ def run_parcel_map(
     check_outputs(pages, [s for s in sources if isinstance(s, Path)], force=force)
     accuracy = file_opts.accuracy_m or 0.0
     for source, stem, page in zip(sources, stems, pages, strict=True):
-        with _progress_bar(sys.stderr.isatty()) as progress:
+        with progress_bar(sys.stderr.isatty()) as progress:
             # the WKB is only needed to buffer the outlines (--accuracy-m)
             layer = read_parcels(source, keep_geometry=accuracy > 0, progress=progress, **_read_options(file_opts))
             result = reconcile_parcels(layer, accuracy_m=accuracy, progress=progress)

@@ -22,7 +22,7 @@ from .errors import SchemaError
 from .project import FileOptions
 from .schema import TOWNS_FILE, FigureStatus
 
-__all__ = ["PARCEL_FORMATS", "ParcelMode", "parcel_mode", "run_parcel_mode"]
+__all__ = ["PARCEL_FORMATS", "ParcelMode", "output_stem", "parcel_mode", "progress_bar", "run_parcel_mode"]
 
 #: ``--format`` words of the parcel job: per-parcel tables, then summaries.
 PARCEL_FORMATS = ("csv", "parquet", "gpkg", "html", "md", "json")
@@ -80,7 +80,7 @@ def _town_check(config: Config, name: str | None) -> None:
 
 
 @contextmanager
-def _progress_bar(enabled: bool) -> Iterator[Callable[[str, float], None] | None]:
+def progress_bar(enabled: bool) -> Iterator[Callable[[str, float], None] | None]:
     """A rich progress bar on a terminal (stderr), nothing otherwise."""
     if not enabled:
         yield None
@@ -104,7 +104,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, float], None] | None
         yield update
 
 
-def _stem(source: Path | str, table: str | None) -> str:
+def output_stem(source: Path | str, table: str | None) -> str:
     """Output name of a source: a file's stem; a PostGIS source's table (``--table`` or ``tables=``)."""
     if isinstance(source, Path):
         return source.stem if source.suffix else source.name
@@ -153,14 +153,14 @@ def run_parcel_mode(
     }
     accuracy = file_opts.accuracy_m or 0.0
     disagreeing = 0
-    stems = [_stem(p, file_opts.table) for p in files]
+    stems = [output_stem(p, file_opts.table) for p in files]
     if len(set(stems)) < len(stems):
         raise SchemaError(
             f"two inputs share the name {next(s for s in stems if stems.count(s) > 1)!r}: their outputs would "
             "collide (fix: reconcile them one at a time with different --out)"
         )
     for path, stem in zip(files, stems, strict=True):
-        with _progress_bar(sys.stderr.isatty()) as progress:
+        with progress_bar(sys.stderr.isatty()) as progress:
             job: dict[str, Any] = {
                 "formats": tables,
                 "summary": summaries,
