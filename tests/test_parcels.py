@@ -382,3 +382,15 @@ def test_batched_read_of_parts_holes_and_a_bad_feature_late(
     frame.to_parquet(path)
     with pytest.raises(SchemaError, match=r"feature #250 \(id 塘厦-0250\) is a Point"):
         read_parcels(path, area_field="TBMJ", area_decimals=2, keep_rings=False)
+
+
+def test_csv_written_in_two_halves_is_the_same_file(
+    files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zonemap.parcels._write as write
+
+    result = reconcile_parcels(read_parcels(files["parquet"], area_field="TBMJ", area_decimals=2))
+    one = write_parcel_table(result, tmp_path / "one.csv", "csv").read_bytes()
+    monkeypatch.setattr(write, "_SPLIT_ROWS", 50)
+    two = write_parcel_table(result, tmp_path / "two.csv", "csv").read_bytes()
+    assert two == one and one.count(b"\n") == N + 1
