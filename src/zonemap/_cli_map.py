@@ -11,11 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 
-from ._cli_parcels import output_stem, progress_bar
+from ._cli_parcels import output_stem, progress_bar, read_options
 from .config import Config
 from .errors import SchemaError
 from .io import check_outputs
@@ -26,19 +25,6 @@ __all__ = ["run_parcel_map"]
 
 #: Above this many parcels the page is past the map budget (15 MB at 1e5): said, not refused.
 _BUDGET_PARCELS = 100_000
-
-
-def _read_options(file_opts: FileOptions) -> dict[str, Any]:
-    return {
-        "area_field": file_opts.area_field,
-        "area_unit": file_opts.area_unit,
-        "area_decimals": file_opts.area_decimals,
-        "id_field": file_opts.id_field,
-        "layer_name": file_opts.layer_name,
-        "crs": file_opts.crs,
-        "encoding": file_opts.encoding,
-        "table": file_opts.table,
-    }
 
 
 def _town_name(config: Config, town: str | None) -> str:
@@ -75,7 +61,7 @@ def run_parcel_map(
     for source, stem, page in zip(sources, stems, pages, strict=True):
         with progress_bar(sys.stderr.isatty()) as progress:
             # the WKB is only needed to buffer the outlines (--accuracy-m)
-            layer = read_parcels(source, keep_geometry=accuracy > 0, progress=progress, **_read_options(file_opts))
+            layer = read_parcels(source, keep_geometry=accuracy > 0, progress=progress, **read_options(file_opts))
             result = reconcile_parcels(layer, accuracy_m=accuracy, progress=progress)
             title = f"{town} {stem}".strip()
             write_parcel_map(result, page, offline=offline, tianditu_key=config.tianditu_key, title=title)

@@ -22,7 +22,15 @@ from .errors import SchemaError
 from .project import FileOptions
 from .schema import TOWNS_FILE, FigureStatus
 
-__all__ = ["PARCEL_FORMATS", "ParcelMode", "output_stem", "parcel_mode", "progress_bar", "run_parcel_mode"]
+__all__ = [
+    "PARCEL_FORMATS",
+    "ParcelMode",
+    "output_stem",
+    "parcel_mode",
+    "progress_bar",
+    "read_options",
+    "run_parcel_mode",
+]
 
 #: ``--format`` words of the parcel job: per-parcel tables, then summaries.
 PARCEL_FORMATS = ("csv", "parquet", "gpkg", "html", "md", "json")
@@ -104,6 +112,20 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, float], None] | None]
         yield update
 
 
+def read_options(file_opts: FileOptions) -> dict[str, Any]:
+    """The file options :func:`zonemap.parcels.read_parcels` takes, by its keyword names."""
+    return {
+        "area_field": file_opts.area_field,
+        "area_unit": file_opts.area_unit,
+        "area_decimals": file_opts.area_decimals,
+        "id_field": file_opts.id_field,
+        "layer_name": file_opts.layer_name,
+        "crs": file_opts.crs,
+        "encoding": file_opts.encoding,
+        "table": file_opts.table,
+    }
+
+
 def output_stem(source: Path | str, table: str | None) -> str:
     """Output name of a source: a file's stem; a PostGIS source's table (``--table`` or ``tables=``)."""
     if isinstance(source, Path):
@@ -141,16 +163,7 @@ def run_parcel_mode(
 
     _town_check(config, file_opts.town)
     tables, summaries = _formats(formats)
-    read: dict[str, Any] = {
-        "area_field": file_opts.area_field,
-        "area_unit": file_opts.area_unit,
-        "area_decimals": file_opts.area_decimals,
-        "id_field": file_opts.id_field,
-        "layer_name": file_opts.layer_name,
-        "crs": file_opts.crs,
-        "encoding": file_opts.encoding,
-        "table": file_opts.table,
-    }
+    read = read_options(file_opts)
     accuracy = file_opts.accuracy_m or 0.0
     disagreeing = 0
     stems = [output_stem(p, file_opts.table) for p in files]
