@@ -394,3 +394,25 @@ def test_csv_written_in_two_halves_is_the_same_file(
     monkeypatch.setattr(write, "_SPLIT_ROWS", 50)
     two = write_parcel_table(result, tmp_path / "two.csv", "csv").read_bytes()
     assert two == one and one.count(b"\n") == N + 1
+
+
+@pytest.mark.parametrize("kind", ["parquet", "gpkg"])
+def test_batched_read_moves_the_progress_bar(
+    kind: str, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zonemap.parcels._batches as batches
+
+    monkeypatch.setattr(batches, "BATCH_ROWS", 37)
+    calls: list[tuple[str, float]] = []
+    run_parcels(
+        files[kind],
+        tmp_path,
+        summary=(),
+        area_field="TBMJ",
+        area_decimals=2,
+        progress=lambda s, v: calls.append((s, v)),
+    )
+    reads = [v for s, v in calls if s == "read"]
+    # one call a batch of 37 rows: 0.3 x rows read / 300, then 0.3 when the layer is read
+    assert reads[1:-1] == pytest.approx([0.3 * min(37 * k, N) / N for k in range(1, 10)])
+    assert [v for _, v in calls] == sorted(v for _, v in calls)

@@ -162,6 +162,21 @@ def _schema(path: Path, layer_name: str | None, encoding: str | None) -> tuple[l
     return [str(f) for f in info["fields"]], info.get("geometry_name") or None, info.get("crs")
 
 
+def _row_count(path: Path, layer_name: str | None) -> int | None:
+    """The number of features, when the file says it without a read (for the progress of a batched read)."""
+    try:
+        if path.suffix.lower() in PARQUET_SUFFIXES:
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        import pyogrio
+
+        n = int(pyogrio.read_info(path, layer=layer_name)["features"])
+    except Exception:  # only the progress bar needs it: unknown is fine
+        return None
+    return n if n > 0 else None
+
+
 def _unit_precision(
     path: Path, field_name: str, stated: NDArray[np.float64], unit: str | None, decimals: int | None, is_text: bool
 ) -> tuple[float, str, int]:
@@ -283,9 +298,11 @@ def read_parcels(
     if progress:
         progress("read", 0.0)
     batches = source_batches(p, str(path), pg_opts, columns, geom, layer_name, encoding, whole=keep_rings)
-    geo = read_geometry(p, source, batches, columns, id_col, keep_geometry, keep_rings)
+    total = None if pg or keep_rings or progress is None else _row_count(p, layer_name)
+    hook = None if progress is None or not total else (lambda rows: progress("read", 0.3 * rows / total))
+    geo = read_geometry(p, source, batches, columns, id_col, keep_geometry, keep_rings, hook)
     if progress:
-        progress("read", 0.2)
+        progress("read", 0.3)
     arrow = geo.attributes
     n = arrow.num_rows
     ids = (
