@@ -359,3 +359,20 @@ def test_reconcile_parcel_by_parcel_from_postgis_equals_the_geopackage(
         ],
     )
     assert res.exit_code == 2 and "zmtest.results" in res.output  # an existing table is never replaced
+
+
+def test_postgis_table_sliced_into_batches_gives_the_same_rows(
+    pg_dsn: str, layer: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostGIS table is fetched whole, then sliced into batches whose kernels run side by side: same table."""
+    import zonemap.parcels._batches as batches
+    from zonemap.parcels import read_parcels, reconcile_parcels
+
+    whole = reconcile_parcels(read_parcels(str(layer["gpkg"]), area_field="TBMJ", area_decimals=2)).table
+    monkeypatch.setattr(batches, "BATCH_ROWS", 7)
+    sliced = read_parcels(f"PG:{pg_dsn} tables=zmtest.parcels_4526", area_field="TBMJ", keep_rings=False)
+    assert sliced.areas is not None and sliced.wkb is not None and sliced.wkb.num_chunks >= N // 7
+    table = reconcile_parcels(sliced).table
+    assert table["id"].tolist() == whole["id"].tolist()
+    assert table["status"].tolist() == whole["status"].tolist()
+    np.testing.assert_allclose(table["area_m2"].to_numpy(), whole["area_m2"].to_numpy(), rtol=1e-12)
