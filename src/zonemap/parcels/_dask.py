@@ -39,6 +39,7 @@ from ..errors import ConfigError, DataFileError, MissingFileError
 from ..io import CSV_ENCODING, atomic_write, check_outputs
 from ._layer import PARQUET_SUFFIXES, Progress, read_parcels
 from ._reconcile import reconcile_parcels
+from ._run import needs_geometry
 from ._summary import SUMMARY_FORMATS, WORST_SHOWN, ParcelSummary, merge_summaries, summary_of, write_parcel_summary
 from ._write import TABLE_FORMATS, write_parcel_table
 
@@ -111,9 +112,7 @@ def _partition(
     read_options: dict[str, Any],
 ) -> ParcelSummary:
     """One task: reconcile one partition, write its parts, return its summary (runs on a worker)."""
-    layer = read_parcels(
-        part, keep_geometry=accuracy_m > 0 or any(f != "csv" for f in formats), keep_rings=False, **read_options
-    )
+    layer = read_parcels(part, keep_geometry=needs_geometry(formats, accuracy_m), keep_rings=False, **read_options)
     result = reconcile_parcels(layer, accuracy_m=accuracy_m, reference=reference)
     for fmt in formats:
         write_parcel_table(result, scratch / f"part-{index:05d}{TABLE_FORMATS[fmt]}", fmt, encoding=encoding_out)

@@ -15,9 +15,14 @@ from ._reconcile import ParcelResult, reconcile_parcels
 from ._summary import SUMMARY_FORMATS, write_parcel_summary
 from ._write import TABLE_FORMATS, write_parcel_table
 
-__all__ = ["run_parcels"]
+__all__ = ["needs_geometry", "run_parcels"]
 
 log = logging.getLogger(__name__)
+
+
+def needs_geometry(formats: Iterable[str], accuracy_m: float) -> bool:
+    """Whether the WKB must be kept: to write geometries (GeoParquet, GeoPackage) or buffer them (``accuracy_m``)."""
+    return accuracy_m > 0 or any(f != "csv" for f in formats)
 
 
 def run_parcels(
@@ -74,8 +79,7 @@ def run_parcels(
     summaries = [out / f"{stem}_summary.{f}" for f in sums]
     check_outputs([*targets, *summaries], [path], force=force)
     t0 = time.perf_counter()
-    # the WKB (about half the memory) is only needed to write geometries or buffer them
-    keep = accuracy_m > 0 or any(f != "csv" for f in fmts)
+    keep = needs_geometry(fmts, accuracy_m)
     # the areas are computed batch by batch while reading: no vertex array of the layer's size is made
     layer = read_parcels(path, progress=progress, keep_geometry=keep, keep_rings=False, **read_options)
     t_read = time.perf_counter() - t0
