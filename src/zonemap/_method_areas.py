@@ -20,12 +20,10 @@ from .sandiao import (
     web_mercator_signed,
 )
 
-__all__ = ["METHOD_NAMES", "SPHERE_MEAN_RADIUS_M", "MethodAreas", "method_areas"]
+__all__ = ["SPHERE_MEAN_RADIUS_M", "MethodAreas", "method_areas"]
 
 _Arr = NDArray[np.float64]
 
-#: The candidate methods, in the order :data:`zonemap.methods.AREA_METHODS` lists them.
-METHOD_NAMES = ("sandiao", "geodesic", "gk_plane", "utm", "web_mercator", "sphere")
 #: Mean radius R₁ = (2a + b)/3 of GRS80 (m), the sphere of the ``sphere`` candidate.
 SPHERE_MEAN_RADIUS_M = (2 * _A + _A * (1 - _F)) / 3
 _WGS84_F = 1 / 298.257223563
@@ -53,12 +51,12 @@ class MethodAreas:
 
     @classmethod
     def concat(cls, parts: list[MethodAreas]) -> MethodAreas:
-        """The areas of consecutive batches of features as one."""
+        """The areas of consecutive batches of features (one or more) as one."""
         return cls(
-            {m: np.concatenate([p.areas[m] for p in parts]) for m in METHOD_NAMES},
-            np.concatenate([p.gk_zone for p in parts]) if parts else np.zeros(0, np.int64),
-            np.concatenate([p.utm_zone for p in parts]) if parts else np.zeros(0, np.int64),
-            np.concatenate([p.south for p in parts]) if parts else np.zeros(0, bool),
+            {m: np.concatenate([p.areas[m] for p in parts]) for m in parts[0].areas},
+            np.concatenate([p.gk_zone for p in parts]),
+            np.concatenate([p.utm_zone for p in parts]),
+            np.concatenate([p.south for p in parts]),
         )
 
 
